@@ -1,0 +1,70 @@
+import { z } from "zod";
+
+/** Every environment variable Assent reads. Nothing else reads `process.env`. */
+export const ZEnv = z.object({
+  /** HTTP port of the API role. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Interface the HTTP server binds to. */
+  HOST: z.string().min(1).default("0.0.0.0"),
+  /** Directory of the embedded database and the generated master key (when DATABASE_URL is unset). */
+  ASSENT_DATA_DIR: z.string().min(1).default("./data"),
+  /** postgres://… — when set, Assent uses Postgres instead of the embedded PGlite. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  /** 32-byte master key, base64; wraps the per-workspace data keys. Required in production. */
+  ASSENT_MASTER_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes encoded as base64")
+    .optional(),
+  /** pino level. */
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Public base URL of this deployment (webhook URLs, signed links, Twilio signatures). */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Size of the Postgres connection pool per process. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+});
+export type TEnv = z.infer<typeof ZEnv>;
+
+export interface TConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly masterKey: string | undefined;
+  readonly logLevel: TEnv["LOG_LEVEL"];
+  readonly publicUrl: string | undefined;
+  readonly poolSize: number;
+  readonly nodeEnv: TEnv["NODE_ENV"];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`Invalid configuration: ${problems.map((p) => `${p.variable}: ${p.message}`).join("; ")}`);
+  }
+}
+
+/** Parse an environment into the frozen config, naming every variable at fault. */
+export function loadConfig(env: Record<string, string | undefined>): TConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = ZEnv.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? "?"), message: i.message })),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.ASSENT_DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    masterKey: e.ASSENT_MASTER_KEY,
+    logLevel: e.LOG_LEVEL,
+    publicUrl: e.PUBLIC_URL,
+    poolSize: e.DATABASE_POOL_SIZE,
+    nodeEnv: e.NODE_ENV,
+  });
+}

@@ -1,0 +1,74 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import pg from "pg";
+
+/** The Drizzle database, whichever engine is behind it. */
+export type TDb = PgDatabase<PgQueryResultHKT>;
+
+/** One of the two engines; `raw` runs plain SQL and `close` releases it. */
+export interface TDatabase {
+  readonly kind: "pglite" | "postgres";
+  readonly db: TDb;
+  /** Run multi-statement SQL without parameters (migrations). */
+  exec(sqlText: string): Promise<void>;
+  /** Run one parameterised statement outside Drizzle (hot paths, tooling). */
+  query<T = Record<string, unknown>>(sqlText: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+// node-postgres returns int8 as string by default; counts and sequence numbers fit in a double here.
+pg.types.setTypeParser(20, (v: string) => Number.parseInt(v, 10));
+
+export interface TOpenDatabaseOptions {
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
+  /** In-memory PGlite (tests). */
+  memory?: boolean;
+  poolSize?: number;
+}
+
+export async function openDatabase(options: TOpenDatabaseOptions): Promise<TDatabase> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    pool.on("error", () => undefined);
+    const db = drizzlePg(pool) as unknown as TDb;
+    return {
+      kind: "postgres",
+      db,
+      async exec(sqlText) {
+        await pool.query(sqlText);
+      },
+      async query<T>(sqlText: string, params?: unknown[]) {
+        const r = await pool.query(sqlText, params as unknown[]);
+        return r.rows as T[];
+      },
+      close: () => pool.end(),
+    };
+  }
+  let client: PGlite;
+  if (options.memory) {
+    client = new PGlite();
+  } else {
+    const dir = path.resolve(options.dataDir ?? "./data", "pglite");
+    mkdirSync(dir, { recursive: true });
+    client = new PGlite(dir);
+  }
+  await client.waitReady;
+  const db = drizzlePglite(client) as unknown as TDb;
+  return {
+    kind: "pglite",
+    db,
+    async exec(sqlText) {
+      await client.exec(sqlText);
+    },
+    async query<T>(sqlText: string, params?: unknown[]) {
+      const r = await client.query<T>(sqlText, params);
+      return r.rows;
+    },
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,110 @@
+import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import helmet from "@fastify/helmet";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { sql } from "drizzle-orm";
+import type { TAppContext } from "../core/context.js";
+import { newId } from "../core/ids.js";
+import { installAuthHook, type TSessionResolver } from "./auth.js";
+import { errorHandler } from "./error-handler.js";
+import { httpDuration, httpErrors, metricsRegistry } from "./metrics.js";
+import type { TApp } from "./types.js";
+
+/** A module's HTTP surface: it receives the app and the context and mounts its routes. */
+export type TRouteModule = (app: TApp, ctx: TAppContext) => Promise<void> | void;
+
+export interface TBuildAppOptions {
+  routes: readonly TRouteModule[];
+  resolveSession?: TSessionResolver;
+  /** Fastify's access log; off in tests. */
+  logRequests?: boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Promise<TApp> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: options.logRequests !== true }),
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : newId("req");
+    },
+    bodyLimit: 1_048_576,
+    trustProxy: true,
+    ajv: { customOptions: { coerceTypes: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ error: { code: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}`, requestId: String(request.id) } });
+  });
+  app.decorateRequest("rawBody", undefined);
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    void reply.header("x-request-id", String(request.id));
+    return payload;
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) httpErrors.inc({ route });
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", "data:"],
+      },
+    },
+  });
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Assent API",
+        version: "0.1.0",
+        description: "Consent-native conversational messaging. Every outbound message passes the consent ledger.",
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: "http", scheme: "bearer", description: "API key (ask_…), shown once at creation" },
+          session: { type: "apiKey", in: "cookie", name: "assent_session" },
+        },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true, uiConfig: { deepLinking: true } });
+
+  installAuthHook(app, ctx, options.resolveSession);
+
+  app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get("/healthz", { config: { public: true }, schema: { hide: true } }, async () => ({ status: "ok" }));
+  app.get("/readyz", { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await ctx.db.execute(sql`select 1`);
+      return { status: "ready", database: ctx.database.kind };
+    } catch {
+      return reply.status(503).send({ status: "unavailable", database: ctx.database.kind });
+    }
+  });
+  app.get("/metrics", { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+    void reply.header("content-type", metricsRegistry.contentType);
+    return metricsRegistry.metrics();
+  });
+
+  for (const mount of options.routes) await mount(app, ctx);
+  await app.ready();
+  return app;
+}

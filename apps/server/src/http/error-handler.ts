@@ -1,0 +1,78 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { ZodError } from "zod";
+import { AppError, type TAppErrorCode, errorStatus } from "../core/errors.js";
+import { newId } from "../core/ids.js";
+
+export interface TErrorBody {
+  error: { code: TAppErrorCode; message: string; field?: string; requestId: string; errorId?: string; details?: unknown };
+}
+
+function fieldOf(path: readonly PropertyKey[], prefix: string): string {
+  const parts = path.map((p) => (typeof p === "number" ? `[${p}]` : String(p)));
+  const joined = parts.reduce((acc, p) => (p.startsWith("[") ? acc + p : acc ? `${acc}.${p}` : p), "");
+  return joined || prefix;
+}
+
+/** Fastify's own error codes, by code, never by message text. */
+const fastifyCodes: Record<string, TAppErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+  FST_ERR_CTP_BODY_TOO_LARGE: "payload_too_large",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "validation_failed",
+  FST_ERR_CTP_INVALID_JSON_BODY: "validation_failed",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "validation_failed",
+  FST_ERR_VALIDATION: "validation_failed",
+};
+
+/** Every error answers in one shape: `{"error":{"code","message","field"?,"requestId"}}`. */
+export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+  const requestId = String(request.id);
+  const send = (status: number, body: TErrorBody["error"]) => {
+    void reply.status(status).send({ error: body } satisfies TErrorBody);
+  };
+  if (error instanceof AppError) {
+    send(error.status, {
+      code: error.code, message: error.message, requestId,
+      ...(error.field ? { field: error.field } : {}), ...(error.details ? { details: error.details } : {}),
+    });
+    return;
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const first = error.validation[0];
+    const context = (error as { validationContext?: string }).validationContext ?? "body";
+    const path = first?.instancePath ? first.instancePath.split("/").filter(Boolean) : [];
+    const field = path.length > 0 ? path.join(".") : context;
+    const params = (first?.params ?? {}) as { issue?: { path?: PropertyKey[] } };
+    const issuePath = params.issue?.path;
+    send(400, {
+      code: "validation_failed",
+      message: `${issuePath && issuePath.length > 0 ? fieldOf(issuePath, context) : field}: ${first?.message ?? "invalid"}`,
+      field: issuePath && issuePath.length > 0 ? fieldOf(issuePath, context) : field,
+      requestId,
+    });
+    return;
+  }
+  if (error instanceof ZodError) {
+    const first = error.issues[0];
+    const field = first ? fieldOf(first.path, "body") : "body";
+    send(400, { code: "validation_failed", message: `${field}: ${first?.message ?? "invalid"}`, field, requestId });
+    return;
+  }
+  const code = "code" in error && typeof error.code === "string" ? fastifyCodes[error.code] : undefined;
+  if (code) {
+    send(errorStatus[code], { code, message: error.message, field: "body", requestId });
+    return;
+  }
+  const statusCode = "statusCode" in error && typeof error.statusCode === "number" ? error.statusCode : 500;
+  if (statusCode === 429) {
+    send(429, { code: "rate_limited", message: "too many requests", requestId });
+    return;
+  }
+  if (statusCode >= 400 && statusCode < 500) {
+    send(statusCode, { code: "validation_failed", message: error.message, requestId });
+    return;
+  }
+  const errorId = newId("err");
+  request.log.error({ err: error, errorId }, "unhandled error");
+  send(500, { code: "internal", message: "internal error", requestId, errorId });
+}

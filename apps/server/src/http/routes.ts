@@ -1,0 +1,7 @@
+import { auditRoutes } from "../modules/audit/index.js";
+import { apiKeyRoutes } from "../modules/auth/index.js";
+import { workspaceRoutes } from "../modules/workspaces/index.js";
+import type { TRouteModule } from "./app.js";
+
+/** Every module's routes, mounted in this order. */
+export const allRoutes: readonly TRouteModule[] = [workspaceRoutes, apiKeyRoutes, auditRoutes];

@@ -1,0 +1,58 @@
+import { and, eq, isNull } from "drizzle-orm";
+import type { TDb } from "../../core/db/client.js";
+import { withSystemTx } from "../../core/db/tx.js";
+import { apiKeys } from "./auth.tables.js";
+import { hashApiKeySecret } from "./create-api-key.js";
+import type { TPermission, TPrincipal } from "./permissions.js";
+
+interface TCachedKey {
+  principal: Extract<TPrincipal, { kind: "api_key" }>;
+  expiresAt: Date | null;
+  cachedAt: number;
+}
+
+/** Verified keys are cached for a few seconds per process (the send path cannot afford a lookup per call). */
+const CACHE_MS = 5_000;
+const LAST_USED_EVERY_MS = 60_000;
+const cache = new Map<string, TCachedKey>();
+const lastUsedWrites = new Map<string, number>();
+
+/** Forget a key at once in this process (revocation); other processes see it within CACHE_MS. */
+export function forgetApiKey(keyId: string): void {
+  for (const [hash, entry] of cache) if (entry.principal.keyId === keyId) cache.delete(hash);
+}
+
+/** Resolve a bearer token to its workspace and scopes, or null when unknown, revoked or expired. */
+export async function authenticateApiKey(db: TDb, token: string, now: Date): Promise<TPrincipal | null> {
+  if (!token.startsWith("ask_") || token.length > 100) return null;
+  const hash = hashApiKeySecret(token);
+  let entry = cache.get(hash);
+  if (!entry || now.getTime() - entry.cachedAt > CACHE_MS) {
+    const found = await withSystemTx(db, (tx) =>
+      tx
+        .select({ id: apiKeys.id, workspaceId: apiKeys.workspaceId, scopes: apiKeys.scopes, expiresAt: apiKeys.expiresAt })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.secretHash, hash), isNull(apiKeys.revokedAt))),
+    );
+    const row = found[0];
+    if (!row) {
+      cache.delete(hash);
+      return null;
+    }
+    entry = {
+      principal: { kind: "api_key", workspaceId: row.workspaceId, keyId: row.id, scopes: row.scopes as TPermission[] },
+      expiresAt: row.expiresAt,
+      cachedAt: now.getTime(),
+    };
+    cache.set(hash, entry);
+  }
+  if (entry.expiresAt && entry.expiresAt.getTime() <= now.getTime()) return null;
+  const keyId = entry.principal.keyId;
+  if (now.getTime() - (lastUsedWrites.get(keyId) ?? 0) > LAST_USED_EVERY_MS) {
+    lastUsedWrites.set(keyId, now.getTime());
+    void withSystemTx(db, (tx) => tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, keyId))).catch(
+      () => undefined,
+    );
+  }
+  return entry.principal;
+}

@@ -1,0 +1,7 @@
+export { bootstrapWorkspace, type TBootstrapResult } from "./bootstrap-workspace.js";
+export { createBrand, type TBrand } from "./create-brand.js";
+export { createWorkspace } from "./create-workspace.js";
+export { getBrand } from "./get-brand.js";
+export { listBrands } from "./list-brands.js";
+export { brands, workspaces } from "./workspaces.tables.js";
+export { presentBrand, workspaceRoutes, ZBrand } from "./routes.js";

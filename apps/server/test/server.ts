@@ -1,0 +1,46 @@
+import { randomBytes } from "node:crypto";
+import { loadConfig } from "../src/config/env.js";
+import type { TAppContext } from "../src/core/context.js";
+import { createContext } from "../src/core/create-context.js";
+import { createLogger } from "../src/core/logger.js";
+import { buildApp, type TRouteModule } from "../src/http/app.js";
+import { allRoutes } from "../src/http/routes.js";
+import type { TApp } from "../src/http/types.js";
+import { bootstrapWorkspace, type TBootstrapResult } from "../src/modules/workspaces/index.js";
+import { onFirstStart, sessionResolver } from "../src/wiring.js";
+import { createTestDatabase, type TTestDatabase } from "./harness.js";
+
+export interface TTestServer {
+  app: TApp;
+  ctx: TAppContext;
+  database: TTestDatabase;
+  /** A new workspace with brand, owner and all-scopes API key (and the demo wiring, e.g. sandbox sender). */
+  workspace(name?: string): Promise<TBootstrapResult>;
+  close(): Promise<void>;
+}
+
+/** The whole app on a fresh migrated database (PGlite or Postgres per ASSENT_TEST_DB), injected, not listening. */
+export async function createTestServer(options: { routes?: readonly TRouteModule[]; database?: TTestDatabase } = {}): Promise<TTestServer> {
+  const database = options.database ?? (await createTestDatabase());
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ASSENT_MASTER_KEY: randomBytes(32).toString("base64") });
+  const ctx = await createContext(config, createLogger("silent"), { database, migrate: false });
+  const app = await buildApp(ctx, { routes: options.routes ?? allRoutes, resolveSession: sessionResolver(ctx) });
+  return {
+    app,
+    ctx,
+    database,
+    async workspace(name = "Test") {
+      const ws = await bootstrapWorkspace(ctx, { workspaceName: name });
+      await onFirstStart(ctx, ws);
+      return ws;
+    },
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export function bearer(apiKey: string): Record<string, string> {
+  return { authorization: `Bearer ${apiKey}` };
+}
