@@ -4,7 +4,8 @@ import { openDatabase, type TDatabase } from "../src/core/db/client.js";
 import { migrate } from "../src/core/db/migrate.js";
 
 /** Which engine the suite runs against: PGlite by default, a real Postgres with ASSENT_TEST_DB=postgres. */
-export const testEngine: "pglite" | "postgres" = process.env.ASSENT_TEST_DB === "postgres" ? "postgres" : "pglite";
+export const testEngine: "pglite" | "postgres" =
+  process.env.ASSENT_TEST_DB === "postgres" ? "postgres" : "pglite";
 
 /** Admin URL of the test Postgres server (each test database is created from it and dropped after). */
 export const testAdminUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

@@ -20,11 +20,20 @@ export interface TTestServer {
 }
 
 /** The whole app on a fresh migrated database (PGlite or Postgres per ASSENT_TEST_DB), injected, not listening. */
-export async function createTestServer(options: { routes?: readonly TRouteModule[]; database?: TTestDatabase } = {}): Promise<TTestServer> {
+export async function createTestServer(
+  options: { routes?: readonly TRouteModule[]; database?: TTestDatabase } = {},
+): Promise<TTestServer> {
   const database = options.database ?? (await createTestDatabase());
-  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", ASSENT_MASTER_KEY: randomBytes(32).toString("base64") });
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    ASSENT_MASTER_KEY: randomBytes(32).toString("base64"),
+  });
   const ctx = await createContext(config, createLogger("silent"), { database, migrate: false });
-  const app = await buildApp(ctx, { routes: options.routes ?? allRoutes, resolveSession: sessionResolver(ctx) });
+  const app = await buildApp(ctx, {
+    routes: options.routes ?? allRoutes,
+    resolveSession: sessionResolver(ctx),
+  });
   return {
     app,
     ctx,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { newId } from "./ids.js";
 import { rows, type TTx } from "./db/tx.js";
+import { newId } from "./ids.js";
 
 export interface TActor {
   type: "user" | "api_key" | "system" | "contact" | "provider";
@@ -24,15 +24,39 @@ export const GENESIS_HASH = "0".repeat(64);
 
 /** Canonical text hashed into the chain (stable key order; what verification recomputes). */
 export function auditCanonical(e: {
-  seq: number; id: string; at: string; actorType: string; actorId: string | null; action: string;
-  targetType: string | null; targetId: string | null; requestId: string | null; details: unknown;
+  seq: number;
+  id: string;
+  at: string;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  requestId: string | null;
+  details: unknown;
 }): string {
-  const details = e.details && typeof e.details === "object" ? sortKeys(e.details as Record<string, unknown>) : {};
-  return JSON.stringify([e.seq, e.id, e.at, e.actorType, e.actorId, e.action, e.targetType, e.targetId, e.requestId, details]);
+  const details =
+    e.details && typeof e.details === "object" ? sortKeys(e.details as Record<string, unknown>) : {};
+  return JSON.stringify([
+    e.seq,
+    e.id,
+    e.at,
+    e.actorType,
+    e.actorId,
+    e.action,
+    e.targetType,
+    e.targetId,
+    e.requestId,
+    details,
+  ]);
 }
 
 function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]]),
+  );
 }
 
 export function chainHash(prevHash: string, canonical: string): string {
@@ -64,22 +88,46 @@ export async function recordAudit(tx: TTx, events: TAuditEvent | TAuditEvent[]):
     let seq = Number(head.seq);
     let prev = head.hash;
     const cols = {
-      seq: [] as number[], id: [] as string[], at: [] as string[], actorType: [] as string[], actorId: [] as (string | null)[],
-      action: [] as string[], targetType: [] as (string | null)[], targetId: [] as (string | null)[],
-      requestId: [] as (string | null)[], details: [] as string[], prev: [] as string[], hash: [] as string[],
+      seq: [] as number[],
+      id: [] as string[],
+      at: [] as string[],
+      actorType: [] as string[],
+      actorId: [] as (string | null)[],
+      action: [] as string[],
+      targetType: [] as (string | null)[],
+      targetId: [] as (string | null)[],
+      requestId: [] as (string | null)[],
+      details: [] as string[],
+      prev: [] as string[],
+      hash: [] as string[],
     };
     for (const e of evs) {
       seq += 1;
       const rec = {
-        seq, id: newId("aud"), at: (e.at ?? new Date()).toISOString(), actorType: e.actor.type, actorId: e.actor.id,
-        action: e.action, targetType: e.targetType ?? null, targetId: e.targetId ?? null,
-        requestId: e.requestId ?? null, details: e.details ?? {},
+        seq,
+        id: newId("aud"),
+        at: (e.at ?? new Date()).toISOString(),
+        actorType: e.actor.type,
+        actorId: e.actor.id,
+        action: e.action,
+        targetType: e.targetType ?? null,
+        targetId: e.targetId ?? null,
+        requestId: e.requestId ?? null,
+        details: e.details ?? {},
       };
       const hash = chainHash(prev, auditCanonical(rec));
-      cols.seq.push(seq); cols.id.push(rec.id); cols.at.push(rec.at); cols.actorType.push(rec.actorType);
-      cols.actorId.push(rec.actorId); cols.action.push(rec.action); cols.targetType.push(rec.targetType);
-      cols.targetId.push(rec.targetId); cols.requestId.push(rec.requestId); cols.details.push(JSON.stringify(sortKeys(rec.details)));
-      cols.prev.push(prev); cols.hash.push(hash);
+      cols.seq.push(seq);
+      cols.id.push(rec.id);
+      cols.at.push(rec.at);
+      cols.actorType.push(rec.actorType);
+      cols.actorId.push(rec.actorId);
+      cols.action.push(rec.action);
+      cols.targetType.push(rec.targetType);
+      cols.targetId.push(rec.targetId);
+      cols.requestId.push(rec.requestId);
+      cols.details.push(JSON.stringify(sortKeys(rec.details)));
+      cols.prev.push(prev);
+      cols.hash.push(hash);
       prev = hash;
     }
     await tx.execute(sql`insert into audit_log (workspace_id, seq, id, at, actor_type, actor_id, action, target_type,
@@ -90,6 +138,8 @@ export async function recordAudit(tx: TTx, events: TAuditEvent | TAuditEvent[]):
         ${sql.param(cols.targetType)}::text[], ${sql.param(cols.targetId)}::text[], ${sql.param(cols.requestId)}::text[],
         ${sql.param(cols.details)}::text[], ${sql.param(cols.prev)}::text[], ${sql.param(cols.hash)}::text[])
         as t(s, i, a, aty, aid, act, tt, ti, rid, d, p, h)`);
-    await tx.execute(sql`update audit_heads set seq = ${seq}, hash = ${prev} where workspace_id = ${workspaceId}`);
+    await tx.execute(
+      sql`update audit_heads set seq = ${seq}, hash = ${prev} where workspace_id = ${workspaceId}`,
+    );
   }
 }

@@ -14,7 +14,11 @@ export async function createContext(
 ): Promise<TAppContext> {
   const database =
     options.database ??
-    (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.poolSize }));
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.poolSize,
+    }));
   if (options.migrate !== false) {
     const applied = await migrate(database);
     if (applied.length > 0) logger.info({ count: applied.length }, "migrations applied");

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 
 /** AES-256-GCM with a random 96-bit IV. Output: base64url(iv ‖ tag ‖ ciphertext). */
 export function sealBytes(key: Buffer, plaintext: Buffer, aad?: string): string {

@@ -62,4 +62,5 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string): AppError => new AppError("not_found", { message: `${what} not found` });
+export const notFound = (what: string): AppError =>
+  new AppError("not_found", { message: `${what} not found` });

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { AppError } from "./errors.js";
 import type { TDb } from "./db/client.js";
 import { rows, sqlState, type TTx, withWorkspaceTx } from "./db/tx.js";
+import { AppError } from "./errors.js";
 
 export interface TIdempotentResult {
   statusCode: number;
@@ -10,7 +10,10 @@ export interface TIdempotentResult {
 }
 
 export function requestHash(route: string, payload: unknown): string {
-  return createHash("sha256").update(route).update(JSON.stringify(payload ?? null)).digest("hex");
+  return createHash("sha256")
+    .update(route)
+    .update(JSON.stringify(payload ?? null))
+    .digest("hex");
 }
 
 /**
@@ -30,7 +33,10 @@ export async function runIdempotent(options: {
     return { ...(await withWorkspaceTx(db, workspaceId, options.run)), replayed: false };
   }
   if (key.length < 1 || key.length > 255) {
-    throw new AppError("validation_failed", { message: "Idempotency-Key must be 1 to 255 characters", field: "Idempotency-Key" });
+    throw new AppError("validation_failed", {
+      message: "Idempotency-Key must be 1 to 255 characters",
+      field: "Idempotency-Key",
+    });
   }
   const hash = requestHash(route, options.payload);
   const replay = async (): Promise<(TIdempotentResult & { replayed: boolean }) | undefined> => {

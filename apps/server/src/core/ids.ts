@@ -3,8 +3,29 @@ import { randomBytes } from "node:crypto";
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 export const idPrefixes = [
-  "ws", "brd", "cmp", "ctc", "msg", "cns", "usr", "mem", "key", "ses", "aud", "evt", "chn", "whk", "whd",
-  "req", "err", "imp", "idn", "inv", "job", "sbx",
+  "ws",
+  "brd",
+  "cmp",
+  "ctc",
+  "msg",
+  "cns",
+  "usr",
+  "mem",
+  "key",
+  "ses",
+  "aud",
+  "evt",
+  "chn",
+  "whk",
+  "whd",
+  "req",
+  "err",
+  "imp",
+  "idn",
+  "inv",
+  "job",
+  "sbx",
+  "inb",
 ] as const;
 export type TIdPrefix = (typeof idPrefixes)[number];
 
@@ -62,5 +83,9 @@ export function newId(prefix: TIdPrefix): string {
 
 /** True when `id` looks like an id of that prefix (used to answer 404 early on malformed ids). */
 export function isId(prefix: TIdPrefix, id: string): boolean {
-  return id.length === prefix.length + 27 && id.startsWith(`${prefix}_`) && /^[0-9a-z]+$/.test(id.slice(prefix.length + 1));
+  return (
+    id.length === prefix.length + 27 &&
+    id.startsWith(`${prefix}_`) &&
+    /^[0-9a-z]+$/.test(id.slice(prefix.length + 1))
+  );
 }

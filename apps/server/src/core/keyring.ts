@@ -60,8 +60,13 @@ export class KeyRing {
     if (cached) return cached;
     const key = await withSystemTx(db, async (tx) => {
       const fresh = sealBytes(this.masterKey, newDataKey(), `pk:${name}`);
-      await tx.execute(sql`insert into platform_keys (name, wrapped_key) values (${name}, ${fresh}) on conflict do nothing`);
-      const r = await rows<{ wrapped_key: string }>(tx, sql`select wrapped_key from platform_keys where name = ${name}`);
+      await tx.execute(
+        sql`insert into platform_keys (name, wrapped_key) values (${name}, ${fresh}) on conflict do nothing`,
+      );
+      const r = await rows<{ wrapped_key: string }>(
+        tx,
+        sql`select wrapped_key from platform_keys where name = ${name}`,
+      );
       const wrapped = r[0]?.wrapped_key;
       if (!wrapped) throw new Error("platform key missing");
       return openBytes(this.masterKey, wrapped, `pk:${name}`);
@@ -84,9 +89,16 @@ export class KeyRing {
         await tx.execute(sql`update workspace_keys set wrapped_key = ${rewrapped}
           where workspace_id = ${r.workspace_id} and version = ${r.version}`);
       }
-      const pk = await rows<{ name: string; wrapped_key: string }>(tx, sql`select name, wrapped_key from platform_keys for update`);
+      const pk = await rows<{ name: string; wrapped_key: string }>(
+        tx,
+        sql`select name, wrapped_key from platform_keys for update`,
+      );
       for (const r of pk) {
-        const rewrapped = sealBytes(newMaster, openBytes(this.masterKey, r.wrapped_key, `pk:${r.name}`), `pk:${r.name}`);
+        const rewrapped = sealBytes(
+          newMaster,
+          openBytes(this.masterKey, r.wrapped_key, `pk:${r.name}`),
+          `pk:${r.name}`,
+        );
         await tx.execute(sql`update platform_keys set wrapped_key = ${rewrapped} where name = ${r.name}`);
       }
       return { workspaceKeys: wk.length, platformKeys: pk.length };
@@ -96,7 +108,11 @@ export class KeyRing {
   }
 
   private expand(dataKey: Buffer, version: number): TWorkspaceKeys {
-    return { version, encryption: deriveKey(dataKey, "assent/field-encryption"), index: deriveKey(dataKey, "assent/blind-index") };
+    return {
+      version,
+      encryption: deriveKey(dataKey, "assent/field-encryption"),
+      index: deriveKey(dataKey, "assent/blind-index"),
+    };
   }
 }
 

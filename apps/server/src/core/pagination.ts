@@ -7,7 +7,10 @@ export const ZListQuery = z.object({
 });
 export type TListQuery = z.infer<typeof ZListQuery>;
 
-export function page<T extends { id: string }>(items: T[], limit: number): { data: T[]; nextCursor: string | null } {
+export function page<T extends { id: string }>(
+  items: T[],
+  limit: number,
+): { data: T[]; nextCursor: string | null } {
   const data = items.slice(0, limit);
   const last = data[data.length - 1];
   return { data, nextCursor: items.length > limit && last ? last.id : null };

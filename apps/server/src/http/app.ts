@@ -1,12 +1,17 @@
-import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { sql } from "drizzle-orm";
+import Fastify, { type FastifyBaseLogger, LogController } from "fastify";
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
 import type { TAppContext } from "../core/context.js";
 import { newId } from "../core/ids.js";
 import { installAuthHook, type TSessionResolver } from "./auth.js";
@@ -43,7 +48,13 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({ error: { code: "not_found", message: `no route ${request.method} ${request.url.split("?")[0]}`, requestId: String(request.id) } });
+    void reply.status(404).send({
+      error: {
+        code: "not_found",
+        message: `no route ${request.method} ${request.url.split("?")[0]}`,
+        requestId: String(request.id),
+      },
+    });
   });
   app.decorateRequest("rawBody", undefined);
 
@@ -53,14 +64,20 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
   });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";
-    httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
     if (reply.statusCode >= 500) httpErrors.inc({ route });
   });
 
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
-        defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'", "'unsafe-inline'"], imgSrc: ["'self'", "data:"],
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
       },
     },
   });
@@ -73,7 +90,8 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
       info: {
         title: "Assent API",
         version: "0.1.0",
-        description: "Consent-native conversational messaging. Every outbound message passes the consent ledger.",
+        description:
+          "Consent-native conversational messaging. Every outbound message passes the consent ledger.",
       },
       components: {
         securitySchemes: {
@@ -84,6 +102,11 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+  });
+  // The browsable docs are public; everything they describe still needs credentials.
+  app.addHook("onRoute", (route) => {
+    if (route.url === "/docs" || route.url.startsWith("/docs/"))
+      route.config = { ...route.config, public: true };
   });
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true, uiConfig: { deepLinking: true } });
 

@@ -1,7 +1,12 @@
 import type { FastifyRequest } from "fastify";
 import type { TAppContext } from "../core/context.js";
 import { AppError } from "../core/errors.js";
-import { authenticateApiKey, principalCan, type TPermission, type TPrincipal } from "../modules/auth/index.js";
+import {
+  authenticateApiKey,
+  principalCan,
+  type TPermission,
+  type TPrincipal,
+} from "../modules/auth/index.js";
 import type { TApp } from "./types.js";
 
 /** Resolves session cookies; provided by the auth module's session routes once they are mounted. */
@@ -13,15 +18,23 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * Resolve the caller before any handler: `Authorization: Bearer <api key>` for machines, the session
  * cookie (plus `X-CSRF-Token` on unsafe methods) for people. Public routes skip it.
  */
-export function installAuthHook(app: TApp, ctx: TAppContext, resolveSession: TSessionResolver | undefined): void {
+export function installAuthHook(
+  app: TApp,
+  ctx: TAppContext,
+  resolveSession: TSessionResolver | undefined,
+): void {
   app.decorateRequest("principal", null);
   app.addHook("preHandler", async (request) => {
-    if (request.routeOptions.config.public) return;
+    if (request.routeOptions.config.public || request.routeOptions.url === undefined) return;
     const header = request.headers.authorization;
     let principal: TPrincipal | null = null;
     if (typeof header === "string" && header.startsWith("Bearer ")) {
       principal = await authenticateApiKey(ctx.db, header.slice(7).trim(), ctx.clock());
-      if (!principal) throw new AppError("unauthenticated", { message: "invalid or revoked API key", field: "Authorization" });
+      if (!principal)
+        throw new AppError("unauthenticated", {
+          message: "invalid or revoked API key",
+          field: "Authorization",
+        });
     } else if (typeof header === "string" && header.startsWith("Basic ")) {
       // Basic auth is only for the Twilio-compatible endpoint, which authenticates itself.
       return;
@@ -30,11 +43,15 @@ export function installAuthHook(app: TApp, ctx: TAppContext, resolveSession: TSe
       if (principal?.kind === "user" && !SAFE_METHODS.has(request.method)) {
         const token = request.headers["x-csrf-token"];
         if (typeof token !== "string" || token !== principal.csrfToken) {
-          throw new AppError("csrf_failed", { message: "missing or wrong X-CSRF-Token", field: "X-CSRF-Token" });
+          throw new AppError("csrf_failed", {
+            message: "missing or wrong X-CSRF-Token",
+            field: "X-CSRF-Token",
+          });
         }
       }
     }
-    if (!principal) throw new AppError("unauthenticated", { message: "credentials required", field: "Authorization" });
+    if (!principal)
+      throw new AppError("unauthenticated", { message: "credentials required", field: "Authorization" });
     request.principal = principal;
   });
 }
@@ -46,10 +63,13 @@ export function authorize(
 ): TPrincipal & { workspaceId: string } {
   const p = request.principal;
   if (!p) throw new AppError("unauthenticated", { message: "credentials required", field: "Authorization" });
-  if (p.kind === "user" && !p.mfaPassed) throw new AppError("mfa_required", { message: "complete MFA to continue" });
+  if (p.kind === "user" && !p.mfaPassed)
+    throw new AppError("mfa_required", { message: "complete MFA to continue" });
   if (p.workspaceId === null) throw new AppError("forbidden", { message: "select a workspace first" });
   if (!principalCan(p, permission)) {
-    throw new AppError("forbidden", { message: `this ${p.kind === "api_key" ? "API key" : "role"} lacks ${permission}` });
+    throw new AppError("forbidden", {
+      message: `this ${p.kind === "api_key" ? "API key" : "role"} lacks ${permission}`,
+    });
   }
   return p as TPrincipal & { workspaceId: string };
 }

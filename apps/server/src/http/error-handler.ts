@@ -1,11 +1,18 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ZodError } from "zod";
-import { AppError, type TAppErrorCode, errorStatus } from "../core/errors.js";
+import { AppError, errorStatus, type TAppErrorCode } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 
 export interface TErrorBody {
-  error: { code: TAppErrorCode; message: string; field?: string; requestId: string; errorId?: string; details?: unknown };
+  error: {
+    code: TAppErrorCode;
+    message: string;
+    field?: string;
+    requestId: string;
+    errorId?: string;
+    details?: unknown;
+  };
 }
 
 function fieldOf(path: readonly PropertyKey[], prefix: string): string {
@@ -25,29 +32,46 @@ const fastifyCodes: Record<string, TAppErrorCode> = {
 };
 
 /** Every error answers in one shape: `{"error":{"code","message","field"?,"requestId"}}`. */
-export function errorHandler(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): void {
+export function errorHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const requestId = String(request.id);
   const send = (status: number, body: TErrorBody["error"]) => {
     void reply.status(status).send({ error: body } satisfies TErrorBody);
   };
   if (error instanceof AppError) {
     send(error.status, {
-      code: error.code, message: error.message, requestId,
-      ...(error.field ? { field: error.field } : {}), ...(error.details ? { details: error.details } : {}),
+      code: error.code,
+      message: error.message,
+      requestId,
+      ...(error.field ? { field: error.field } : {}),
+      ...(error.details ? { details: error.details } : {}),
     });
     return;
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const first = error.validation[0];
     const context = (error as { validationContext?: string }).validationContext ?? "body";
-    const path = first?.instancePath ? first.instancePath.split("/").filter(Boolean) : [];
-    const field = path.length > 0 ? path.join(".") : context;
-    const params = (first?.params ?? {}) as { issue?: { path?: PropertyKey[] } };
-    const issuePath = params.issue?.path;
+    const segments = (first?.instancePath ?? "")
+      .split("/")
+      .filter(Boolean)
+      .map((seg) => (/^\d+$/.test(seg) ? Number(seg) : seg));
+    const params = (first?.params ?? {}) as { keys?: unknown };
+    // An unknown key is named itself ("color"), not its parent object.
+    if (
+      first?.keyword === "unrecognized_keys" &&
+      Array.isArray(params.keys) &&
+      typeof params.keys[0] === "string"
+    ) {
+      segments.push(params.keys[0]);
+    }
+    const field = segments.length > 0 ? fieldOf(segments, context) : context;
     send(400, {
       code: "validation_failed",
-      message: `${issuePath && issuePath.length > 0 ? fieldOf(issuePath, context) : field}: ${first?.message ?? "invalid"}`,
-      field: issuePath && issuePath.length > 0 ? fieldOf(issuePath, context) : field,
+      message: `${field}: ${first?.message ?? "invalid"}`,
+      field,
       requestId,
     });
     return;
@@ -55,7 +79,12 @@ export function errorHandler(error: FastifyError | Error, request: FastifyReques
   if (error instanceof ZodError) {
     const first = error.issues[0];
     const field = first ? fieldOf(first.path, "body") : "body";
-    send(400, { code: "validation_failed", message: `${field}: ${first?.message ?? "invalid"}`, field, requestId });
+    send(400, {
+      code: "validation_failed",
+      message: `${field}: ${first?.message ?? "invalid"}`,
+      field,
+      requestId,
+    });
     return;
   }
   const code = "code" in error && typeof error.code === "string" ? fastifyCodes[error.code] : undefined;

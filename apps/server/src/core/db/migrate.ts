@@ -52,9 +52,11 @@ export async function migrate(database: TDatabase): Promise<string[]> {
   if (database.kind === "postgres") await database.query("select pg_advisory_lock(727001)");
   try {
     const applied = new Map(
-      (await database.query<{ name: string; checksum: string }>("select name, checksum from schema_migrations")).map(
-        (r) => [r.name, r.checksum],
-      ),
+      (
+        await database.query<{ name: string; checksum: string }>(
+          "select name, checksum from schema_migrations",
+        )
+      ).map((r) => [r.name, r.checksum]),
     );
     const done: string[] = [];
     for (const f of files) {

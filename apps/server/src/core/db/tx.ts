@@ -23,7 +23,9 @@ export function withWorkspaceTx<T>(db: TDb, workspaceId: string, fn: (tx: TTx) =
  */
 export function withSystemTx<T>(db: TDb, fn: (tx: TTx) => Promise<T>): Promise<T> {
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select set_config('role', 'assent_app', true), set_config('app.bypass_rls', 'on', true)`);
+    await tx.execute(
+      sql`select set_config('role', 'assent_app', true), set_config('app.bypass_rls', 'on', true)`,
+    );
     return fn(tx);
   });
 }

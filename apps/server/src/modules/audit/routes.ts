@@ -17,12 +17,30 @@ const ZAuditQuery = z.object({
 });
 
 const ZAuditEvent = z.object({
-  id: z.string(), seq: z.number(), at: z.string(), actor: z.object({ type: z.string(), id: z.string().nullable() }),
-  action: z.string(), target: z.object({ type: z.string().nullable(), id: z.string().nullable() }),
-  requestId: z.string().nullable(), details: z.unknown(), hash: z.string(),
+  id: z.string(),
+  seq: z.number(),
+  at: z.string(),
+  actor: z.object({ type: z.string(), id: z.string().nullable() }),
+  action: z.string(),
+  target: z.object({ type: z.string().nullable(), id: z.string().nullable() }),
+  requestId: z.string().nullable(),
+  details: z.unknown(),
+  hash: z.string(),
 });
 
-const CSV_COLUMNS = ["id", "seq", "at", "actorType", "actorId", "action", "targetType", "targetId", "requestId", "details", "hash"];
+const CSV_COLUMNS = [
+  "id",
+  "seq",
+  "at",
+  "actorType",
+  "actorId",
+  "action",
+  "targetType",
+  "targetId",
+  "requestId",
+  "details",
+  "hash",
+];
 
 function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
@@ -34,7 +52,23 @@ function csvCell(v: unknown): string {
 export function toCsv(events: TAuditEventView[]): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const e of events) {
-    lines.push([e.id, e.seq, e.at, e.actor.type, e.actor.id, e.action, e.target.type, e.target.id, e.requestId, e.details, e.hash].map(csvCell).join(","));
+    lines.push(
+      [
+        e.id,
+        e.seq,
+        e.at,
+        e.actor.type,
+        e.actor.id,
+        e.action,
+        e.target.type,
+        e.target.id,
+        e.requestId,
+        e.details,
+        e.hash,
+      ]
+        .map(csvCell)
+        .join(","),
+    );
   }
   return `${lines.join("\r\n")}\r\n`;
 }
@@ -44,7 +78,9 @@ export function auditRoutes(app: TApp, ctx: TAppContext): void {
     "/v1/audit-events",
     {
       schema: {
-        tags: ["audit"], summary: "Audit events, newest first, with filters", querystring: ZAuditQuery,
+        tags: ["audit"],
+        summary: "Audit events, newest first, with filters",
+        querystring: ZAuditQuery,
         response: { 200: z.object({ data: z.array(ZAuditEvent), nextCursor: z.string().nullable() }) },
       },
     },
@@ -53,8 +89,14 @@ export function auditRoutes(app: TApp, ctx: TAppContext): void {
       const q = request.query;
       const found = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
         listAuditEvents(tx, {
-          workspaceId: p.workspaceId, action: q.action, actorId: q.actorId, targetId: q.targetId,
-          from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, limit: q.limit, cursor: q.cursor,
+          workspaceId: p.workspaceId,
+          action: q.action,
+          actorId: q.actorId,
+          targetId: q.targetId,
+          from: q.from ? new Date(q.from) : undefined,
+          to: q.to ? new Date(q.to) : undefined,
+          limit: q.limit,
+          cursor: q.cursor,
         }),
       );
       const data = found.slice(0, q.limit);
@@ -67,8 +109,11 @@ export function auditRoutes(app: TApp, ctx: TAppContext): void {
     "/v1/audit-events/export",
     {
       schema: {
-        tags: ["audit"], summary: "Export audit events as JSON or CSV",
-        querystring: ZAuditQuery.omit({ limit: true, cursor: true }).extend({ format: z.enum(["json", "csv"]).default("json") }),
+        tags: ["audit"],
+        summary: "Export audit events as JSON or CSV",
+        querystring: ZAuditQuery.omit({ limit: true, cursor: true }).extend({
+          format: z.enum(["json", "csv"]).default("json"),
+        }),
       },
     },
     async (request, reply) => {
@@ -79,8 +124,14 @@ export function auditRoutes(app: TApp, ctx: TAppContext): void {
       for (;;) {
         const batch = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
           listAuditEvents(tx, {
-            workspaceId: p.workspaceId, action: q.action, actorId: q.actorId, targetId: q.targetId,
-            from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, limit: 5000, cursor,
+            workspaceId: p.workspaceId,
+            action: q.action,
+            actorId: q.actorId,
+            targetId: q.targetId,
+            from: q.from ? new Date(q.from) : undefined,
+            to: q.to ? new Date(q.to) : undefined,
+            limit: 5000,
+            cursor,
           }),
         );
         all.push(...batch.slice(0, 5000));
@@ -89,7 +140,9 @@ export function auditRoutes(app: TApp, ctx: TAppContext): void {
       }
       const name = `audit-${p.workspaceId}-${new Date().toISOString().slice(0, 10)}`;
       if (q.format === "csv") {
-        void reply.header("content-type", "text/csv; charset=utf-8").header("content-disposition", `attachment; filename="${name}.csv"`);
+        void reply
+          .header("content-type", "text/csv; charset=utf-8")
+          .header("content-disposition", `attachment; filename="${name}.csv"`);
         return toCsv(all);
       }
       void reply.header("content-disposition", `attachment; filename="${name}.json"`);

@@ -18,12 +18,26 @@ export interface TAuditVerification {
 }
 
 interface TRow {
-  workspace_id: string; seq: number; id: string; at: Date; actor_type: string; actor_id: string | null; action: string;
-  target_type: string | null; target_id: string | null; request_id: string | null; details: unknown; prev_hash: string; hash: string;
+  workspace_id: string;
+  seq: number;
+  id: string;
+  at: Date;
+  actor_type: string;
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  request_id: string | null;
+  details: unknown;
+  prev_hash: string;
+  hash: string;
 }
 
 /** Recompute every workspace's hash chain and report the first link that does not hold. */
-export async function verifyAuditChain(db: TDb, options: { workspaceId?: string } = {}): Promise<TAuditVerification> {
+export async function verifyAuditChain(
+  db: TDb,
+  options: { workspaceId?: string } = {},
+): Promise<TAuditVerification> {
   return withSystemTx(db, async (tx) => {
     const heads = await rows<{ workspace_id: string; seq: number; hash: string }>(
       tx,
@@ -49,22 +63,40 @@ export async function verifyAuditChain(db: TDb, options: { workspaceId?: string 
           events += 1;
           after = seq;
           if (broken) continue;
-          if (seq !== expectedSeq) broken = { workspaceId: head.workspace_id, seq: expectedSeq, reason: "missing_row" };
-          else if (r.prev_hash !== prev) broken = { workspaceId: head.workspace_id, seq, reason: "prev_hash_mismatch" };
+          if (seq !== expectedSeq)
+            broken = { workspaceId: head.workspace_id, seq: expectedSeq, reason: "missing_row" };
+          else if (r.prev_hash !== prev)
+            broken = { workspaceId: head.workspace_id, seq, reason: "prev_hash_mismatch" };
           else {
             const at = r.at instanceof Date ? r.at : new Date(String(r.at));
-            const recomputed = chainHash(prev, auditCanonical({
-              seq, id: r.id, at: at.toISOString(), actorType: r.actor_type, actorId: r.actor_id, action: r.action,
-              targetType: r.target_type, targetId: r.target_id, requestId: r.request_id, details: r.details,
-            }));
-            if (recomputed !== r.hash) broken = { workspaceId: head.workspace_id, seq, reason: "hash_mismatch" };
+            const recomputed = chainHash(
+              prev,
+              auditCanonical({
+                seq,
+                id: r.id,
+                at: at.toISOString(),
+                actorType: r.actor_type,
+                actorId: r.actor_id,
+                action: r.action,
+                targetType: r.target_type,
+                targetId: r.target_id,
+                requestId: r.request_id,
+                details: r.details,
+              }),
+            );
+            if (recomputed !== r.hash)
+              broken = { workspaceId: head.workspace_id, seq, reason: "hash_mismatch" };
           }
           prev = r.hash;
           expectedSeq = seq + 1;
         }
       }
       if (!broken && (Number(head.seq) !== expectedSeq - 1 || head.hash !== prev)) {
-        broken = { workspaceId: head.workspace_id, seq: expectedSeq, reason: Number(head.seq) > expectedSeq - 1 ? "missing_row" : "head_mismatch" };
+        broken = {
+          workspaceId: head.workspace_id,
+          seq: expectedSeq,
+          reason: Number(head.seq) > expectedSeq - 1 ? "missing_row" : "head_mismatch",
+        };
       }
       if (broken) breaks.push(broken);
     }

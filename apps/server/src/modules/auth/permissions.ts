@@ -1,8 +1,21 @@
 /** Every permission a route can require. Roles and API-key scopes both resolve to these. */
 export const permissions = [
-  "workspace:manage", "members:manage", "api_keys:manage", "brands:read", "brands:write",
-  "channels:manage", "webhooks:manage", "messages:send", "messages:read", "contacts:read", "contacts:write",
-  "consent:read", "consent:write", "campaigns:write", "privacy:admin", "audit:read",
+  "workspace:manage",
+  "members:manage",
+  "api_keys:manage",
+  "brands:read",
+  "brands:write",
+  "channels:manage",
+  "webhooks:manage",
+  "messages:send",
+  "messages:read",
+  "contacts:read",
+  "contacts:write",
+  "consent:read",
+  "consent:write",
+  "campaigns:write",
+  "privacy:admin",
+  "audit:read",
 ] as const;
 export type TPermission = (typeof permissions)[number];
 
@@ -13,18 +26,57 @@ export type TRole = (typeof roles)[number];
 export const rolePermissions: Record<TRole, readonly TPermission[]> = {
   owner: permissions,
   admin: permissions.filter((p) => p !== "workspace:manage"),
-  agent: ["brands:read", "messages:send", "messages:read", "contacts:read", "contacts:write", "consent:read", "consent:write"],
-  compliance: ["brands:read", "messages:read", "contacts:read", "consent:read", "consent:write", "privacy:admin", "audit:read"],
+  agent: [
+    "brands:read",
+    "messages:send",
+    "messages:read",
+    "contacts:read",
+    "contacts:write",
+    "consent:read",
+    "consent:write",
+  ],
+  compliance: [
+    "brands:read",
+    "messages:read",
+    "contacts:read",
+    "consent:read",
+    "consent:write",
+    "privacy:admin",
+    "audit:read",
+  ],
   developer: [
-    "brands:read", "brands:write", "channels:manage", "webhooks:manage", "api_keys:manage", "messages:send",
-    "messages:read", "contacts:read", "consent:read", "campaigns:write",
+    "brands:read",
+    "brands:write",
+    "channels:manage",
+    "webhooks:manage",
+    "api_keys:manage",
+    "messages:send",
+    "messages:read",
+    "contacts:read",
+    "consent:read",
+    "campaigns:write",
   ],
 };
 
-/** Scopes an API key may carry: machine permissions only (no member or key management). */
+/**
+ * Scopes an API key may carry: machine permissions (no member or workspace management). A key holding
+ * api_keys:manage can only mint keys whose scopes are a subset of its own.
+ */
 export const apiKeyScopes = [
-  "messages:send", "messages:read", "consent:read", "consent:write", "contacts:read", "contacts:write",
-  "privacy:admin", "audit:read", "brands:read", "brands:write", "campaigns:write", "channels:manage", "webhooks:manage",
+  "api_keys:manage",
+  "messages:send",
+  "messages:read",
+  "consent:read",
+  "consent:write",
+  "contacts:read",
+  "contacts:write",
+  "privacy:admin",
+  "audit:read",
+  "brands:read",
+  "brands:write",
+  "campaigns:write",
+  "channels:manage",
+  "webhooks:manage",
 ] as const satisfies readonly TPermission[];
 export type TApiKeyScope = (typeof apiKeyScopes)[number];
 

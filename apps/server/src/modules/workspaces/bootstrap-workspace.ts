@@ -25,10 +25,29 @@ export async function bootstrapWorkspace(
   const system = { type: "system", id: null } as const;
   return withSystemTx(ctx.db, async (tx) => {
     const ws = await createWorkspace(tx, { name: options.workspaceName, keys: ctx.keys, actor: system });
-    const brand = await createBrand(tx, { workspaceId: ws.id, name: options.brandName ?? `${options.workspaceName} brand`, actor: system });
-    const user = await createUser(tx, { emailIndex: emails.index(email), emailSealed: emails.seal(email), password });
+    const brand = await createBrand(tx, {
+      workspaceId: ws.id,
+      name: options.brandName ?? `${options.workspaceName} brand`,
+      actor: system,
+    });
+    const user = await createUser(tx, {
+      emailIndex: emails.index(email),
+      emailSealed: emails.seal(email),
+      password,
+    });
     await addMembership(tx, { workspaceId: ws.id, userId: user.id, role: "owner", actor: system });
-    const key = await createApiKey(tx, { workspaceId: ws.id, name: "bootstrap", scopes: apiKeyScopes, actor: system });
-    return { workspaceId: ws.id, brandId: brand.id, accountSid: ws.accountSid, apiKey: key.key, user: { email, password } };
+    const key = await createApiKey(tx, {
+      workspaceId: ws.id,
+      name: "bootstrap",
+      scopes: apiKeyScopes,
+      actor: system,
+    });
+    return {
+      workspaceId: ws.id,
+      brandId: brand.id,
+      accountSid: ws.accountSid,
+      apiKey: key.key,
+      user: { email, password },
+    };
   });
 }

@@ -8,10 +8,20 @@ export type TBrand = typeof brands.$inferSelect;
 
 export async function createBrand(
   tx: TTx,
-  options: { workspaceId: string; name: string; settings?: Record<string, unknown>; actor: TActor; requestId?: string | undefined },
+  options: {
+    workspaceId: string;
+    name: string;
+    settings?: Record<string, unknown>;
+    actor: TActor;
+    requestId?: string | undefined;
+  },
 ): Promise<TBrand> {
   const row: TBrand = {
-    id: newId("brd"), workspaceId: options.workspaceId, name: options.name, settings: options.settings ?? {}, createdAt: new Date(),
+    id: newId("brd"),
+    workspaceId: options.workspaceId,
+    name: options.name,
+    settings: options.settings ?? {},
+    createdAt: new Date(),
   };
   try {
     await tx.execute("savepoint create_brand");
@@ -25,7 +35,11 @@ export async function createBrand(
     throw error;
   }
   await recordAudit(tx, {
-    workspaceId: options.workspaceId, actor: options.actor, action: "brand.created", targetType: "brand", targetId: row.id,
+    workspaceId: options.workspaceId,
+    actor: options.actor,
+    action: "brand.created",
+    targetType: "brand",
+    targetId: row.id,
     requestId: options.requestId,
   });
   return row;

@@ -13,10 +13,16 @@ export async function createWorkspace(
   const id = newId("ws");
   // Twilio-compatible account SID: "AC" + 32 hex characters, as the twilio client requires.
   const accountSid = `AC${randomBytes(16).toString("hex")}`;
-  await tx.insert(workspaces).values({ id, name: options.name, accountSid, requireMfa: false, settings: {}, createdAt: new Date() });
+  await tx
+    .insert(workspaces)
+    .values({ id, name: options.name, accountSid, requireMfa: false, settings: {}, createdAt: new Date() });
   await options.keys.createWorkspaceKey(tx, id);
   await recordAudit(tx, {
-    workspaceId: id, actor: options.actor, action: "workspace.created", targetType: "workspace", targetId: id,
+    workspaceId: id,
+    actor: options.actor,
+    action: "workspace.created",
+    targetType: "workspace",
+    targetId: id,
     requestId: options.requestId,
   });
   return { id, name: options.name, accountSid };

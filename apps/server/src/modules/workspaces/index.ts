@@ -3,5 +3,5 @@ export { createBrand, type TBrand } from "./create-brand.js";
 export { createWorkspace } from "./create-workspace.js";
 export { getBrand } from "./get-brand.js";
 export { listBrands } from "./list-brands.js";
-export { brands, workspaces } from "./workspaces.tables.js";
 export { presentBrand, workspaceRoutes, ZBrand } from "./routes.js";
+export { brands, workspaces } from "./workspaces.tables.js";

@@ -16,10 +16,12 @@ export const ZBrand = z.object({
   settings: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
 });
-export const ZCreateBrandRequest = z.object({
-  name: z.string().trim().min(1).max(200),
-  settings: z.record(z.string(), z.unknown()).optional(),
-}).strict();
+export const ZCreateBrandRequest = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    settings: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
 
 export function presentBrand(b: TBrand): z.infer<typeof ZBrand> {
   return { id: b.id, name: b.name, settings: b.settings, createdAt: b.createdAt.toISOString() };
@@ -30,7 +32,9 @@ export function workspaceRoutes(app: TApp, ctx: TAppContext): void {
     "/v1/brands",
     {
       schema: {
-        tags: ["brands"], summary: "Create a brand", body: ZCreateBrandRequest,
+        tags: ["brands"],
+        summary: "Create a brand",
+        body: ZCreateBrandRequest,
         headers: z.object({ "idempotency-key": z.string().optional() }),
         response: { 201: ZBrand, 200: ZBrand },
       },
@@ -38,11 +42,17 @@ export function workspaceRoutes(app: TApp, ctx: TAppContext): void {
     async (request, reply) => {
       const p = authorize(request, "brands:write");
       const result = await runIdempotent({
-        db: ctx.db, workspaceId: p.workspaceId, key: request.headers["idempotency-key"], route: "POST /v1/brands",
+        db: ctx.db,
+        workspaceId: p.workspaceId,
+        key: request.headers["idempotency-key"],
+        route: "POST /v1/brands",
         payload: request.body,
         run: async (tx) => {
           const brand = await createBrand(tx, {
-            workspaceId: p.workspaceId, name: request.body.name, settings: request.body.settings, actor: actorOf(p),
+            workspaceId: p.workspaceId,
+            name: request.body.name,
+            settings: request.body.settings,
+            actor: actorOf(p),
             requestId: String(request.id),
           });
           return { statusCode: 201, body: presentBrand(brand) };
@@ -56,14 +66,20 @@ export function workspaceRoutes(app: TApp, ctx: TAppContext): void {
     "/v1/brands",
     {
       schema: {
-        tags: ["brands"], summary: "List brands", querystring: ZListQuery,
+        tags: ["brands"],
+        summary: "List brands",
+        querystring: ZListQuery,
         response: { 200: z.object({ data: z.array(ZBrand), nextCursor: z.string().nullable() }) },
       },
     },
     async (request) => {
       const p = authorize(request, "brands:read");
       const found = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
-        listBrands(tx, { workspaceId: p.workspaceId, limit: request.query.limit, cursor: request.query.cursor }),
+        listBrands(tx, {
+          workspaceId: p.workspaceId,
+          limit: request.query.limit,
+          cursor: request.query.cursor,
+        }),
       );
       const result = page(found, request.query.limit);
       return { data: result.data.map(presentBrand), nextCursor: result.nextCursor };
@@ -73,7 +89,12 @@ export function workspaceRoutes(app: TApp, ctx: TAppContext): void {
   app.get(
     "/v1/brands/:id",
     {
-      schema: { tags: ["brands"], summary: "Get a brand", params: z.object({ id: z.string().max(100) }), response: { 200: ZBrand } },
+      schema: {
+        tags: ["brands"],
+        summary: "Get a brand",
+        params: z.object({ id: z.string().max(100) }),
+        response: { 200: ZBrand },
+      },
     },
     async (request) => {
       const p = authorize(request, "brands:read");
