@@ -1,9 +1,21 @@
 import type { TAppContext } from "./core/context.js";
+import { startJobWorker } from "./core/jobs/index.js";
+import { webhookJobs, webhookRecurringJobs } from "./modules/webhooks/index.js";
 
 /** A background loop (dispatcher, scheduler, job worker); returns its stop function. */
 export type TBackgroundTask = (ctx: TAppContext) => Promise<() => Promise<void>>;
 
+/** The job worker: customer webhook deliveries and the recurring log purge (other modules' jobs join here). */
+const jobWorker: TBackgroundTask = (ctx) => {
+  const options = { allowPrivateUrls: ctx.config.webhooksAllowPrivate };
+  return startJobWorker(ctx, {
+    jobs: webhookJobs(options),
+    recurring: webhookRecurringJobs(options),
+    concurrency: 8,
+  });
+};
+
 /** Loops run by `--role worker`. */
-export const workerTasks: TBackgroundTask[] = [];
+export const workerTasks: TBackgroundTask[] = [jobWorker];
 /** Loops run by `--role scheduler` (exactly one scheduler is enough; several are safe). */
 export const schedulerTasks: TBackgroundTask[] = [];

@@ -11,7 +11,7 @@ import { buildApp } from "./http/app.js";
 import { allRoutes } from "./http/routes.js";
 import { verifyAuditChain } from "./modules/audit/index.js";
 import { bootstrapWorkspace } from "./modules/workspaces/index.js";
-import { extraCommands, onFirstStart, sessionResolver } from "./wiring.js";
+import { extraCommands, initModules, onFirstStart, sessionResolver } from "./wiring.js";
 
 const USAGE = `usage: assent <command>
   serve [--role api|worker|scheduler|all]   start Assent (default role: all)
@@ -113,6 +113,7 @@ async function main(argv: string[]): Promise<void> {
       if (!["api", "worker", "scheduler", "all"].includes(role))
         fail(`--role must be api, worker, scheduler or all`, 2);
       const ctx = await createContext(config, logger);
+      initModules(ctx);
       await serve(ctx, role);
       return;
     }
@@ -132,6 +133,7 @@ async function main(argv: string[]): Promise<void> {
         },
       });
       const ctx = await createContext(config, logger);
+      initModules(ctx);
       const result = await bootstrapWorkspace(ctx, {
         workspaceName: values.workspace ?? "Workspace",
         ...(values.email ? { email: values.email } : {}),
@@ -181,6 +183,7 @@ async function main(argv: string[]): Promise<void> {
     default: {
       if (extra) {
         const ctx = await createContext(config, logger);
+        initModules(ctx);
         try {
           await extra.run(argv.slice(1), ctx);
         } finally {

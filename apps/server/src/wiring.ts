@@ -1,6 +1,12 @@
 import type { TAppContext } from "./core/context.js";
 import type { TSessionResolver } from "./http/auth.js";
+import { initWebhooks } from "./modules/webhooks/index.js";
 import type { TBootstrapResult } from "./modules/workspaces/index.js";
+
+/** Per-process module setup, after the context exists and before anything runs (every role, tests too). */
+export function initModules(ctx: TAppContext): void {
+  initWebhooks(ctx);
+}
 
 /** A CLI command contributed by a module. */
 export interface TCommand {

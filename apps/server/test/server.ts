@@ -7,7 +7,7 @@ import { buildApp, type TRouteModule } from "../src/http/app.js";
 import { allRoutes } from "../src/http/routes.js";
 import type { TApp } from "../src/http/types.js";
 import { bootstrapWorkspace, type TBootstrapResult } from "../src/modules/workspaces/index.js";
-import { onFirstStart, sessionResolver } from "../src/wiring.js";
+import { initModules, onFirstStart, sessionResolver } from "../src/wiring.js";
 import { createTestDatabase, type TTestDatabase } from "./harness.js";
 
 export interface TTestServer {
@@ -30,6 +30,7 @@ export async function createTestServer(
     ASSENT_MASTER_KEY: randomBytes(32).toString("base64"),
   });
   const ctx = await createContext(config, createLogger("silent"), { database, migrate: false });
+  initModules(ctx);
   const app = await buildApp(ctx, {
     routes: options.routes ?? allRoutes,
     resolveSession: sessionResolver(ctx),

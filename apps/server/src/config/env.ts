@@ -25,6 +25,11 @@ export const ZEnv = z.object({
   /** Size of the Postgres connection pool per process. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Allow customer webhooks to private/loopback addresses (development, on-premise receivers). */
+  ASSENT_WEBHOOKS_ALLOW_PRIVATE: z
+    .enum(["true", "false", "1", "0"])
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
 });
 export type TEnv = z.infer<typeof ZEnv>;
 
@@ -38,6 +43,7 @@ export interface TConfig {
   readonly publicUrl: string | undefined;
   readonly poolSize: number;
   readonly nodeEnv: TEnv["NODE_ENV"];
+  readonly webhooksAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -66,5 +72,6 @@ export function loadConfig(env: Record<string, string | undefined>): TConfig {
     publicUrl: e.PUBLIC_URL,
     poolSize: e.DATABASE_POOL_SIZE,
     nodeEnv: e.NODE_ENV,
+    webhooksAllowPrivate: e.ASSENT_WEBHOOKS_ALLOW_PRIVATE,
   });
 }

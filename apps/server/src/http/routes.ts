@@ -1,7 +1,13 @@
 import { auditRoutes } from "../modules/audit/index.js";
 import { apiKeyRoutes } from "../modules/auth/index.js";
+import { createWebhookRoutes } from "../modules/webhooks/index.js";
 import { workspaceRoutes } from "../modules/workspaces/index.js";
 import type { TRouteModule } from "./app.js";
 
 /** Every module's routes, mounted in this order. */
-export const allRoutes: readonly TRouteModule[] = [workspaceRoutes, apiKeyRoutes, auditRoutes];
+export const allRoutes: readonly TRouteModule[] = [
+  workspaceRoutes,
+  apiKeyRoutes,
+  auditRoutes,
+  (app, ctx) => createWebhookRoutes({ allowPrivateUrls: ctx.config.webhooksAllowPrivate })(app, ctx),
+];

@@ -58,6 +58,11 @@ export async function openDatabase(options: TOpenDatabaseOptions): Promise<TData
     client = new PGlite(dir);
   }
   await client.waitReady;
+  return pgliteDatabase(client);
+}
+
+/** Wrap an open PGlite client (tests load migrated snapshots this way). */
+export function pgliteDatabase(client: PGlite): TDatabase & { dump(): Promise<Blob> } {
   const db = drizzlePglite(client) as unknown as TDb;
   return {
     kind: "pglite",
@@ -70,5 +75,9 @@ export async function openDatabase(options: TOpenDatabaseOptions): Promise<TData
       return r.rows;
     },
     close: () => client.close(),
+    async dump() {
+      const d = await client.dumpDataDir("gzip");
+      return d;
+    },
   };
 }
