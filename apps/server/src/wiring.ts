@@ -1,5 +1,6 @@
 import type { TAppContext } from "./core/context.js";
 import type { TSessionResolver } from "./http/auth.js";
+import { runClassifyCli } from "./modules/intent/index.js";
 import { initWebhooks } from "./modules/webhooks/index.js";
 import type { TBootstrapResult } from "./modules/workspaces/index.js";
 
@@ -16,7 +17,17 @@ export interface TCommand {
 }
 
 /** Commands beyond the core ones (`intent classify`, `consent verify`, …). */
-export const extraCommands: Record<string, TCommand> = {};
+export const extraCommands: Record<string, TCommand> = {
+  intent: {
+    summary:
+      'intent classify: JSON lines {"text"} on stdin → one classification per line (no server, no database)',
+    needsDatabase: false,
+    async run(args) {
+      if (args[0] !== "classify") throw new Error("usage: assent intent classify < lines.jsonl");
+      await runClassifyCli(process.stdin, process.stdout);
+    },
+  },
+};
 
 /** Extra setup of a freshly bootstrapped workspace (e.g. the demo sandbox sender). */
 export async function onFirstStart(_ctx: TAppContext, _result: TBootstrapResult): Promise<void> {}
