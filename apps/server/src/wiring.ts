@@ -1,5 +1,6 @@
 import type { TAppContext } from "./core/context.js";
 import type { TSessionResolver } from "./http/auth.js";
+import { consentCommand } from "./modules/consent/index.js";
 import { runClassifyCli } from "./modules/intent/index.js";
 import { initWebhooks } from "./modules/webhooks/index.js";
 import type { TBootstrapResult } from "./modules/workspaces/index.js";
@@ -18,6 +19,7 @@ export interface TCommand {
 
 /** Commands beyond the core ones (`intent classify`, `consent verify`, …). */
 export const extraCommands: Record<string, TCommand> = {
+  consent: consentCommand,
   intent: {
     summary:
       'intent classify: JSON lines {"text"} on stdin → one classification per line (no server, no database)',

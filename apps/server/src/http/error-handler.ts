@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ZodError } from "zod";
+import { sqlState } from "../core/db/tx.js";
 import { AppError, errorStatus, type TAppErrorCode } from "../core/errors.js";
 import { newId } from "../core/ids.js";
 
@@ -83,6 +84,16 @@ export function errorHandler(
       code: "validation_failed",
       message: `${field}: ${first?.message ?? "invalid"}`,
       field,
+      requestId,
+    });
+    return;
+  }
+  // Postgres data exceptions (SQLSTATE class 22: bad encoding, NUL bytes, out-of-range values) come from input.
+  const state = sqlState(error);
+  if (state?.startsWith("22")) {
+    send(400, {
+      code: "validation_failed",
+      message: "a value in the request cannot be stored or searched",
       requestId,
     });
     return;

@@ -1,5 +1,7 @@
 import { auditRoutes } from "../modules/audit/index.js";
 import { apiKeyRoutes } from "../modules/auth/index.js";
+import { consentRoutes } from "../modules/consent/index.js";
+import { contactRoutes } from "../modules/contacts/index.js";
 import { createWebhookRoutes } from "../modules/webhooks/index.js";
 import { workspaceRoutes } from "../modules/workspaces/index.js";
 import type { TRouteModule } from "./app.js";
@@ -9,5 +11,7 @@ export const allRoutes: readonly TRouteModule[] = [
   workspaceRoutes,
   apiKeyRoutes,
   auditRoutes,
+  contactRoutes,
+  consentRoutes,
   (app, ctx) => createWebhookRoutes({ allowPrivateUrls: ctx.config.webhooksAllowPrivate })(app, ctx),
 ];

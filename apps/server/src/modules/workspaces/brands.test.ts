@@ -137,6 +137,15 @@ describe("brands", () => {
     expect(list.json().data.map((x: { id: string }) => x.id)).not.toContain(a.brandId);
   });
 
+  it("answers a malformed id with a 4xx, never a 5xx", async () => {
+    const ws = await s.workspace();
+    for (const id of ["%00", "brd_%00x", "%F0%28%8C%BC", "x".repeat(100)]) {
+      const r = await s.app.inject({ method: "GET", url: `/v1/brands/${id}`, headers: bearer(ws.apiKey) });
+      expect(r.statusCode, id).toBeGreaterThanOrEqual(400);
+      expect(r.statusCode, id).toBeLessThan(500);
+    }
+  });
+
   it("requires credentials", async () => {
     const r = await s.app.inject({ method: "GET", url: "/v1/brands" });
     expect(r.statusCode).toBe(401);

@@ -1,0 +1,120 @@
+import type { TCampaign, TDecision, TDecisionInput, TDecisionReason, TGrantState } from "./consent.types.js";
+import { grantStanding, type TGrantStanding } from "./grant-standing.js";
+import { checkQuietHours, type TBrandQuietHours } from "./quiet-hours.js";
+
+/** Everything a decision reads, for one contact and brand. */
+export interface TDecisionFacts {
+  /** null when the contact is not in the input's workspace. */
+  contact: {
+    erasedAt: Date | null;
+    restrictedAt: Date | null;
+    minor: boolean;
+    timeZone: string | null;
+    country: string | null;
+    region: string | null;
+  } | null;
+  brandFound: boolean;
+  quietHours: TBrandQuietHours | null;
+  suppression: { optOutAllEntryId: string | null; optOutMarketingEntryId: string | null } | null;
+  /** This contact's grants for this brand only: no other brand's consent ever reaches a decision. */
+  grants: readonly TGrantState[];
+  /** The input's campaign when it has one (undefined when not found in the workspace). */
+  campaign: TCampaign | undefined;
+}
+
+const standing = grantStanding;
+
+const refuse = (reason: TDecisionReason, ledgerEntryIds: string[] = []): TDecision => ({
+  allowed: false,
+  reason,
+  basis: null,
+  ledgerEntryIds,
+});
+const grantIds = (g: TGrantState): string[] => (g.confirmedEntryId ? [g.id, g.confirmedEntryId] : [g.id]);
+
+/**
+ * The consent decision for one send, from the facts alone (pure). Order: erased, restricted, opted out of
+ * everything, campaign scope, then transactional sends rest on the contract; marketing needs no marketing
+ * opt-out, an adult recipient, an active grant of this brand covering the campaign and channel, and the
+ * recipient's sending window.
+ */
+export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): TDecision {
+  const contact = facts.contact;
+  if (!contact || !facts.brandFound) return refuse("consent_missing");
+  if (contact.erasedAt) return refuse("contact_erased");
+  if (contact.restrictedAt) return refuse("contact_restricted");
+  if (facts.suppression?.optOutAllEntryId) return refuse("opted_out", [facts.suppression.optOutAllEntryId]);
+  let category = input.category;
+  const campaignId = input.campaignId ?? null;
+  if (campaignId !== null) {
+    const campaign = facts.campaign;
+    if (!campaign || campaign.id !== campaignId || campaign.brandId !== input.brandId)
+      return refuse("consent_missing");
+    // A campaign labelled marketing stays marketing whatever the caller says.
+    if (campaign.category === "marketing") category = "marketing";
+    if (!campaign.channels.includes(input.channel)) return refuse("channel_not_covered");
+  }
+  const inScope = facts.grants.filter(
+    (g) =>
+      g.brandId === input.brandId &&
+      g.category === category &&
+      (g.campaignId === null || g.campaignId === campaignId) &&
+      g.effectiveAt.getTime() <= input.at.getTime(),
+  );
+  const onChannel = inScope.filter((g) => g.channels.includes(input.channel));
+  const best = onChannel
+    .filter((g) => standing(g, input.at) === "active")
+    .sort(
+      (a, b) =>
+        Number(b.campaignId !== null) - Number(a.campaignId !== null) ||
+        b.effectiveAt.getTime() - a.effectiveAt.getTime(),
+    )[0];
+  if (category !== "marketing") {
+    return {
+      allowed: true,
+      reason: "transactional_basis",
+      basis: best ? best.basis : "contract",
+      ledgerEntryIds: best ? grantIds(best) : [],
+    };
+  }
+  if (facts.suppression?.optOutMarketingEntryId)
+    return refuse("opted_out_marketing", [facts.suppression.optOutMarketingEntryId]);
+  if (contact.minor) return refuse("minor");
+  if (best) {
+    const quiet = checkQuietHours(input.at, contact, facts.quietHours);
+    const ids = grantIds(best);
+    if (quiet.allowed)
+      return { allowed: true, reason: "consent_granted", basis: best.basis, ledgerEntryIds: ids };
+    return {
+      allowed: false,
+      reason: "quiet_hours",
+      basis: best.basis,
+      ledgerEntryIds: ids,
+      ...(quiet.notBefore ? { notBefore: quiet.notBefore } : {}),
+    };
+  }
+  const by = (s: TGrantStanding) => onChannel.filter((g) => standing(g, input.at) === s);
+  const pending = by("pending");
+  if (pending.length > 0)
+    return refuse(
+      "consent_pending",
+      pending.map((g) => g.id),
+    );
+  const elsewhere = inScope.filter(
+    (g) => !g.channels.includes(input.channel) && standing(g, input.at) === "active",
+  );
+  if (elsewhere.length > 0) return refuse("channel_not_covered");
+  const expired = by("expired");
+  if (expired.length > 0)
+    return refuse(
+      "consent_expired",
+      expired.map((g) => g.id),
+    );
+  const withdrawn = by("withdrawn");
+  if (withdrawn.length > 0)
+    return refuse(
+      "consent_revoked",
+      withdrawn.flatMap((g) => (g.withdrawnEntryId ? [g.id, g.withdrawnEntryId] : [g.id])),
+    );
+  return refuse("consent_missing");
+}

@@ -1,0 +1,66 @@
+import type { TGrantState, TLedgerEntry, TSuppressionState } from "./consent.types.js";
+
+export interface TFoldedConsent {
+  grants: Map<string, TGrantState>;
+  suppressions: Map<string, TSuppressionState>;
+}
+
+/**
+ * The consent state of one contact as the fold of its ledger, in sequence order. This is the definition
+ * the stored projection must equal (appendLedgerEntries keeps it incrementally; verifyConsent compares).
+ */
+export function foldLedger(entries: readonly TLedgerEntry[]): TFoldedConsent {
+  const grants = new Map<string, TGrantState>();
+  const suppressions = new Map<string, TSuppressionState>();
+  for (const e of [...entries].sort((a, b) => a.seq - b.seq)) {
+    const grant = e.refId ? grants.get(e.refId) : undefined;
+    switch (e.kind) {
+      case "grant":
+        grants.set(e.id, {
+          id: e.id,
+          brandId: e.brandId,
+          campaignId: e.campaignId,
+          category: e.category ?? "marketing",
+          channels: e.channels ?? [],
+          basis: e.basis ?? "consent",
+          status: e.pending ? "pending" : "active",
+          effectiveAt: e.effectiveAt,
+          expiresAt: e.expiresAt,
+          confirmBy: e.confirmBy,
+          confirmedEntryId: null,
+          withdrawnEntryId: null,
+        });
+        break;
+      case "confirm":
+        if (grant?.status === "pending")
+          grants.set(grant.id, { ...grant, status: "active", confirmedEntryId: e.id });
+        break;
+      case "withdraw":
+        if (grant && grant.status !== "withdrawn")
+          grants.set(grant.id, { ...grant, status: "withdrawn", withdrawnEntryId: e.id });
+        break;
+      case "opt_out": {
+        const s = suppressions.get(e.brandId) ?? {
+          brandId: e.brandId,
+          optOutAllEntryId: null,
+          optOutMarketingEntryId: null,
+        };
+        suppressions.set(e.brandId, {
+          brandId: e.brandId,
+          optOutAllEntryId: s.optOutAllEntryId ?? (e.scope === "all" ? e.id : null),
+          optOutMarketingEntryId: s.optOutMarketingEntryId ?? (e.scope === "marketing" ? e.id : null),
+        });
+        break;
+      }
+      case "opt_in":
+        if (suppressions.has(e.brandId))
+          suppressions.set(e.brandId, {
+            brandId: e.brandId,
+            optOutAllEntryId: null,
+            optOutMarketingEntryId: null,
+          });
+        break;
+    }
+  }
+  return { grants, suppressions };
+}

@@ -1,0 +1,73 @@
+export type { TContactChannel } from "../contacts/index.js";
+export { campaignRoutes } from "./campaign-routes.js";
+export { confirmConsent } from "./confirm-consent.js";
+export { confirmDoubleOptIn } from "./confirm-double-opt-in.js";
+export { campaigns, consentLedger } from "./consent.tables.js";
+export {
+  bases,
+  categories,
+  decisionReasons,
+  grantMethods,
+  ledgerKinds,
+  type TBasis,
+  type TCampaign,
+  type TCategory,
+  type TDecision,
+  type TDecisionInput,
+  type TDecisionReason,
+  type TEvidenceDetails,
+  type TGrantMethod,
+  type TGrantState,
+  type TGrantStatus,
+  type TLedgerEntry,
+  type TLedgerKind,
+  type TOptOutScope,
+  type TSuppressionState,
+  ZBasis,
+  ZCategory,
+  ZDecisionReason,
+} from "./consent.types.js";
+export { consentCommand } from "./consent-command.js";
+export { createCampaign } from "./create-campaign.js";
+export { decide } from "./decide.js";
+export { decideForSender } from "./decide-for-sender.js";
+export { decideMany } from "./decide-many.js";
+export { evaluateDecision, type TDecisionFacts } from "./evaluate-decision.js";
+export { exportConsentProof, type TConsentProof, type TProofEntry } from "./export-consent-proof.js";
+export { foldLedger, type TFoldedConsent } from "./fold-ledger.js";
+export { getCampaign } from "./get-campaign.js";
+export { getConsentState, type TConsentState } from "./get-consent-state.js";
+export { grantStanding, type TGrantStanding } from "./grant-standing.js";
+export { hasPendingDoubleOptIn } from "./has-pending-double-opt-in.js";
+export {
+  importConsents,
+  type TImportConsentsOptions,
+  type TImportRecord,
+  type TImportResult,
+} from "./import-consents.js";
+export { listCampaigns } from "./list-campaigns.js";
+export { listLedgerEntries } from "./list-ledger-entries.js";
+export {
+  presentCampaign,
+  presentConsentState,
+  presentDecision,
+  presentGrant,
+  presentLedgerEntry,
+  ZCampaignJson,
+  ZConsentStateJson,
+  ZDecisionJson,
+  ZGrant,
+  ZLedgerEntry,
+} from "./presenters.js";
+export {
+  checkQuietHours,
+  type TBrandQuietHours,
+  type TRecipientPlace,
+  ZBrandQuietHours,
+} from "./quiet-hours.js";
+export { recordConsent, type TGrantEvidence, type TRecordConsentOptions } from "./record-consent.js";
+export { recordOptIn, type TRecordOptInOptions } from "./record-opt-in.js";
+export { recordOptOut, type TOptOutEvidence, type TRecordOptOutOptions } from "./record-opt-out.js";
+export { consentRoutes } from "./routes.js";
+export { type TConsentVerification, verifyConsent } from "./verify-consent.js";
+export { withdrawConsent } from "./withdraw-consent.js";

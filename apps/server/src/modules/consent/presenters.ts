@@ -1,0 +1,167 @@
+import { z } from "zod";
+import { ZContactChannel } from "../contacts/index.js";
+import type { TCampaign, TDecision, TGrantState, TLedgerEntry } from "./consent.types.js";
+import { ZBasis, ZCategory, ZDecisionReason } from "./consent.types.js";
+import type { TConsentState } from "./get-consent-state.js";
+import type { TGrantStanding } from "./grant-standing.js";
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+export const ZGrant = z.object({
+  id: z.string(),
+  contactId: z.string(),
+  brandId: z.string(),
+  campaignId: z.string().nullable(),
+  category: ZCategory,
+  channels: z.array(ZContactChannel),
+  basis: ZBasis,
+  status: z.enum(["pending", "active", "withdrawn"]),
+  standing: z.enum(["active", "pending", "expired", "withdrawn"]),
+  effectiveAt: z.string(),
+  expiresAt: z.string().nullable(),
+  confirmBy: z.string().nullable(),
+  confirmedEntryId: z.string().nullable(),
+  withdrawnEntryId: z.string().nullable(),
+});
+export type TGrantJson = z.infer<typeof ZGrant>;
+
+export function presentGrant(contactId: string, g: TGrantState, standing: TGrantStanding): TGrantJson {
+  return {
+    id: g.id,
+    contactId,
+    brandId: g.brandId,
+    campaignId: g.campaignId,
+    category: g.category,
+    channels: g.channels,
+    basis: g.basis,
+    status: g.status,
+    standing,
+    effectiveAt: g.effectiveAt.toISOString(),
+    expiresAt: iso(g.expiresAt),
+    confirmBy: iso(g.confirmBy),
+    confirmedEntryId: g.confirmedEntryId,
+    withdrawnEntryId: g.withdrawnEntryId,
+  };
+}
+
+export const ZLedgerEntry = z.object({
+  id: z.string(),
+  seq: z.number(),
+  kind: z.enum(["grant", "confirm", "withdraw", "opt_out", "opt_in"]),
+  brandId: z.string(),
+  refId: z.string().nullable(),
+  campaignId: z.string().nullable(),
+  category: ZCategory.nullable(),
+  channels: z.array(ZContactChannel).nullable(),
+  basis: ZBasis.nullable(),
+  pending: z.boolean().nullable(),
+  scope: z.enum(["all", "marketing"]).nullable(),
+  channel: ZContactChannel.nullable(),
+  method: z.string(),
+  source: z.string().nullable(),
+  wording: z.string().nullable(),
+  evidence: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  effectiveAt: z.string(),
+  expiresAt: z.string().nullable(),
+  confirmBy: z.string().nullable(),
+  recordedAt: z.string(),
+  actor: z.object({ type: z.string(), id: z.string().nullable() }),
+  requestId: z.string().nullable(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export type TLedgerEntryJson = z.infer<typeof ZLedgerEntry>;
+
+/** A ledger entry without its sealed evidence (IP, user agent): those appear only in a proof export. */
+export function presentLedgerEntry(e: TLedgerEntry): TLedgerEntryJson {
+  return {
+    id: e.id,
+    seq: e.seq,
+    kind: e.kind,
+    brandId: e.brandId,
+    refId: e.refId,
+    campaignId: e.campaignId,
+    category: e.category,
+    channels: e.channels,
+    basis: e.basis,
+    pending: e.pending,
+    scope: e.scope,
+    channel: e.channel,
+    method: e.method,
+    source: e.source,
+    wording: e.wording,
+    evidence: e.evidence,
+    effectiveAt: e.effectiveAt.toISOString(),
+    expiresAt: iso(e.expiresAt),
+    confirmBy: iso(e.confirmBy),
+    recordedAt: e.recordedAt.toISOString(),
+    actor: { type: e.actorType, id: e.actorId },
+    requestId: e.requestId,
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+export const ZConsentStateJson = z.object({
+  contactId: z.string(),
+  grants: z.array(ZGrant),
+  optOuts: z.array(
+    z.object({ brandId: z.string(), scope: z.enum(["all", "marketing"]), ledgerEntryId: z.string() }),
+  ),
+});
+
+export function presentConsentState(s: TConsentState): z.infer<typeof ZConsentStateJson> {
+  return {
+    contactId: s.contactId,
+    grants: s.grants.map((g) => presentGrant(s.contactId, g, g.standing)),
+    optOuts: s.suppressions.flatMap((x) => [
+      ...(x.optOutAllEntryId
+        ? [{ brandId: x.brandId, scope: "all" as const, ledgerEntryId: x.optOutAllEntryId }]
+        : []),
+      ...(x.optOutMarketingEntryId
+        ? [{ brandId: x.brandId, scope: "marketing" as const, ledgerEntryId: x.optOutMarketingEntryId }]
+        : []),
+    ]),
+  };
+}
+
+export const ZDecisionJson = z.object({
+  allowed: z.boolean(),
+  reason: ZDecisionReason,
+  basis: ZBasis.nullable(),
+  ledgerEntryIds: z.array(z.string()),
+  notBefore: z.string().nullable(),
+  contactId: z.string().nullable(),
+});
+
+export function presentDecision(d: TDecision, contactId: string | null): z.infer<typeof ZDecisionJson> {
+  return {
+    allowed: d.allowed,
+    reason: d.reason,
+    basis: d.basis,
+    ledgerEntryIds: d.ledgerEntryIds,
+    notBefore: d.notBefore?.toISOString() ?? null,
+    contactId,
+  };
+}
+
+export const ZCampaignJson = z.object({
+  id: z.string(),
+  brandId: z.string(),
+  name: z.string(),
+  category: ZCategory,
+  channels: z.array(ZContactChannel),
+  createdAt: z.string(),
+});
+export type TCampaignJson = z.infer<typeof ZCampaignJson>;
+
+export function presentCampaign(c: TCampaign): TCampaignJson {
+  return {
+    id: c.id,
+    brandId: c.brandId,
+    name: c.name,
+    category: c.category,
+    channels: c.channels,
+    createdAt: c.createdAt.toISOString(),
+  };
+}

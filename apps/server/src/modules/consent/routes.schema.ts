@@ -1,0 +1,186 @@
+import { z } from "zod";
+import { ZListQuery } from "../../core/pagination.js";
+import { ZContactChannel } from "../contacts/index.js";
+import { grantMethods, ZBasis, ZCategory } from "./consent.types.js";
+
+/** A public id: anything else cannot name a row, and is refused before SQL sees it. */
+const ZId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/, "not an id");
+const noNul = (v: string) => !v.includes("\u0000");
+/** Free text kept exactly as given: Postgres text and jsonb cannot hold NUL characters. */
+const ZText = (max: number) => z.string().max(max).refine(noNul, "must not contain NUL characters");
+/** A short, non-empty label (trimmed). */
+const ZLabel = (max: number) =>
+  z.string().trim().min(1).max(max).refine(noNul, "must not contain NUL characters");
+const ZIso = z.iso.datetime({ offset: true });
+const ZChannels = z.array(ZContactChannel).min(1).max(7);
+
+export const ZGrantEvidenceInput = z
+  .object({
+    method: z.enum(grantMethods),
+    source: ZLabel(500),
+    wording: ZText(5000).optional(),
+    wordingVersion: ZText(100).optional(),
+    channel: ZContactChannel.optional(),
+    messageId: ZText(100).optional(),
+    pageUrl: z.url().max(2000).optional(),
+    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    userAgent: ZText(1000).optional(),
+  })
+  .strict();
+
+export const ZRecordConsentRequest = z
+  .object({
+    /** The contact, by id or by an address (created when new, as a sign-up form would). */
+    contactId: ZId.optional(),
+    contact: z
+      .object({ channel: ZContactChannel, address: z.string().min(1).max(256) })
+      .strict()
+      .optional(),
+    brandId: ZId,
+    campaignId: ZId.optional(),
+    category: ZCategory.default("marketing"),
+    channels: ZChannels,
+    basis: ZBasis.default("consent"),
+    evidence: ZGrantEvidenceInput,
+    effectiveAt: ZIso.optional(),
+    expiresAt: ZIso.optional(),
+    implied: z.enum(["purchase", "inquiry"]).optional(),
+    doubleOptIn: z
+      .object({ windowHours: z.number().int().min(1).max(720).default(48) })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((b) => (b.contactId === undefined) !== (b.contact === undefined), {
+    message: "give contactId or contact, not both",
+    path: ["contactId"],
+  })
+  .refine((b) => b.basis !== "consent" || (b.evidence.wording?.trim().length ?? 0) > 0, {
+    message: "the exact wording shown is required for consent",
+    path: ["evidence", "wording"],
+  });
+export type TRecordConsentRequest = z.infer<typeof ZRecordConsentRequest>;
+
+export const ZConfirmRequest = z
+  .object({
+    method: z.enum(["link", "api"]).default("link"),
+    channel: ZContactChannel.optional(),
+    messageId: ZText(100).optional(),
+  })
+  .strict();
+
+export const ZWithdrawRequest = z
+  .object({
+    channel: ZContactChannel.optional(),
+    messageId: ZText(100).optional(),
+  })
+  .strict();
+
+export const ZOptOutRequest = z
+  .object({
+    brandId: ZId,
+    scope: z.enum(["all", "marketing"]).default("all"),
+    channel: ZContactChannel,
+    messageId: ZText(100).optional(),
+  })
+  .strict();
+
+export const ZOptInRequest = z
+  .object({
+    brandId: ZId,
+    channel: ZContactChannel,
+    method: z.enum(["api", "button", "keyword"]).default("api"),
+    messageId: ZText(100).optional(),
+  })
+  .strict();
+
+export const ZDecisionRequest = z
+  .object({
+    contactId: ZId.optional(),
+    /** An address on `channel`, instead of contactId (never creates a contact). */
+    address: z.string().min(1).max(256).optional(),
+    brandId: ZId,
+    campaignId: ZId.optional(),
+    channel: ZContactChannel,
+    category: ZCategory,
+    at: ZIso.optional(),
+  })
+  .strict()
+  .refine((b) => (b.contactId === undefined) !== (b.address === undefined), {
+    message: "give contactId or address, not both",
+    path: ["contactId"],
+  });
+
+export const ZBrandFilter = z.object({ brandId: ZId.optional() });
+export const ZLedgerQuery = ZListQuery.extend({
+  brandId: ZId.optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, "not a cursor")
+    .optional(),
+});
+export const ZProofQuery = ZBrandFilter.extend({ format: z.enum(["json", "csv"]).default("json") });
+export const ZIdParams = z.object({ id: ZId });
+
+export const ZCreateCampaignRequest = z
+  .object({
+    brandId: ZId,
+    name: ZLabel(200),
+    category: ZCategory,
+    channels: ZChannels,
+  })
+  .strict();
+export const ZCampaignsQuery = ZListQuery.extend({ brandId: ZId.optional(), cursor: ZId.optional() });
+
+export const ZImportRequest = z
+  .object({
+    brandId: ZId,
+    records: z
+      .array(
+        z
+          .object({
+            channel: ZContactChannel,
+            address: z.string().min(1).max(256),
+            effectiveAt: ZIso.optional(),
+            ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+            userAgent: ZText(1000).optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(1000),
+    grant: z
+      .object({
+        campaignId: ZId.optional(),
+        category: ZCategory.default("marketing"),
+        channels: ZChannels.optional(),
+        basis: ZBasis.default("consent"),
+        source: ZLabel(500),
+        wording: ZText(5000).optional(),
+        wordingVersion: ZText(100).optional(),
+        implied: z.enum(["purchase", "inquiry"]).optional(),
+        expiresAt: ZIso.optional(),
+      })
+      .strict()
+      .refine((g) => g.basis !== "consent" || (g.wording?.trim().length ?? 0) > 0, {
+        message: "the exact wording shown is required for consent",
+        path: ["wording"],
+      })
+      .optional(),
+    optOut: z
+      .object({
+        scope: z.enum(["all", "marketing"]).default("all"),
+        source: ZLabel(500),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((b) => (b.grant === undefined) !== (b.optOut === undefined), {
+    message: "import either grants or opt-outs",
+    path: ["grant"],
+  });

@@ -1,0 +1,451 @@
+import { z } from "zod";
+import type { TAppContext } from "../../core/context.js";
+import type { TTx } from "../../core/db/tx.js";
+import { withWorkspaceTx } from "../../core/db/tx.js";
+import { AppError, notFound } from "../../core/errors.js";
+import { runIdempotent } from "../../core/idempotency.js";
+import { isId } from "../../core/ids.js";
+import { actorOf, authorize } from "../../http/auth.js";
+import type { TApp } from "../../http/types.js";
+import { getContact, resolveContactByAddress } from "../contacts/index.js";
+import { campaignRoutes } from "./campaign-routes.js";
+import { confirmConsent } from "./confirm-consent.js";
+import { decideForSender } from "./decide-for-sender.js";
+import { exportConsentProof } from "./export-consent-proof.js";
+import { findGrant } from "./find-grant.js";
+import { getConsentState } from "./get-consent-state.js";
+import { grantStanding } from "./grant-standing.js";
+import { importConsents } from "./import-consents.js";
+import { listLedgerEntries } from "./list-ledger-entries.js";
+import {
+  presentConsentState,
+  presentDecision,
+  presentGrant,
+  presentLedgerEntry,
+  type TGrantJson,
+  ZConsentStateJson,
+  ZDecisionJson,
+  ZGrant,
+  ZLedgerEntry,
+} from "./presenters.js";
+import { proofToCsv } from "./proof-csv.js";
+import { recordConsent } from "./record-consent.js";
+import { recordOptIn } from "./record-opt-in.js";
+import { recordOptOut } from "./record-opt-out.js";
+import {
+  ZBrandFilter,
+  ZConfirmRequest,
+  ZDecisionRequest,
+  ZIdParams,
+  ZImportRequest,
+  ZLedgerQuery,
+  ZOptInRequest,
+  ZOptOutRequest,
+  ZProofQuery,
+  ZRecordConsentRequest,
+  ZWithdrawRequest,
+} from "./routes.schema.js";
+import { withdrawConsent } from "./withdraw-consent.js";
+
+const ZIdempotency = z.object({ "idempotency-key": z.string().optional() });
+const ZOptOutResult = z.object({ ledgerEntryId: z.string(), alreadyOptedOut: z.boolean() });
+const ZImportResult = z.object({
+  imported: z.number(),
+  contactsCreated: z.number(),
+  skipped: z.array(z.object({ index: z.number(), reason: z.enum(["minor", "erased"]) })),
+  alreadyOptedOut: z.number(),
+});
+const ZOptInResult = z.object({ ledgerEntryId: z.string().nullable(), resubscribed: z.boolean() });
+
+async function grantJson(tx: TTx, workspaceId: string, grantId: string, at: Date): Promise<TGrantJson> {
+  const g = await findGrant(tx, { workspaceId, grantId });
+  return presentGrant(g.contactId, g, grantStanding(g, at));
+}
+
+function contactParam(id: string): string {
+  if (!isId("ctc", id)) throw notFound("contact");
+  return id;
+}
+
+/** The consent ledger over HTTP: grants with evidence, confirmation, withdrawal, opt-out/in, state, proof, decisions. */
+export function consentRoutes(app: TApp, ctx: TAppContext): void {
+  campaignRoutes(app, ctx);
+
+  app.post(
+    "/v1/consents",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "Record a consent with its evidence",
+        body: ZRecordConsentRequest,
+        headers: ZIdempotency,
+        response: { 201: ZGrant },
+      },
+    },
+    async (request, reply) => {
+      const p = authorize(request, "consent:write");
+      const b = request.body;
+      const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
+      const result = await runIdempotent({
+        db: ctx.db,
+        workspaceId: p.workspaceId,
+        key: request.headers["idempotency-key"],
+        route: "POST /v1/consents",
+        payload: b,
+        run: async (tx) => {
+          const at = ctx.clock();
+          const actor = actorOf(p);
+          const requestId = String(request.id);
+          const contactId = b.contact
+            ? (
+                await resolveContactByAddress(tx, keys, {
+                  workspaceId: p.workspaceId,
+                  ...b.contact,
+                  create: true,
+                  field: "contact.address",
+                  actor,
+                  requestId,
+                })
+              )?.contactId
+            : b.contactId;
+          if (!contactId || !isId("ctc", contactId))
+            throw new AppError("not_found", { message: "contact not found", field: "contactId" });
+          const grant = await recordConsent(tx, keys, {
+            workspaceId: p.workspaceId,
+            contactId,
+            brandId: b.brandId,
+            campaignId: b.campaignId,
+            category: b.category,
+            channels: b.channels,
+            basis: b.basis,
+            evidence: b.evidence,
+            effectiveAt: b.effectiveAt ? new Date(b.effectiveAt) : undefined,
+            expiresAt: b.expiresAt ? new Date(b.expiresAt) : undefined,
+            implied: b.implied,
+            doubleOptIn: b.doubleOptIn,
+            actor,
+            requestId,
+            at,
+          });
+          return { statusCode: 201, body: await grantJson(tx, p.workspaceId, grant.id, at) };
+        },
+      });
+      return reply.status(201).send(result.body as TGrantJson);
+    },
+  );
+
+  app.post(
+    "/v1/consents/import",
+    {
+      schema: {
+        tags: ["consent"],
+        summary:
+          "Import consents gathered elsewhere, or a suppression list (up to 1000 records, all or nothing)",
+        body: ZImportRequest,
+        headers: ZIdempotency,
+        response: { 201: ZImportResult },
+      },
+    },
+    async (request, reply) => {
+      const p = authorize(request, "consent:write");
+      const b = request.body;
+      const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
+      const result = await runIdempotent({
+        db: ctx.db,
+        workspaceId: p.workspaceId,
+        key: request.headers["idempotency-key"],
+        route: "POST /v1/consents/import",
+        payload: b,
+        run: async (tx) => ({
+          statusCode: 201,
+          body: await importConsents(tx, keys, {
+            workspaceId: p.workspaceId,
+            brandId: b.brandId,
+            records: b.records.map((r) => ({
+              ...r,
+              effectiveAt: r.effectiveAt ? new Date(r.effectiveAt) : undefined,
+            })),
+            grant: b.grant
+              ? { ...b.grant, expiresAt: b.grant.expiresAt ? new Date(b.grant.expiresAt) : undefined }
+              : undefined,
+            optOut: b.optOut,
+            actor: actorOf(p),
+            requestId: String(request.id),
+            at: ctx.clock(),
+          }),
+        }),
+      });
+      return reply.status(201).send(result.body as z.infer<typeof ZImportResult>);
+    },
+  );
+
+  app.get(
+    "/v1/consents/:id",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "Get a consent and its standing",
+        params: ZIdParams,
+        response: { 200: ZGrant },
+      },
+    },
+    async (request) => {
+      const p = authorize(request, "consent:read");
+      if (!isId("cns", request.params.id)) throw notFound("consent");
+      return withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
+        grantJson(tx, p.workspaceId, request.params.id, ctx.clock()),
+      );
+    },
+  );
+
+  for (const action of ["confirm", "withdraw"] as const) {
+    app.post(
+      `/v1/consents/:id/${action}`,
+      {
+        schema: {
+          tags: ["consent"],
+          summary: action === "confirm" ? "Confirm a double opt-in consent" : "Withdraw a consent",
+          params: ZIdParams,
+          body: action === "confirm" ? ZConfirmRequest : ZWithdrawRequest,
+          headers: ZIdempotency,
+          response: { 200: ZGrant },
+        },
+      },
+      async (request) => {
+        const p = authorize(request, "consent:write");
+        if (!isId("cns", request.params.id)) throw notFound("consent");
+        const body = request.body as z.infer<typeof ZConfirmRequest> & z.infer<typeof ZWithdrawRequest>;
+        const result = await runIdempotent({
+          db: ctx.db,
+          workspaceId: p.workspaceId,
+          key: request.headers["idempotency-key"],
+          route: `POST /v1/consents/${request.params.id}/${action}`,
+          payload: body,
+          run: async (tx) => {
+            const at = ctx.clock();
+            const o = {
+              workspaceId: p.workspaceId,
+              grantId: request.params.id,
+              channel: body.channel,
+              messageId: body.messageId,
+              actor: actorOf(p),
+              requestId: String(request.id),
+              at,
+            };
+            if (action === "confirm") await confirmConsent(tx, { ...o, method: body.method ?? "link" });
+            else await withdrawConsent(tx, { ...o, method: p.kind === "user" ? "agent" : "api" });
+            return { statusCode: 200, body: await grantJson(tx, p.workspaceId, request.params.id, at) };
+          },
+        });
+        return result.body as TGrantJson;
+      },
+    );
+  }
+
+  app.post(
+    "/v1/contacts/:id/opt-out",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "Opt a contact out of a brand (everything, or marketing only)",
+        params: ZIdParams,
+        body: ZOptOutRequest,
+        headers: ZIdempotency,
+        response: { 201: ZOptOutResult },
+      },
+    },
+    async (request, reply) => {
+      const p = authorize(request, "consent:write");
+      const contactId = contactParam(request.params.id);
+      const b = request.body;
+      const result = await runIdempotent({
+        db: ctx.db,
+        workspaceId: p.workspaceId,
+        key: request.headers["idempotency-key"],
+        route: `POST /v1/contacts/${contactId}/opt-out`,
+        payload: b,
+        run: async (tx) => ({
+          statusCode: 201,
+          body: await recordOptOut(tx, {
+            workspaceId: p.workspaceId,
+            brandId: b.brandId,
+            contactId,
+            scope: b.scope,
+            channel: b.channel,
+            evidence: {
+              method: p.kind === "user" ? "agent" : "api",
+              ...(b.messageId ? { messageId: b.messageId } : {}),
+            },
+            actor: actorOf(p),
+            requestId: String(request.id),
+            at: ctx.clock(),
+          }),
+        }),
+      });
+      return reply.status(201).send(result.body as z.infer<typeof ZOptOutResult>);
+    },
+  );
+
+  app.post(
+    "/v1/contacts/:id/opt-in",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "Lift a contact's opt-out from a brand (re-subscribe)",
+        params: ZIdParams,
+        body: ZOptInRequest,
+        headers: ZIdempotency,
+        response: { 200: ZOptInResult },
+      },
+    },
+    async (request) => {
+      const p = authorize(request, "consent:write");
+      const contactId = contactParam(request.params.id);
+      const b = request.body;
+      const result = await runIdempotent({
+        db: ctx.db,
+        workspaceId: p.workspaceId,
+        key: request.headers["idempotency-key"],
+        route: `POST /v1/contacts/${contactId}/opt-in`,
+        payload: b,
+        run: async (tx) => ({
+          statusCode: 200,
+          body: await recordOptIn(tx, {
+            workspaceId: p.workspaceId,
+            brandId: b.brandId,
+            contactId,
+            channel: b.channel,
+            evidence: { method: b.method, ...(b.messageId ? { messageId: b.messageId } : {}) },
+            actor: actorOf(p),
+            requestId: String(request.id),
+            at: ctx.clock(),
+          }),
+        }),
+      });
+      return result.body as z.infer<typeof ZOptInResult>;
+    },
+  );
+
+  app.get(
+    "/v1/contacts/:id/consent",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "A contact's current consent and opt-outs",
+        params: ZIdParams,
+        querystring: ZBrandFilter,
+        response: { 200: ZConsentStateJson },
+      },
+    },
+    async (request) => {
+      const p = authorize(request, "consent:read");
+      const contactId = contactParam(request.params.id);
+      const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
+      return withWorkspaceTx(ctx.db, p.workspaceId, async (tx) => {
+        if (!(await getContact(tx, keys, { workspaceId: p.workspaceId, contactId })))
+          throw notFound("contact");
+        return presentConsentState(
+          await getConsentState(tx, {
+            workspaceId: p.workspaceId,
+            contactId,
+            brandId: request.query.brandId,
+            at: ctx.clock(),
+          }),
+        );
+      });
+    },
+  );
+
+  app.get(
+    "/v1/contacts/:id/consent/ledger",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "A contact's consent ledger, in order",
+        params: ZIdParams,
+        querystring: ZLedgerQuery,
+        response: { 200: z.object({ data: z.array(ZLedgerEntry), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (request) => {
+      const p = authorize(request, "consent:read");
+      const contactId = contactParam(request.params.id);
+      const q = request.query;
+      const afterSeq = q.cursor !== undefined && /^\d{1,15}$/.test(q.cursor) ? Number(q.cursor) : 0;
+      const found = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
+        listLedgerEntries(tx, {
+          workspaceId: p.workspaceId,
+          contactId,
+          brandId: q.brandId,
+          afterSeq,
+          limit: q.limit,
+        }),
+      );
+      const data = found.slice(0, q.limit);
+      const last = data[data.length - 1];
+      return {
+        data: data.map(presentLedgerEntry),
+        nextCursor: found.length > q.limit && last ? String(last.seq) : null,
+      };
+    },
+  );
+
+  app.get(
+    "/v1/contacts/:id/consent/proof",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "Export proof of a contact's consent (JSON or CSV)",
+        params: ZIdParams,
+        querystring: ZProofQuery,
+      },
+    },
+    async (request, reply) => {
+      const p = authorize(request, "consent:read");
+      const contactId = contactParam(request.params.id);
+      const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
+      const proof = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
+        exportConsentProof(tx, keys, {
+          workspaceId: p.workspaceId,
+          contactId,
+          brandId: request.query.brandId,
+          at: ctx.clock(),
+        }),
+      );
+      const name = `consent-proof-${contactId}`;
+      if (request.query.format === "csv") {
+        void reply
+          .header("content-type", "text/csv; charset=utf-8")
+          .header("content-disposition", `attachment; filename="${name}.csv"`);
+        return proofToCsv(proof);
+      }
+      void reply.header("content-disposition", `attachment; filename="${name}.json"`);
+      return proof;
+    },
+  );
+
+  app.post(
+    "/v1/consent/decisions",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "Would this send be allowed? (for any sender, calls included)",
+        body: ZDecisionRequest,
+        response: { 200: ZDecisionJson },
+      },
+    },
+    async (request) => {
+      const p = authorize(request, "consent:read");
+      const b = request.body;
+      const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
+      const { decision, contactId } = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
+        decideForSender(tx, keys, {
+          workspaceId: p.workspaceId,
+          ...b,
+          at: b.at ? new Date(b.at) : ctx.clock(),
+        }),
+      );
+      return presentDecision(decision, contactId);
+    },
+  );
+}

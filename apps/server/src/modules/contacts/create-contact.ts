@@ -1,0 +1,102 @@
+import { sql } from "drizzle-orm";
+import { recordAudit, type TActor } from "../../core/audit.js";
+import type { TTx } from "../../core/db/tx.js";
+import { AppError } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { blindIndex, encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
+import type { TContactChannel } from "./contact-channel.js";
+import { canonicalLocale, isTimeZone } from "./contact-profile.js";
+import { findContactByIdentity } from "./find-contact-by-identity.js";
+import { getContact } from "./get-contact.js";
+import type { TContactView } from "./get-contacts.js";
+import { insertIdentity } from "./insert-identity.js";
+import { lockAddress } from "./lock-address.js";
+import { normalizeAddress, type TNormalizedAddress } from "./normalize-address.js";
+
+export interface TCreateContactOptions {
+  workspaceId: string;
+  identities: { channel: TContactChannel; address: string }[];
+  displayName?: string | undefined;
+  locale?: string | undefined;
+  timeZone?: string | undefined;
+  minor?: boolean | undefined;
+  actor: TActor;
+  requestId?: string | undefined;
+  now?: Date;
+}
+
+/**
+ * Create a contact with one or more channel identities. An address that already belongs to a contact
+ * (a phone number on any phone channel included) is a 409 naming it, with that contact's id in details.
+ */
+export async function createContact(
+  tx: TTx,
+  keys: TWorkspaceKeys,
+  o: TCreateContactOptions,
+): Promise<TContactView> {
+  if (o.identities.length === 0) {
+    throw new AppError("validation_failed", {
+      message: "a contact needs at least one identity",
+      field: "identities",
+    });
+  }
+  const locale = o.locale === undefined ? null : canonicalLocale(o.locale);
+  if (o.locale !== undefined && locale === null)
+    throw new AppError("validation_failed", { message: "not a BCP-47 locale", field: "locale" });
+  if (o.timeZone !== undefined && !isTimeZone(o.timeZone)) {
+    throw new AppError("validation_failed", { message: "not an IANA time zone", field: "timeZone" });
+  }
+  const wanted: { channel: TContactChannel; n: TNormalizedAddress; index: string; field: string }[] = [];
+  o.identities.forEach((identity, i) => {
+    const field = `identities[${i}].address`;
+    const n = normalizeAddress(identity.channel, identity.address, field);
+    const index = blindIndex(keys, n.kind, n.address);
+    if (!wanted.some((w) => w.channel === identity.channel && w.index === index))
+      wanted.push({ channel: identity.channel, n, index, field });
+  });
+  for (const w of [...wanted].sort((a, b) => (a.index < b.index ? -1 : 1))) {
+    await lockAddress(tx, { workspaceId: o.workspaceId, kind: w.n.kind, index: w.index });
+  }
+  for (const w of wanted) {
+    const owner = await findContactByIdentity(tx, {
+      workspaceId: o.workspaceId,
+      channel: w.channel,
+      kind: w.n.kind,
+      index: w.index,
+    });
+    if (owner) {
+      throw new AppError("conflict", {
+        message: "this address already belongs to a contact",
+        field: w.field,
+        details: { contactId: owner.contactId },
+      });
+    }
+  }
+  const now = o.now ?? new Date();
+  const contactId = newId("ctc");
+  const name = o.displayName?.trim() ? encryptField(keys, o.workspaceId, o.displayName.trim()) : null;
+  await tx.execute(sql`insert into contacts (id, workspace_id, display_name_sealed, locale, time_zone, minor, created_at, updated_at)
+    values (${contactId}, ${o.workspaceId}, ${name}, ${locale}, ${o.timeZone ?? null}, ${o.minor ?? false}, ${now}, ${now})`);
+  for (const w of wanted) {
+    await insertIdentity(tx, keys, {
+      workspaceId: o.workspaceId,
+      contactId,
+      channel: w.channel,
+      n: w.n,
+      index: w.index,
+      now,
+    });
+  }
+  await recordAudit(tx, {
+    workspaceId: o.workspaceId,
+    actor: o.actor,
+    action: "contact.created",
+    targetType: "contact",
+    targetId: contactId,
+    requestId: o.requestId,
+    details: { identities: wanted.length, channels: wanted.map((w) => w.channel).join(",") },
+  });
+  const view = await getContact(tx, keys, { workspaceId: o.workspaceId, contactId });
+  if (!view) throw new Error("created contact not found");
+  return view;
+}

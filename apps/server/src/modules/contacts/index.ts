@@ -1,0 +1,25 @@
+export { addContactIdentity } from "./add-contact-identity.js";
+export {
+  contactChannels,
+  phoneChannels,
+  type TContactChannel,
+  type TIdentityKind,
+  ZContactChannel,
+} from "./contact-channel.js";
+export { canonicalLocale, isTimeZone } from "./contact-profile.js";
+export { contactIdentities, contacts } from "./contacts.tables.js";
+export { createContact, type TCreateContactOptions } from "./create-contact.js";
+export { getContact } from "./get-contact.js";
+export { getContactAddress } from "./get-contact-address.js";
+export { getContactAddresses } from "./get-contact-addresses.js";
+export { getContacts, type TContactIdentityView, type TContactView } from "./get-contacts.js";
+export { listContacts } from "./list-contacts.js";
+export { normalizeAddress, type TNormalizedAddress } from "./normalize-address.js";
+export { presentContact, type TContactJson, ZContact } from "./presenters.js";
+export {
+  resolveContactByAddress,
+  type TResolveContactOptions,
+  type TResolvedContact,
+} from "./resolve-contact-by-address.js";
+export { contactRoutes } from "./routes.js";
+export { type TContactChanges, updateContact } from "./update-contact.js";

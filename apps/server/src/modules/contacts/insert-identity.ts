@@ -1,0 +1,31 @@
+import { sql } from "drizzle-orm";
+import type { TTx } from "../../core/db/tx.js";
+import { newId } from "../../core/ids.js";
+import { encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
+import type { TContactChannel } from "./contact-channel.js";
+import type { TNormalizedAddress } from "./normalize-address.js";
+
+/** Store one sealed, indexed identity; a contact without a country takes the phone number's. */
+export async function insertIdentity(
+  tx: TTx,
+  keys: TWorkspaceKeys,
+  i: {
+    workspaceId: string;
+    contactId: string;
+    channel: TContactChannel;
+    n: TNormalizedAddress;
+    index: string;
+    now: Date;
+  },
+): Promise<string> {
+  const id = newId("idn");
+  const sealed = encryptField(keys, i.workspaceId, i.n.address);
+  await tx.execute(sql`insert into contact_identities
+      (id, workspace_id, contact_id, channel, kind, address_index, address_sealed, created_at)
+    values (${id}, ${i.workspaceId}, ${i.contactId}, ${i.channel}, ${i.n.kind}, ${i.index}, ${sealed}, ${i.now})`);
+  if (i.n.country) {
+    await tx.execute(sql`update contacts set country = ${i.n.country}, region = ${i.n.region}, updated_at = ${i.now}
+      where workspace_id = ${i.workspaceId} and id = ${i.contactId} and country is null`);
+  }
+  return id;
+}

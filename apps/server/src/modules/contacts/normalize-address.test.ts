@@ -1,0 +1,110 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { AppError } from "../../core/errors.js";
+import { contactChannels } from "./contact-channel.js";
+import { normalizeAddress } from "./normalize-address.js";
+
+describe("normalizeAddress", () => {
+  it("puts phone numbers in E.164 with their country and stricter US region", () => {
+    expect(normalizeAddress("sms", "+1 (415) 555-2671")).toEqual({
+      address: "+14155552671",
+      kind: "phone",
+      country: "US",
+      region: null,
+    });
+    expect(normalizeAddress("voice", "0033 6 12 34 56 78")).toMatchObject({
+      address: "+33612345678",
+      country: "FR",
+    });
+    expect(normalizeAddress("sms", "+13055551234")).toMatchObject({ country: "US", region: "US-FL" });
+    expect(normalizeAddress("sms", "+14105551234")).toMatchObject({ region: "US-MD" });
+    // An unassigned NANP area code is still treated as US (the stricter rules apply).
+    expect(normalizeAddress("sms", "+15551234567")).toMatchObject({ address: "+15551234567", country: "US" });
+  });
+
+  it("accepts WhatsApp wa_id digits and user ids (BSUID)", () => {
+    expect(normalizeAddress("whatsapp", "14155552671")).toMatchObject({
+      address: "+14155552671",
+      kind: "phone",
+    });
+    expect(normalizeAddress("whatsapp", "+14155552671")).toMatchObject({
+      address: "+14155552671",
+      kind: "phone",
+    });
+    expect(normalizeAddress("whatsapp", "US.1349120865530274")).toEqual({
+      address: "US.1349120865530274",
+      kind: "wa_bsuid",
+      country: null,
+      region: null,
+    });
+  });
+
+  it("keeps channel ids, lowercases email and keeps odd sandbox addresses as given", () => {
+    expect(normalizeAddress("telegram", " -100123456 ")).toMatchObject({
+      address: "-100123456",
+      kind: "telegram",
+    });
+    expect(normalizeAddress("instagram", "17841400000000")).toMatchObject({
+      address: "17841400000000",
+      kind: "igsid",
+    });
+    expect(normalizeAddress("email", " Ada@Example.COM ")).toMatchObject({
+      address: "ada@example.com",
+      kind: "email",
+    });
+    expect(normalizeAddress("sandbox", "+1 415 555 2671")).toEqual({
+      address: "+14155552671",
+      kind: "sandbox",
+      country: null,
+      region: null,
+    });
+    expect(normalizeAddress("sandbox", "alice-phone")).toMatchObject({
+      address: "alice-phone",
+      kind: "sandbox",
+    });
+  });
+
+  it("refuses what is not an address, naming the field", () => {
+    const bad: [Parameters<typeof normalizeAddress>[0], string][] = [
+      ["sms", "4155552671"],
+      ["sms", "+123"],
+      ["sms", "hello"],
+      ["whatsapp", "+12"],
+      ["whatsapp", "not an id!"],
+      ["telegram", "abc"],
+      ["instagram", "@user"],
+      ["email", "nope"],
+      ["sandbox", "   "],
+      ["sms", `+1${"5".repeat(300)}`],
+    ];
+    for (const [channel, address] of bad) {
+      let caught: unknown;
+      try {
+        normalizeAddress(channel, address, "to");
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, `${channel} ${address}`).toBeInstanceOf(AppError);
+      expect(caught).toMatchObject({ code: "invalid_address", field: "to" });
+    }
+  });
+
+  it("either normalises idempotently or throws invalid_address, for any input", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...contactChannels),
+        fc.oneof(fc.string(), fc.stringMatching(/^\+?[0-9 ()-]{0,20}$/)),
+        (channel, raw) => {
+          try {
+            const first = normalizeAddress(channel, raw);
+            expect(normalizeAddress(channel, first.address)).toEqual(first);
+          } catch (error) {
+            expect(error).toBeInstanceOf(AppError);
+            expect((error as AppError).code).toBe("invalid_address");
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,0 +1,94 @@
+import { parsePhoneNumberFromString } from "libphonenumber-js";
+import { z } from "zod";
+import { AppError } from "../../core/errors.js";
+import type { TContactChannel, TIdentityKind } from "./contact-channel.js";
+import { usRegionByAreaCode } from "./us-messaging-regions.js";
+
+export interface TNormalizedAddress {
+  /** The canonical form that is sealed and indexed (E.164 for phone numbers). */
+  address: string;
+  kind: TIdentityKind;
+  /** ISO 3166-1 country of a phone number on a real phone channel, else null. */
+  country: string | null;
+  /** ISO 3166-2 region when the number's area code puts it under stricter state rules, else null. */
+  region: string | null;
+}
+
+const ZEmail = z.email();
+const TELEGRAM_CHAT_ID = /^-?\d{1,20}$/;
+const IGSID = /^\d{1,32}$/;
+const BSUID = /^[A-Za-z0-9._:-]{1,256}$/;
+
+function invalid(field: string, message: string): AppError {
+  return new AppError("invalid_address", { message, field });
+}
+
+function parsePhone(
+  raw: string,
+  field: string,
+  acceptBareDigits: boolean,
+): { e164: string; country: string | null; region: string | null } | null {
+  let text = raw.replace(/[\s().-]/g, "");
+  if (text.startsWith("00")) text = `+${text.slice(2)}`;
+  if (acceptBareDigits && /^\d+$/.test(text)) text = `+${text}`;
+  if (!/^\+\d{4,17}$/.test(text)) return null;
+  const parsed = parsePhoneNumberFromString(text);
+  if (!parsed?.isPossible()) throw invalid(field, `${field} is not a possible phone number`);
+  const e164 = parsed.number;
+  // A NANP number whose country the metadata cannot place is still treated as US: the stricter rules apply.
+  const country = parsed.country ?? (parsed.countryCallingCode === "1" ? "US" : null);
+  const region = country === "US" ? (usRegionByAreaCode.get(e164.slice(2, 5)) ?? null) : null;
+  return { e164, country, region };
+}
+
+/**
+ * The canonical form of a channel address. sms/voice: E.164; whatsapp: E.164 from `+…` or wa_id digits,
+ * or a business-scoped user id (BSUID); telegram: chat id; instagram: IGSID; sandbox: E.164 when it parses,
+ * else the trimmed text; email: lowercased. Anything else is `invalid_address` naming `field`.
+ */
+export function normalizeAddress(
+  channel: TContactChannel,
+  raw: string,
+  field = "address",
+): TNormalizedAddress {
+  const text = raw.trim();
+  if (text.length === 0 || text.length > 256) throw invalid(field, `${field} must be 1 to 256 characters`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
+  if (/[\u0000-\u001f\u007f]/.test(text))
+    throw invalid(field, `${field} must not contain control characters`);
+  switch (channel) {
+    case "sms":
+    case "voice": {
+      const phone = parsePhone(text, field, false);
+      if (!phone) throw invalid(field, `${field} must be a phone number in international format (+…)`);
+      return { address: phone.e164, kind: "phone", country: phone.country, region: phone.region };
+    }
+    case "whatsapp": {
+      const phone = parsePhone(text, field, true);
+      if (phone) return { address: phone.e164, kind: "phone", country: phone.country, region: phone.region };
+      if (BSUID.test(text) && /[A-Za-z]/.test(text))
+        return { address: text, kind: "wa_bsuid", country: null, region: null };
+      throw invalid(field, `${field} must be a phone number, a wa_id or a WhatsApp user id`);
+    }
+    case "telegram":
+      if (!TELEGRAM_CHAT_ID.test(text)) throw invalid(field, `${field} must be a Telegram chat id`);
+      return { address: text, kind: "telegram", country: null, region: null };
+    case "instagram":
+      if (!IGSID.test(text)) throw invalid(field, `${field} must be an Instagram-scoped user id`);
+      return { address: text, kind: "igsid", country: null, region: null };
+    case "email": {
+      const email = text.toLowerCase();
+      if (!ZEmail.safeParse(email).success) throw invalid(field, `${field} must be an email address`);
+      return { address: email, kind: "email", country: null, region: null };
+    }
+    case "sandbox": {
+      let phone: ReturnType<typeof parsePhone> = null;
+      try {
+        phone = parsePhone(text, field, false);
+      } catch {
+        phone = null;
+      }
+      return { address: phone?.e164 ?? text, kind: "sandbox", country: null, region: null };
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { ZListQuery } from "../../core/pagination.js";
+import { ZContactChannel } from "./contact-channel.js";
+import { canonicalLocale, isTimeZone } from "./contact-profile.js";
+
+const ZAddress = z.string().min(1).max(256);
+/** A public id: anything else cannot name a row, and is refused before SQL sees it. */
+const ZId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/, "not an id");
+/** Free text: Postgres text cannot hold NUL characters. */
+const ZText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !v.includes("\u0000"), "must not contain NUL characters");
+const ZTimeZone = z.string().max(64).refine(isTimeZone, "must be an IANA time zone such as Europe/Paris");
+const ZLocale = z
+  .string()
+  .max(35)
+  .refine((v) => canonicalLocale(v) !== null, "must be a BCP-47 locale such as es-MX");
+
+export const ZIdentityInput = z.object({ channel: ZContactChannel, address: ZAddress }).strict();
+
+export const ZCreateContactRequest = z
+  .object({
+    identities: z.array(ZIdentityInput).min(1).max(10),
+    displayName: ZText(200).optional(),
+    locale: ZLocale.optional(),
+    timeZone: ZTimeZone.optional(),
+    minor: z.boolean().optional(),
+  })
+  .strict();
+
+export const ZUpdateContactRequest = z
+  .object({
+    displayName: ZText(200).nullable().optional(),
+    locale: ZLocale.nullable().optional(),
+    timeZone: ZTimeZone.nullable().optional(),
+    minor: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, "give at least one field to change");
+
+export const ZContactsQuery = ZListQuery.extend({
+  cursor: ZId.optional(),
+  channel: ZContactChannel.optional(),
+  address: ZAddress.optional(),
+}).refine((q) => q.address === undefined || q.channel !== undefined, {
+  message: "channel is required with address",
+  path: ["channel"],
+});
+
+export const ZContactParams = z.object({ id: ZId });

@@ -1,0 +1,264 @@
+import { sql } from "drizzle-orm";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
+import { rows, withWorkspaceTx } from "../../core/db/tx.js";
+import { allRoutes } from "../../http/routes.js";
+import { contactRoutes } from "./routes.js";
+
+let s: TTestServer;
+beforeAll(async () => {
+  s = await createTestServer();
+});
+afterAll(async () => s.close());
+
+async function count(workspaceId: string, table: "contacts" | "contact_identities"): Promise<number> {
+  const r = await withWorkspaceTx(s.ctx.db, workspaceId, (tx) =>
+    rows<{ n: number }>(tx, sql`select count(*)::int as n from ${sql.identifier(table)}`),
+  );
+  return r[0]?.n ?? -1;
+}
+
+describe("contact routes", () => {
+  it("creates, finds by address, reads, changes and extends a contact", async () => {
+    const ws = await s.workspace();
+    const h = bearer(ws.apiKey);
+    const created = await s.app.inject({
+      method: "POST",
+      url: "/v1/contacts",
+      headers: h,
+      payload: {
+        identities: [
+          { channel: "sms", address: "+1 415 555 2671" },
+          { channel: "telegram", address: "4242" },
+        ],
+        displayName: "Ada",
+        locale: "es-mx",
+        timeZone: "America/Los_Angeles",
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const c = created.json();
+    expect(c).toMatchObject({
+      displayName: "Ada",
+      locale: "es-MX",
+      timeZone: "America/Los_Angeles",
+      country: "US",
+      minor: false,
+      restricted: false,
+      erased: false,
+    });
+    expect(c.identities.map((i: { channel: string; address: string }) => [i.channel, i.address])).toEqual([
+      ["sms", "+14155552671"],
+      ["telegram", "4242"],
+    ]);
+
+    const found = await s.app.inject({
+      method: "GET",
+      url: "/v1/contacts?channel=whatsapp&address=14155552671",
+      headers: h,
+    });
+    expect(found.json().data.map((x: { id: string }) => x.id)).toEqual([c.id]);
+    const none = await s.app.inject({
+      method: "GET",
+      url: "/v1/contacts?channel=sms&address=%2B14155550000",
+      headers: h,
+    });
+    expect(none.json()).toEqual({ data: [], nextCursor: null });
+
+    const patched = await s.app.inject({
+      method: "PATCH",
+      url: `/v1/contacts/${c.id}`,
+      headers: h,
+      payload: { minor: true, locale: null },
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ minor: true, locale: null, displayName: "Ada" });
+
+    const added = await s.app.inject({
+      method: "POST",
+      url: `/v1/contacts/${c.id}/identities`,
+      headers: h,
+      payload: { channel: "email", address: "Ada@Example.com" },
+    });
+    expect(added.statusCode).toBe(201);
+    const again = await s.app.inject({
+      method: "POST",
+      url: `/v1/contacts/${c.id}/identities`,
+      headers: h,
+      payload: { channel: "email", address: "ada@example.com" },
+    });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().identities).toHaveLength(3);
+
+    const got = await s.app.inject({ method: "GET", url: `/v1/contacts/${c.id}`, headers: h });
+    expect(got.json()).toEqual(again.json());
+  });
+
+  it("refuses an address that belongs to another contact with 409 and its id", async () => {
+    const ws = await s.workspace();
+    const h = bearer(ws.apiKey);
+    const a = (
+      await s.app.inject({
+        method: "POST",
+        url: "/v1/contacts",
+        headers: h,
+        payload: { identities: [{ channel: "whatsapp", address: "+33612345678" }] },
+      })
+    ).json();
+    const dup = await s.app.inject({
+      method: "POST",
+      url: "/v1/contacts",
+      headers: h,
+      payload: {
+        identities: [
+          { channel: "telegram", address: "1" },
+          { channel: "sms", address: "+33612345678" },
+        ],
+      },
+    });
+    expect(dup.statusCode).toBe(409);
+    expect(dup.json().error).toMatchObject({
+      code: "conflict",
+      field: "identities[1].address",
+      details: { contactId: a.id },
+    });
+    const b = (
+      await s.app.inject({
+        method: "POST",
+        url: "/v1/contacts",
+        headers: h,
+        payload: { identities: [{ channel: "telegram", address: "2" }] },
+      })
+    ).json();
+    const steal = await s.app.inject({
+      method: "POST",
+      url: `/v1/contacts/${b.id}/identities`,
+      headers: h,
+      payload: { channel: "sms", address: "+33612345678" },
+    });
+    expect(steal.statusCode).toBe(409);
+    expect(await count(ws.workspaceId, "contacts")).toBe(2);
+    expect(await count(ws.workspaceId, "contact_identities")).toBe(2);
+  });
+
+  it("names the field at fault and writes nothing on bad input", async () => {
+    const ws = await s.workspace();
+    const h = bearer(ws.apiKey);
+    const cases: [unknown, string][] = [
+      [{ identities: [] }, "identities"],
+      [{ identities: [{ channel: "fax", address: "1" }] }, "identities[0].channel"],
+      [{ identities: [{ channel: "sms", address: "12" }] }, "identities[0].address"],
+      [{ identities: [{ channel: "sms", address: "+14155552671" }], timeZone: "Mars/Base" }, "timeZone"],
+      [{ identities: [{ channel: "sms", address: "+14155552671" }], locale: "!!" }, "locale"],
+      [{ identities: [{ channel: "sms", address: "+14155552671" }], extra: 1 }, "extra"],
+    ];
+    for (const [payload, field] of cases) {
+      const r = await s.app.inject({
+        method: "POST",
+        url: "/v1/contacts",
+        headers: h,
+        payload: payload as object,
+      });
+      expect(r.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(r.json().error.field, JSON.stringify(payload)).toBe(field);
+    }
+    const q = await s.app.inject({ method: "GET", url: "/v1/contacts?address=x", headers: h });
+    expect(q.statusCode).toBe(400);
+    expect(q.json().error.field).toBe("channel");
+    expect(await count(ws.workspaceId, "contacts")).toBe(0);
+  });
+
+  it("answers 404 across workspaces and checks permissions", async () => {
+    const a = await s.workspace("A");
+    const b = await s.workspace("B");
+    const c = (
+      await s.app.inject({
+        method: "POST",
+        url: "/v1/contacts",
+        headers: bearer(a.apiKey),
+        payload: { identities: [{ channel: "telegram", address: "9" }] },
+      })
+    ).json();
+    for (const [method, url, payload] of [
+      ["GET", `/v1/contacts/${c.id}`, undefined],
+      ["PATCH", `/v1/contacts/${c.id}`, { minor: true }],
+      ["POST", `/v1/contacts/${c.id}/identities`, { channel: "telegram", address: "10" }],
+      ["GET", "/v1/contacts/ctc_nope", undefined],
+    ] as const) {
+      const r = await s.app.inject({
+        method,
+        url,
+        headers: bearer(b.apiKey),
+        ...(payload ? { payload } : {}),
+      });
+      expect(r.statusCode, `${method} ${url}`).toBe(404);
+    }
+    const lookup = await s.app.inject({
+      method: "GET",
+      url: "/v1/contacts?channel=telegram&address=9",
+      headers: bearer(b.apiKey),
+    });
+    expect(lookup.json().data).toEqual([]);
+    expect((await s.app.inject({ method: "GET", url: "/v1/contacts" })).statusCode).toBe(401);
+  });
+
+  it("never answers 5xx to random bodies", async () => {
+    const ws = await s.workspace();
+    const h = bearer(ws.apiKey);
+    const c = (
+      await s.app.inject({
+        method: "POST",
+        url: "/v1/contacts",
+        headers: h,
+        payload: { identities: [{ channel: "telegram", address: "77" }] },
+      })
+    ).json();
+    const identity = fc.record(
+      {
+        channel: fc.oneof(
+          fc.constantFrom("sms", "whatsapp", "telegram", "instagram", "sandbox", "voice", "email"),
+          fc.string(),
+        ),
+        address: fc.oneof(fc.string(), fc.integer(), fc.constant("+14155552671")),
+      },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(
+      fc.anything(),
+      fc.record(
+        {
+          identities: fc.oneof(fc.array(identity, { maxLength: 3 }), fc.anything()),
+          displayName: fc.anything(),
+          locale: fc.oneof(fc.string(), fc.constant("en")),
+          timeZone: fc.string(),
+          minor: fc.anything(),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        body,
+        fc.constantFrom("POST /v1/contacts", "PATCH /v1/contacts/:id", "POST /v1/contacts/:id/identities"),
+        async (payload, route) => {
+          const [method, path] = route.split(" ") as ["POST" | "PATCH", string];
+          const r = await s.app.inject({
+            method,
+            url: path.replace(":id", c.id),
+            headers: { ...h, "content-type": "application/json" },
+            payload: JSON.stringify(payload) ?? "null",
+          });
+          expect(r.statusCode, `${route} ${r.body}`).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150 },
+    );
+    const q = await s.app.inject({
+      method: "GET",
+      url: `/v1/contacts?channel=sms&address=${encodeURIComponent("\u0000%")}&limit=0`,
+      headers: h,
+    });
+    expect(q.statusCode).toBe(400);
+  });
+});
