@@ -17,10 +17,15 @@ if ! grep -q "assent-ci" "$hba"; then
   { echo "# assent-ci"; echo "local all all trust"; echo "host all all 127.0.0.1/32 trust"; echo "host all all ::1/128 trust"; cat "$hba"; } > "$hba.new"
   mv "$hba.new" "$hba"
   chown postgres:postgres "$hba"
+  changed=1
 fi
 conf=/etc/postgresql/$ver/main/postgresql.conf
-grep -q "^max_connections = 300" "$conf" || echo "max_connections = 300" >> "$conf"
-grep -q "^listen_addresses = 'localhost'" "$conf" || echo "listen_addresses = 'localhost'" >> "$conf"
+grep -q "^max_connections = 300" "$conf" || { echo "max_connections = 300" >> "$conf"; changed=1; }
+grep -q "^listen_addresses = 'localhost'" "$conf" || { echo "listen_addresses = 'localhost'" >> "$conf"; changed=1; }
+if su postgres -c "psql -h 127.0.0.1 -Atc 'select 1'" >/dev/null 2>&1 && [ "${changed:-0}" = 0 ]; then
+  echo "postgres $ver is already up on 127.0.0.1:5432"
+  exit 0
+fi
 pg_ctlcluster "$ver" main restart || pg_ctlcluster "$ver" main start
 for _ in $(seq 1 30); do
   if su postgres -c "psql -h 127.0.0.1 -Atc 'select 1'" >/dev/null 2>&1; then
