@@ -364,8 +364,12 @@ describe("webhook subscriptions", () => {
     const paths = Object.keys(r.json().paths);
     expect(paths).toEqual(
       expect.arrayContaining([
-        "/v1/webhooks", "/v1/webhooks/{id}", "/v1/webhooks/{id}/rotate-secret", "/v1/webhooks/{id}/deliveries",
-        "/v1/webhooks/{id}/deliveries/{deliveryId}", "/v1/webhooks/{id}/deliveries/{deliveryId}/replay",
+        "/v1/webhooks",
+        "/v1/webhooks/{id}",
+        "/v1/webhooks/{id}/rotate-secret",
+        "/v1/webhooks/{id}/deliveries",
+        "/v1/webhooks/{id}/deliveries/{deliveryId}",
+        "/v1/webhooks/{id}/deliveries/{deliveryId}/replay",
       ]),
     );
   });
