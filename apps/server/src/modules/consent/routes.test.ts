@@ -3,11 +3,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
 import { rows, withWorkspaceTx } from "../../core/db/tx.js";
-import { allRoutes } from "../../http/routes.js";
 import { createApiKey } from "../auth/index.js";
-import { contactRoutes } from "../contacts/index.js";
 import type { TBootstrapResult } from "../workspaces/index.js";
-import { consentRoutes } from "./routes.js";
 
 let s: TTestServer;
 beforeAll(async () => {

@@ -3,8 +3,6 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
 import { rows, withWorkspaceTx } from "../../core/db/tx.js";
-import { allRoutes } from "../../http/routes.js";
-import { contactRoutes } from "./routes.js";
 
 let s: TTestServer;
 beforeAll(async () => {
