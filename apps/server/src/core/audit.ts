@@ -76,12 +76,12 @@ export async function recordAudit(tx: TTx, events: TAuditEvent | TAuditEvent[]):
     byWorkspace.set(e.workspaceId, l);
   }
   for (const [workspaceId, evs] of byWorkspace) {
-    await tx.execute(sql`insert into audit_heads (workspace_id, seq, hash) values (${workspaceId}, 0, ${GENESIS_HASH})
-      on conflict do nothing`);
+    // One statement creates the head row if needed and locks it (the row lock serialises writers).
     const head = (
       await rows<{ seq: number; hash: string }>(
         tx,
-        sql`select seq, hash from audit_heads where workspace_id = ${workspaceId} for update`,
+        sql`insert into audit_heads (workspace_id, seq, hash) values (${workspaceId}, 0, ${GENESIS_HASH})
+          on conflict (workspace_id) do update set seq = audit_heads.seq returning seq, hash`,
       )
     )[0];
     if (!head) throw new Error("audit head missing");
@@ -130,16 +130,16 @@ export async function recordAudit(tx: TTx, events: TAuditEvent | TAuditEvent[]):
       cols.hash.push(hash);
       prev = hash;
     }
-    await tx.execute(sql`insert into audit_log (workspace_id, seq, id, at, actor_type, actor_id, action, target_type,
-        target_id, request_id, details, prev_hash, hash)
-      select ${workspaceId}, s, i, a::timestamptz, aty, aid, act, tt, ti, rid, d::jsonb, p, h
-      from unnest(${sql.param(cols.seq)}::bigint[], ${sql.param(cols.id)}::text[], ${sql.param(cols.at)}::text[],
-        ${sql.param(cols.actorType)}::text[], ${sql.param(cols.actorId)}::text[], ${sql.param(cols.action)}::text[],
-        ${sql.param(cols.targetType)}::text[], ${sql.param(cols.targetId)}::text[], ${sql.param(cols.requestId)}::text[],
-        ${sql.param(cols.details)}::text[], ${sql.param(cols.prev)}::text[], ${sql.param(cols.hash)}::text[])
-        as t(s, i, a, aty, aid, act, tt, ti, rid, d, p, h)`);
-    await tx.execute(
-      sql`update audit_heads set seq = ${seq}, hash = ${prev} where workspace_id = ${workspaceId}`,
-    );
+    await tx.execute(sql`with appended as (
+        insert into audit_log (workspace_id, seq, id, at, actor_type, actor_id, action, target_type,
+          target_id, request_id, details, prev_hash, hash)
+        select ${workspaceId}, s, i, a::timestamptz, aty, aid, act, tt, ti, rid, d::jsonb, p, h
+        from unnest(${sql.param(cols.seq)}::bigint[], ${sql.param(cols.id)}::text[], ${sql.param(cols.at)}::text[],
+          ${sql.param(cols.actorType)}::text[], ${sql.param(cols.actorId)}::text[], ${sql.param(cols.action)}::text[],
+          ${sql.param(cols.targetType)}::text[], ${sql.param(cols.targetId)}::text[], ${sql.param(cols.requestId)}::text[],
+          ${sql.param(cols.details)}::text[], ${sql.param(cols.prev)}::text[], ${sql.param(cols.hash)}::text[])
+          as t(s, i, a, aty, aid, act, tt, ti, rid, d, p, h)
+        returning 1)
+      update audit_heads set seq = ${seq}, hash = ${prev} where workspace_id = ${workspaceId}`);
   }
 }
