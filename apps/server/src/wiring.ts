@@ -1,5 +1,6 @@
 import type { TAppContext } from "./core/context.js";
 import type { TSessionResolver } from "./http/auth.js";
+import { resolveSession } from "./modules/auth/index.js";
 import { consentCommand } from "./modules/consent/index.js";
 import { runClassifyCli } from "./modules/intent/index.js";
 import { initWebhooks } from "./modules/webhooks/index.js";
@@ -35,6 +36,6 @@ export const extraCommands: Record<string, TCommand> = {
 export async function onFirstStart(_ctx: TAppContext, _result: TBootstrapResult): Promise<void> {}
 
 /** How session cookies become principals (the auth module's session store). */
-export function sessionResolver(_ctx: TAppContext): TSessionResolver | undefined {
-  return undefined;
+export function sessionResolver(ctx: TAppContext): TSessionResolver | undefined {
+  return resolveSession(ctx);
 }

@@ -25,6 +25,8 @@ export const ZEnv = z.object({
   /** Size of the Postgres connection pool per process. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** Trust X-Forwarded-* from a reverse proxy: "true", or the proxy's address/CIDR list. Off by default. */
+  ASSENT_TRUST_PROXY: z.string().default("false"),
   /** Allow customer webhooks to private/loopback addresses (development, on-premise receivers). */
   ASSENT_WEBHOOKS_ALLOW_PRIVATE: z
     .enum(["true", "false", "1", "0"])
@@ -44,6 +46,8 @@ export interface TConfig {
   readonly poolSize: number;
   readonly nodeEnv: TEnv["NODE_ENV"];
   readonly webhooksAllowPrivate: boolean;
+  /** Fastify's trustProxy: false, true, or a list of proxy addresses. */
+  readonly trustProxy: boolean | string;
 }
 
 export class ConfigError extends Error {
@@ -73,5 +77,11 @@ export function loadConfig(env: Record<string, string | undefined>): TConfig {
     poolSize: e.DATABASE_POOL_SIZE,
     nodeEnv: e.NODE_ENV,
     webhooksAllowPrivate: e.ASSENT_WEBHOOKS_ALLOW_PRIVATE,
+    trustProxy:
+      e.ASSENT_TRUST_PROXY === "true"
+        ? true
+        : e.ASSENT_TRUST_PROXY === "false"
+          ? false
+          : e.ASSENT_TRUST_PROXY,
   });
 }

@@ -40,7 +40,7 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
       return typeof given === "string" && REQUEST_ID.test(given) ? given : newId("req");
     },
     bodyLimit: 1_048_576,
-    trustProxy: true,
+    trustProxy: ctx.config.trustProxy,
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -1,14 +1,18 @@
 import { auditRoutes } from "../modules/audit/index.js";
-import { apiKeyRoutes } from "../modules/auth/index.js";
+import { apiKeyRoutes, memberRoutes, mfaRoutes, sessionRoutes } from "../modules/auth/index.js";
 import { consentRoutes } from "../modules/consent/index.js";
 import { contactRoutes } from "../modules/contacts/index.js";
 import { createWebhookRoutes } from "../modules/webhooks/index.js";
-import { workspaceRoutes } from "../modules/workspaces/index.js";
+import { workspaceRoutes, workspaceSettingsRoutes } from "../modules/workspaces/index.js";
 import type { TRouteModule } from "./app.js";
 
 /** Every module's routes, mounted in this order. */
 export const allRoutes: readonly TRouteModule[] = [
   workspaceRoutes,
+  workspaceSettingsRoutes,
+  sessionRoutes,
+  mfaRoutes,
+  memberRoutes,
   apiKeyRoutes,
   auditRoutes,
   contactRoutes,

@@ -6,11 +6,21 @@ import type { TRole } from "./permissions.js";
 
 export async function addMembership(
   tx: TTx,
-  options: { workspaceId: string; userId: string; role: TRole; actor: TActor; requestId?: string | undefined },
+  options: {
+    workspaceId: string;
+    userId: string;
+    role: TRole;
+    actor: TActor;
+    requestId?: string | undefined;
+  },
 ): Promise<{ id: string }> {
   const id = newId("mem");
   await tx.insert(memberships).values({
-    id, workspaceId: options.workspaceId, userId: options.userId, role: options.role, createdAt: new Date(),
+    id,
+    workspaceId: options.workspaceId,
+    userId: options.userId,
+    role: options.role,
+    createdAt: new Date(),
   });
   await recordAudit(tx, {
     workspaceId: options.workspaceId,

@@ -1,4 +1,4 @@
-import { boolean, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 export const users = pgTable("users", {
   id: text("id").primaryKey(),
@@ -7,6 +7,8 @@ export const users = pgTable("users", {
   passwordHash: text("password_hash").notNull(),
   totpSecretSealed: text("totp_secret_sealed"),
   totpEnabled: boolean("totp_enabled").notNull(),
+  /** Time-step counter of the last TOTP code accepted (a code is never accepted twice). */
+  totpLastCounter: bigint("totp_last_counter", { mode: "number" }),
   recoveryCodes: jsonb("recovery_codes").$type<string[]>().notNull(),
   failedLogins: integer("failed_logins").notNull(),
   lockedUntil: timestamp("locked_until", { withTimezone: true }),
@@ -28,6 +30,8 @@ export const invitations = pgTable("invitations", {
   emailIndex: text("email_index").notNull(),
   role: text("role").notNull(),
   tokenHash: text("token_hash").notNull(),
+  /** The invited email, sealed under the user-email platform key (null only for rows older than 0120). */
+  emailSealed: text("email_sealed"),
   invitedBy: text("invited_by"),
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   acceptedAt: timestamp("accepted_at", { withTimezone: true }),
@@ -42,8 +46,11 @@ export const sessions = pgTable("sessions", {
   csrfToken: text("csrf_token").notNull(),
   mfaPassed: boolean("mfa_passed").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+  /** Absolute expiry (7 days after creation). */
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  /** Idle expiry is measured from here (12 hours). */
+  lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
 });
 
 export const apiKeys = pgTable("api_keys", {

@@ -30,7 +30,12 @@ export async function authenticateApiKey(db: TDb, token: string, now: Date): Pro
   if (!entry || now.getTime() - entry.cachedAt > CACHE_MS) {
     const found = await withSystemTx(db, (tx) =>
       tx
-        .select({ id: apiKeys.id, workspaceId: apiKeys.workspaceId, scopes: apiKeys.scopes, expiresAt: apiKeys.expiresAt })
+        .select({
+          id: apiKeys.id,
+          workspaceId: apiKeys.workspaceId,
+          scopes: apiKeys.scopes,
+          expiresAt: apiKeys.expiresAt,
+        })
         .from(apiKeys)
         .where(and(eq(apiKeys.secretHash, hash), isNull(apiKeys.revokedAt))),
     );
@@ -40,7 +45,12 @@ export async function authenticateApiKey(db: TDb, token: string, now: Date): Pro
       return null;
     }
     entry = {
-      principal: { kind: "api_key", workspaceId: row.workspaceId, keyId: row.id, scopes: row.scopes as TPermission[] },
+      principal: {
+        kind: "api_key",
+        workspaceId: row.workspaceId,
+        keyId: row.id,
+        scopes: row.scopes as TPermission[],
+      },
       expiresAt: row.expiresAt,
       cachedAt: now.getTime(),
     };
@@ -50,9 +60,9 @@ export async function authenticateApiKey(db: TDb, token: string, now: Date): Pro
   const keyId = entry.principal.keyId;
   if (now.getTime() - (lastUsedWrites.get(keyId) ?? 0) > LAST_USED_EVERY_MS) {
     lastUsedWrites.set(keyId, now.getTime());
-    void withSystemTx(db, (tx) => tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, keyId))).catch(
-      () => undefined,
-    );
+    void withSystemTx(db, (tx) =>
+      tx.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, keyId)),
+    ).catch(() => undefined);
   }
   return entry.principal;
 }

@@ -55,5 +55,13 @@ export async function createApiKey(tx: TTx, options: TCreateApiKeyOptions): Prom
     requestId: options.requestId,
     details: { scopes: options.scopes.join(" ") },
   });
-  return { id, name: options.name, key, prefix, scopes: options.scopes, expiresAt: options.expiresAt ?? null, createdAt };
+  return {
+    id,
+    name: options.name,
+    key,
+    prefix,
+    scopes: options.scopes,
+    expiresAt: options.expiresAt ?? null,
+    createdAt,
+  };
 }

@@ -1,5 +1,6 @@
 /** Every permission a route can require. Roles and API-key scopes both resolve to these. */
 export const permissions = [
+  "workspace:read",
   "workspace:manage",
   "members:manage",
   "api_keys:manage",
@@ -22,11 +23,15 @@ export type TPermission = (typeof permissions)[number];
 export const roles = ["owner", "admin", "agent", "compliance", "developer"] as const;
 export type TRole = (typeof roles)[number];
 
-/** The permission matrix, in one place. Tested for every role in permissions.test.ts. */
+/**
+ * The permission matrix, in one place. Tested over HTTP for every role and every API-key scope in
+ * test/permissions-matrix.test.ts; documented as a table in docs/auth.md.
+ */
 export const rolePermissions: Record<TRole, readonly TPermission[]> = {
   owner: permissions,
   admin: permissions.filter((p) => p !== "workspace:manage"),
   agent: [
+    "workspace:read",
     "brands:read",
     "messages:send",
     "messages:read",
@@ -36,6 +41,7 @@ export const rolePermissions: Record<TRole, readonly TPermission[]> = {
     "consent:write",
   ],
   compliance: [
+    "workspace:read",
     "brands:read",
     "messages:read",
     "contacts:read",
@@ -45,6 +51,7 @@ export const rolePermissions: Record<TRole, readonly TPermission[]> = {
     "audit:read",
   ],
   developer: [
+    "workspace:read",
     "brands:read",
     "brands:write",
     "channels:manage",
@@ -63,6 +70,7 @@ export const rolePermissions: Record<TRole, readonly TPermission[]> = {
  * api_keys:manage can only mint keys whose scopes are a subset of its own.
  */
 export const apiKeyScopes = [
+  "workspace:read",
   "api_keys:manage",
   "messages:send",
   "messages:read",

@@ -12,7 +12,13 @@ export async function revokeApiKey(
   const done = await tx
     .update(apiKeys)
     .set({ revokedAt: new Date() })
-    .where(and(eq(apiKeys.id, options.keyId), eq(apiKeys.workspaceId, options.workspaceId), isNull(apiKeys.revokedAt)))
+    .where(
+      and(
+        eq(apiKeys.id, options.keyId),
+        eq(apiKeys.workspaceId, options.workspaceId),
+        isNull(apiKeys.revokedAt),
+      ),
+    )
     .returning({ id: apiKeys.id });
   if (done.length === 0) throw notFound("api key");
   forgetApiKey(options.keyId);

@@ -2,12 +2,13 @@ import { z } from "zod";
 import type { TAppContext } from "../../core/context.js";
 import { withWorkspaceTx } from "../../core/db/tx.js";
 import { AppError } from "../../core/errors.js";
-import { page, ZListQuery } from "../../core/pagination.js";
+import { page } from "../../core/pagination.js";
 import { actorOf, authorize } from "../../http/auth.js";
 import type { TApp } from "../../http/types.js";
+import { ZId, ZIdListQuery, ZName } from "./auth.schemas.js";
 import { createApiKey } from "./create-api-key.js";
 import { listApiKeys } from "./list-api-keys.js";
-import { apiKeyScopes } from "./permissions.js";
+import { apiKeyScopes, rolePermissions } from "./permissions.js";
 import { revokeApiKey } from "./revoke-api-key.js";
 
 const ZApiKey = z.object({
@@ -31,7 +32,7 @@ export function apiKeyRoutes(app: TApp, ctx: TAppContext): void {
         summary: "Create an API key (the secret is shown once)",
         body: z
           .object({
-            name: z.string().trim().min(1).max(100),
+            name: ZName.pipe(z.string().max(100)),
             scopes: z.array(z.enum(apiKeyScopes)).min(1),
             expiresAt: z.iso.datetime({ offset: true }).optional(),
           })
@@ -42,14 +43,15 @@ export function apiKeyRoutes(app: TApp, ctx: TAppContext): void {
     async (request, reply) => {
       const p = authorize(request, "api_keys:manage");
       const expiresAt = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
-      if (p.kind === "api_key") {
-        const beyond = request.body.scopes.find((scope) => !p.scopes.includes(scope));
-        if (beyond) {
-          throw new AppError("forbidden", {
-            message: `an API key cannot grant a scope it lacks (${beyond})`,
-            field: "scopes",
-          });
-        }
+      // Nobody mints a key stronger than themselves: a key grants only its own scopes, a person only
+      // what their role may do (a developer cannot mint privacy:admin).
+      const own = p.kind === "api_key" ? p.scopes : p.role ? rolePermissions[p.role] : [];
+      const beyond = request.body.scopes.find((scope) => !own.includes(scope));
+      if (beyond) {
+        throw new AppError("forbidden", {
+          message: `${p.kind === "api_key" ? "an API key" : "your role"} cannot grant a scope it lacks (${beyond})`,
+          field: "scopes",
+        });
       }
       const created = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
         createApiKey(tx, {
@@ -81,7 +83,7 @@ export function apiKeyRoutes(app: TApp, ctx: TAppContext): void {
       schema: {
         tags: ["api keys"],
         summary: "List API keys (never the secrets)",
-        querystring: ZListQuery,
+        querystring: ZIdListQuery,
         response: { 200: z.object({ data: z.array(ZApiKey), nextCursor: z.string().nullable() }) },
       },
     },
@@ -117,7 +119,7 @@ export function apiKeyRoutes(app: TApp, ctx: TAppContext): void {
       schema: {
         tags: ["api keys"],
         summary: "Revoke an API key",
-        params: z.object({ id: z.string().max(100) }),
+        params: z.object({ id: ZId }),
       },
     },
     async (request, reply) => {
