@@ -105,3 +105,7 @@ console.log(
 console.log(`load average (1 min) during the run: ${loadavg()[0]?.toFixed(2)} on ${cpus().length} cores`);
 console.log("targets: >= 20,000 classifications/s on one core, p99 < 1 ms");
 if (ours.perSec < 20_000 || ours.p99 >= 1) console.log("TARGET MISSED (wall clock)");
+// On a busy machine wall-clock throughput counts the time the process waited for a core; CPU time does not.
+console.log(
+  `throughput by CPU time: ${Math.round(ours.perCpuSec).toLocaleString("en-US")} /s, target ${ours.perCpuSec >= 20_000 ? "met" : "MISSED"}`,
+);

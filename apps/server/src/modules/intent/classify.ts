@@ -2,9 +2,10 @@ import type { TConceptMatch } from "./detect-concepts.js";
 import { detectConcepts } from "./detect-concepts.js";
 import { detectLanguage } from "./detect-language.js";
 import { detectScope } from "./detect-scope.js";
-import { extractFeatures } from "./extract-features.js";
+import { FeatureBuffer } from "./extract-features.js";
 import { hasOptOutCue } from "./has-opt-out-cue.js";
 import type { TClassifyOptions, TIntent, TIntentResult } from "./intent.types.js";
+import type { TIntentModel } from "./intent-model.types.js";
 import { MODEL_INTENTS } from "./intent-model.types.js";
 import { INTENT_RULES } from "./intent-rules.js";
 import { INTENT_THRESHOLDS } from "./intent-thresholds.js";
@@ -15,10 +16,25 @@ import { matchKeyword } from "./match-keyword.js";
 import { matchSentenceKeyword } from "./match-sentence-keyword.js";
 import { predictIntent } from "./predict-intent.js";
 import { predictLanguage } from "./predict-language.js";
-import { prepareModelText } from "./prepare-model-text.js";
+import { prepareUnquotedText } from "./prepare-model-text.js";
 import { stripQuotedText } from "./strip-quoted-text.js";
 
 const LEGAL = new Set(LEGAL_DEFAULT_KEYWORDS.map((k) => k.toLowerCase().replace(/[^a-z]/g, "")));
+
+// Scratch space reused by every call: classify is synchronous and never re-entered, so one message's
+// features and probabilities never meet another's. Nothing in them outlives the call.
+const FEATURES = new FeatureBuffer();
+const INTENT_PROBS = new Float64Array(MODEL_INTENTS.length);
+let langProbsModel: TIntentModel | undefined;
+let langProbs = new Float64Array(0);
+
+function languageProbs(model: TIntentModel, feats: FeatureBuffer): Float64Array {
+  if (langProbsModel !== model) {
+    langProbs = new Float64Array(model.languages.length);
+    langProbsModel = model;
+  }
+  return predictLanguage(model, feats, langProbs);
+}
 
 function primaryTag(locale: string | undefined): string | undefined {
   const tag = locale?.trim().toLowerCase().split(/[-_]/)[0];
@@ -42,7 +58,8 @@ function keywordLanguage(languages: readonly string[], hint: string | undefined)
 export function classify(text: string, options: TClassifyOptions = {}): TIntentResult {
   const input = typeof text === "string" ? text : "";
   const hint = primaryTag(options.locale);
-  const { norm, text: clean, tokens } = prepareModelText(input);
+  const unquoted = stripQuotedText(input);
+  const { norm, text: clean, tokens } = prepareUnquotedText(unquoted);
 
   // A reply of a few words is never a sender instruction, so keywords are tested before stripping those.
   const kw = matchKeyword(norm.tokens.length <= 4 ? norm.tokens : tokens, norm.stopEmoji);
@@ -58,13 +75,13 @@ export function classify(text: string, options: TClassifyOptions = {}): TIntentR
 
   const model = loadIntentModel();
   const concepts = detectConcepts(tokens, clean);
-  const feats = tokens.length > 0 ? extractFeatures(tokens, concepts) : undefined;
-  const pred = feats ? predictIntent(model, feats) : undefined;
+  const cue = tokens.length > 0 && hasOptOutCue(concepts);
+  const feats = tokens.length > 0 ? FEATURES.fill(tokens, concepts, cue) : undefined;
   const language =
     tokens.length > 0 || norm.stopEmoji
       ? detectLanguage({
           raw: norm.text,
-          probs: feats ? () => predictLanguage(model, feats) : undefined,
+          probs: feats ? () => languageProbs(model, feats) : undefined,
           languages: model.languages,
           hint,
           votes: concepts.languageVotes,
@@ -85,7 +102,7 @@ export function classify(text: string, options: TClassifyOptions = {}): TIntentR
     };
   }
 
-  const sentenceKw = kw ? undefined : matchSentenceKeyword(stripQuotedText(input));
+  const sentenceKw = kw ? undefined : matchSentenceKeyword(unquoted);
   if (sentenceKw) {
     return {
       intent: "opt_out",
@@ -109,7 +126,7 @@ export function classify(text: string, options: TClassifyOptions = {}): TIntentR
     };
   }
 
-  if (!pred) {
+  if (!feats) {
     return {
       intent: "none",
       confidence: 1,
@@ -119,6 +136,7 @@ export function classify(text: string, options: TClassifyOptions = {}): TIntentR
     };
   }
 
+  const pred = predictIntent(model, feats, INTENT_PROBS);
   for (const rule of INTENT_RULES) {
     if (!rule.when.test(clean) || rule.unless?.test(clean)) continue;
     return {
@@ -130,11 +148,15 @@ export function classify(text: string, options: TClassifyOptions = {}): TIntentR
     };
   }
 
-  return decideFromModel(pred, concepts, language);
+  return decideFromModel(pred, concepts, cue, language);
 }
 
-function decideFromModel(p: Float64Array, concepts: TConceptMatch, language: string): TIntentResult {
-  const cue = hasOptOutCue(concepts);
+function decideFromModel(
+  p: Float64Array,
+  concepts: TConceptMatch,
+  cue: boolean,
+  language: string,
+): TIntentResult {
   const pOut = p[0] ?? 0;
   const pMkt = p[1] ?? 0;
   const pOpt = pOut + pMkt;

@@ -63,27 +63,37 @@ export interface TDetectLanguageOptions {
 // How much one matched lexicon stem counts against the model's probability.
 const VOTE_WEIGHT = 0.15;
 
-const indexCache = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+const FA_UR: readonly string[] = ["fa", "ur"];
 
-function indexOf(languages: readonly string[]): ReadonlyMap<string, number> {
-  let m = indexCache.get(languages);
-  if (!m) {
-    m = new Map(languages.map((l, i) => [l, i]));
-    indexCache.set(languages, m);
+// Position of each candidate in the model's language list (-1 when the model lacks it), per list.
+const indexCache = new WeakMap<readonly string[], WeakMap<readonly string[], Int32Array>>();
+
+function indexOf(languages: readonly string[], candidates: readonly string[]): Int32Array {
+  let byCandidates = indexCache.get(languages);
+  if (!byCandidates) {
+    byCandidates = new WeakMap();
+    indexCache.set(languages, byCandidates);
   }
-  return m;
+  let index = byCandidates.get(candidates);
+  if (!index) {
+    index = Int32Array.from(candidates, (l) => languages.lastIndexOf(l));
+    byCandidates.set(candidates, index);
+  }
+  return index;
 }
 
 function pick(candidates: readonly string[], o: TDetectLanguageOptions): string | undefined {
   if (!o.probs || !o.languages) return candidates[0];
   const probs = o.probs();
-  const index = indexOf(o.languages);
+  const index = indexOf(o.languages, candidates);
+  const votes = o.votes && o.votes.size > 0 ? o.votes : undefined;
   let best: string | undefined;
   let bestP = -1;
   let hintP = 0;
-  for (const lang of candidates) {
-    const i = index.get(lang);
-    const p = (i === undefined ? 0 : (probs[i] ?? 0)) + VOTE_WEIGHT * (o.votes?.get(lang) ?? 0);
+  for (let k = 0; k < candidates.length; k++) {
+    const lang = candidates[k] as string;
+    const i = index[k] as number;
+    const p = (i < 0 ? 0 : (probs[i] ?? 0)) + VOTE_WEIGHT * (votes?.get(lang) ?? 0);
     if (lang === o.hint) hintP = p;
     if (p > bestP) {
       bestP = p;
@@ -108,7 +118,7 @@ export function detectLanguage(o: TDetectLanguageOptions): string {
     if (re.test(s)) return lang === "zh" && /[\u3040-\u30ff]/.test(s) ? "ja" : lang;
   if (/[\u0600-\u06ff]/.test(s)) {
     if (/[ٹڈڑںےھ]/.test(s)) return "ur";
-    if (/[پچژگکی]/.test(s)) return pick(["fa", "ur"], o) ?? "fa";
+    if (/[پچژگکی]/.test(s)) return pick(FA_UR, o) ?? "fa";
     return pick(SCRIPT_GROUPS.arabic ?? [], o) ?? "ar";
   }
   if (/[\u0400-\u04ff]/.test(s)) {

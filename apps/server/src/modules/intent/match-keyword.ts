@@ -21,7 +21,6 @@ interface TCompiledKeyword {
 
 const SQUEEZE_DOUBLES = /(\p{L})\1+/gu;
 const NON_ASCII = /[\u0080-\uffff]/;
-const HAS_DOUBLE = /(.)\1/;
 const QWERTY_ROWS = ["1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"];
 
 function buildAdjacency(): Map<string, Set<string>> {
@@ -79,12 +78,22 @@ function withinOneEdit(cand: string, kw: string): boolean {
   return lc > lk ? cand.slice(i + 1) === kw.slice(i) : cand.slice(i) === kw.slice(i + 1);
 }
 
+// Fuzzy targets a word of each length can be one edit away from (lengths differ by at most one), in
+// FUZZY_TARGETS order.
+const FUZZY_BY_LENGTH: TCompiledKeyword[][] = [];
+for (const k of FUZZY_TARGETS) {
+  for (let len = k.keyword.length - 1; len <= k.keyword.length + 1; len++) {
+    while (FUZZY_BY_LENGTH.length <= len) FUZZY_BY_LENGTH.push([]);
+    FUZZY_BY_LENGTH[len]?.push(k);
+  }
+}
+
 function fuzzyLookup(word: string): TCompiledKeyword | undefined {
   if (word.length < 4 || !/^[a-z]+$/.test(word) || FUZZY_COLLISIONS.has(word) || ALL_SURFACES.has(word)) {
     return undefined;
   }
   let found: TCompiledKeyword | undefined;
-  for (const k of FUZZY_TARGETS) {
+  for (const k of FUZZY_BY_LENGTH[word.length] ?? []) {
     if (!withinOneEdit(word, k.keyword)) continue;
     // Ambiguous between two keywords of different meaning: refuse to guess.
     if (found && found.intent !== k.intent) return undefined;
@@ -93,10 +102,46 @@ function fuzzyLookup(word: string): TCompiledKeyword | undefined {
   return found;
 }
 
+/** A code unit repeated right after itself (what `/(.)\1/` finds). */
+function hasDouble(s: string): boolean {
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === s.charCodeAt(i - 1) && c !== 0x0a && c !== 0x0d && c !== 0x2028 && c !== 0x2029) return true;
+  }
+  return false;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+/** `s.replace(SQUEEZE_DOUBLES, "$1")`: runs of one letter become that letter. */
+function squeezeDoubles(s: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 1; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || s.charCodeAt(i - 1) >= 0x80) return s.replace(SQUEEZE_DOUBLES, "$1");
+    if (c === s.charCodeAt(i - 1) && isAsciiLetter(c)) {
+      out += s.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
 function lookup(compact: string): TCompiledKeyword | undefined {
   const exact = EXACT.get(compact);
-  if (exact || !HAS_DOUBLE.test(compact)) return exact;
-  return SQUEEZED.get(compact.replace(SQUEEZE_DOUBLES, "$1"));
+  if (exact || !hasDouble(compact)) return exact;
+  return SQUEEZED.get(squeezeDoubles(compact));
+}
+
+/** The form itself, then its Latin skeleton if that differs (a repeated look-up would fail again). */
+function lookupAny(compact: string): TCompiledKeyword | undefined {
+  const hit = lookup(compact);
+  if (hit || !NON_ASCII.test(compact)) return hit;
+  const skeleton = toSkeleton(compact);
+  return skeleton === compact ? undefined : lookup(skeleton);
 }
 
 /**
@@ -111,13 +156,16 @@ export function matchKeyword(tokens: readonly string[], stopEmoji = false): TKey
   if (tokens.length > 8) return undefined;
   const core = stripFillers(tokens);
   const compact = tokens.join("");
-  const candidates = core.length > 0 ? [core.join(""), compact] : [compact];
-  for (const c of candidates) {
-    const hit = lookup(c) ?? (NON_ASCII.test(c) ? lookup(toSkeleton(c)) : undefined);
-    if (hit) return { ...hit, fuzzy: false };
-  }
+  // A core as long as the message is the message itself (nothing was stripped or collapsed).
+  const coreCompact = core.length === 0 ? undefined : core.length === tokens.length ? compact : core.join("");
+  // Without courtesy words first, then the whole message (the same look-up is not repeated).
+  const hit =
+    (coreCompact === undefined ? undefined : lookupAny(coreCompact)) ??
+    (coreCompact === compact ? undefined : lookupAny(compact));
+  if (hit) return { ...hit, fuzzy: false };
   if (core.length === 1 && core[0] !== undefined) {
-    const hit = fuzzyLookup(core[0]) ?? fuzzyLookup(toSkeleton(core[0]));
+    const skeleton = toSkeleton(core[0]);
+    const hit = fuzzyLookup(core[0]) ?? (skeleton === core[0] ? undefined : fuzzyLookup(skeleton));
     if (hit) return { ...hit, fuzzy: true };
   }
   return undefined;

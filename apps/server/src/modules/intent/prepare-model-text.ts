@@ -16,7 +16,12 @@ export interface TPreparedText {
  * sender opt-out instructions ("txt STOP to 80062") removed.
  */
 export function prepareModelText(raw: string): TPreparedText {
-  const norm = normalizeText(stripQuotedText(raw));
+  return prepareUnquotedText(stripQuotedText(raw));
+}
+
+/** {@link prepareModelText} for text that `stripQuotedText` has already been applied to. */
+export function prepareUnquotedText(unquoted: string): TPreparedText {
+  const norm = normalizeText(unquoted);
   const text = stripInstructions(norm.text);
   const tokens = text === norm.text ? norm.tokens : text.length === 0 ? [] : text.split(" ");
   return { norm, text, tokens };
