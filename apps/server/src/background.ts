@@ -1,5 +1,7 @@
 import type { TAppContext } from "./core/context.js";
 import { startJobWorker } from "./core/jobs/index.js";
+import { startClarificationSweeper } from "./modules/inbound/index.js";
+import { startDispatcher, startTwilioCallbackSender } from "./modules/messaging/index.js";
 import { webhookJobs, webhookRecurringJobs } from "./modules/webhooks/index.js";
 
 /** A background loop (dispatcher, scheduler, job worker); returns its stop function. */
@@ -16,6 +18,10 @@ const jobWorker: TBackgroundTask = (ctx) => {
 };
 
 /** Loops run by `--role worker`. */
-export const workerTasks: TBackgroundTask[] = [jobWorker];
+export const workerTasks: TBackgroundTask[] = [
+  jobWorker,
+  (ctx) => startDispatcher(ctx),
+  (ctx) => startTwilioCallbackSender(ctx),
+];
 /** Loops run by `--role scheduler` (exactly one scheduler is enough; several are safe). */
-export const schedulerTasks: TBackgroundTask[] = [];
+export const schedulerTasks: TBackgroundTask[] = [startClarificationSweeper];

@@ -1,8 +1,10 @@
 import type { TAppContext } from "./core/context.js";
+import { withWorkspaceTx } from "./core/db/tx.js";
 import type { TSessionResolver } from "./http/auth.js";
 import { resolveSession } from "./modules/auth/index.js";
 import { consentCommand } from "./modules/consent/index.js";
 import { runClassifyCli } from "./modules/intent/index.js";
+import { ensureSandboxSender } from "./modules/messaging/index.js";
 import { initWebhooks } from "./modules/webhooks/index.js";
 import type { TBootstrapResult } from "./modules/workspaces/index.js";
 
@@ -33,7 +35,12 @@ export const extraCommands: Record<string, TCommand> = {
 };
 
 /** Extra setup of a freshly bootstrapped workspace (e.g. the demo sandbox sender). */
-export async function onFirstStart(_ctx: TAppContext, _result: TBootstrapResult): Promise<void> {}
+export async function onFirstStart(ctx: TAppContext, result: TBootstrapResult): Promise<void> {
+  const keys = await ctx.keys.forWorkspace(ctx.db, result.workspaceId);
+  await withWorkspaceTx(ctx.db, result.workspaceId, (tx) =>
+    ensureSandboxSender(tx, keys, { workspaceId: result.workspaceId, brandId: result.brandId }),
+  );
+}
 
 /** How session cookies become principals (the auth module's session store). */
 export function sessionResolver(ctx: TAppContext): TSessionResolver | undefined {

@@ -1,0 +1,56 @@
+import type { TChannel } from "../channels/index.js";
+import { classify, type TIntentResult } from "../intent/index.js";
+import type { TCustomKeywordSetting } from "./intent-settings.schema.js";
+
+export interface TInboundClassification {
+  result: TIntentResult;
+  /** The opt-out came from a tapped button (WhatsApp "Stop promotions" quick reply), not typed text. */
+  button: boolean;
+}
+
+/** Meta's marketing opt-out quick reply, in the languages WhatsApp shows it in most often. */
+const stopPromotions =
+  /^(stop promotions?|stop marketing|detener promociones|parar promo[cç][oõ]es|arr[eê]ter (les )?promotions|stopp werbung|werbung stoppen|interrompi promozioni|stop promoties)$/;
+
+function isStopPromotions(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  const t = text
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[\s_-]+/g, " ")
+    .replace(/[^\p{L}\p{N} ]/gu, "")
+    .trim();
+  return stopPromotions.test(t);
+}
+
+/**
+ * The intent of one inbound message with the brand's keywords. A tapped "Stop promotions" button is a
+ * marketing opt-out whatever the classifier would say of its label.
+ */
+export function classifyInbound(o: {
+  body: string;
+  buttonPayload?: string | undefined;
+  channel: TChannel;
+  countryHint?: string | undefined;
+  customKeywords: readonly TCustomKeywordSetting[];
+}): TInboundClassification {
+  const result = classify(o.body, {
+    channel: o.channel,
+    ...(o.countryHint ? { countryHint: o.countryHint } : {}),
+    ...(o.customKeywords.length > 0 ? { customKeywords: [...o.customKeywords] } : {}),
+  });
+  if (o.buttonPayload === undefined) return { result, button: false };
+  if (isStopPromotions(o.body) || isStopPromotions(o.buttonPayload)) {
+    return {
+      result: {
+        intent: "opt_out_marketing",
+        confidence: 1,
+        language: result.language,
+        evidence: { source: "keyword", matched: "stop promotions", detail: "button" },
+        uncertain: false,
+      },
+      button: true,
+    };
+  }
+  return { result, button: result.intent === "opt_out" || result.intent === "opt_out_marketing" };
+}

@@ -1,0 +1,246 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildInstagramTextWebhook,
+  buildTelegramTextUpdate,
+  buildWhatsAppStatusWebhook,
+  buildWhatsAppTextWebhook,
+  startFakeInstagramServer,
+  startFakeTelegramServer,
+  startFakeTwilioServer,
+  startFakeWhatsAppServer,
+  type TFakeInstagramServer,
+  type TFakeTelegramServer,
+  type TFakeTwilioServer,
+  type TFakeWhatsAppServer,
+} from "../channels/testing/index.js";
+import { confirmationText } from "../intent/index.js";
+import { startDispatcher } from "../messaging/index.js";
+import {
+  contactOf,
+  creds,
+  postWebhook,
+  replies,
+  signedMeta,
+  signedTwilio,
+  statuses,
+  type TInboundServer,
+  type TInboundWorld,
+  twilioInbound,
+} from "./testing/inbound-fixture.js";
+
+/**
+ * The whole loop against local fake providers: a signed webhook in, the opt-out and its suppression,
+ * the dispatcher hands the one confirmation to the provider, in the customer's language, and nothing else.
+ */
+let s: TInboundServer;
+let w: TInboundWorld;
+let wa: TFakeWhatsAppServer;
+let tw: TFakeTwilioServer;
+let tg: TFakeTelegramServer;
+let ig: TFakeInstagramServer;
+let stopDispatcher: () => Promise<void>;
+
+async function until<T>(
+  what: string,
+  read: () => T | Promise<T>,
+  ok: (v: T) => boolean,
+  ms = 10_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Registered by inbound.test.ts, which owns the server (one database for all suites). */
+export function loopSuite(server: () => TInboundServer): void {
+  describe("dispatch loop", () => {
+    beforeAll(async () => {
+      s = server();
+      w = await s.world("Acme");
+      wa = await startFakeWhatsAppServer({
+        accessToken: creds.whatsapp.accessToken,
+        phoneNumberId: creds.whatsapp.phoneNumberId,
+      });
+      tw = await startFakeTwilioServer({
+        accountSid: creds.twilio.accountSid,
+        authToken: creds.twilio.authToken,
+        statusCallbacks: false,
+      });
+      tg = await startFakeTelegramServer({ botToken: creds.telegram.botToken });
+      ig = await startFakeInstagramServer({
+        accessToken: creds.instagram.accessToken,
+        igId: creds.instagram.igId,
+      });
+      stopDispatcher = await startDispatcher(s.ctx, {
+        baseUrls: { "whatsapp-cloud": wa.url, twilio: tw.url, "telegram-bot": tg.url, instagram: ig.url },
+        pollMs: 20,
+      });
+    });
+    afterAll(async () => {
+      await stopDispatcher?.();
+      await Promise.all([wa?.close(), tw?.close(), tg?.close(), ig?.close()]);
+    });
+    describe("the whole loop through the dispatcher and the fake providers", () => {
+      it("WhatsApp: ARRET → the French confirmation reaches the provider, the queued marketing never does; its status comes back", async () => {
+        const hello = signedMeta(
+          creds.whatsapp.appSecret,
+          buildWhatsAppTextWebhook({
+            phoneNumberId: creds.whatsapp.phoneNumberId,
+            from: "33612360001",
+            id: "wamid.loop1",
+            body: "Bonjour",
+          }),
+        );
+        await postWebhook(s.app, w.senders.whatsapp.id, hello.body, hello.headers);
+        // Hold the queue: a scheduled message can be suppressed just like a queued one.
+        const later = await s.app.inject({
+          method: "POST",
+          url: "/v1/messages",
+          headers: { authorization: `Bearer ${w.ws.apiKey}` },
+          payload: {
+            to: "+33612360001",
+            channel: "whatsapp",
+            brandId: w.ws.brandId,
+            channelAccountId: w.senders.whatsapp.id,
+            category: "transactional",
+            body: "Votre colis",
+            scheduledAt: new Date(Date.now() + 3_600_000).toISOString(),
+          },
+        });
+        expect(later.json().status).toBe("scheduled");
+        const stop = signedMeta(
+          creds.whatsapp.appSecret,
+          buildWhatsAppTextWebhook({
+            phoneNumberId: creds.whatsapp.phoneNumberId,
+            from: "33612360001",
+            id: "wamid.loop2",
+            body: "ARRET",
+          }),
+        );
+        expect((await postWebhook(s.app, w.senders.whatsapp.id, stop.body, stop.headers)).statusCode).toBe(
+          200,
+        );
+        expect((await statuses(s, [later.json().id]))[later.json().id]).toEqual({
+          status: "suppressed",
+          reason: "opted_out",
+        });
+
+        const accepted = await until(
+          "the WhatsApp confirmation",
+          () => wa.accepted,
+          (a) => a.length >= 1,
+        );
+        const request = accepted[0]?.request;
+        expect(request?.type).toBe("text");
+        expect(request?.type === "text" ? request.text.body : "").toBe(
+          confirmationText("opt_out", "fr", "Acme brand"),
+        );
+        expect(request?.to.replace(/^\+/, "")).toBe("33612360001");
+
+        const contactId = (await contactOf(s, w, "whatsapp", "+33612360001")) ?? "";
+        const [reply] = await replies(s, w, contactId);
+        await until(
+          "the reply marked sent",
+          () => statuses(s, [reply?.id ?? ""]),
+          (st) => st[reply?.id ?? ""]?.status === "sent",
+        );
+        const delivered = signedMeta(
+          creds.whatsapp.appSecret,
+          buildWhatsAppStatusWebhook({
+            phoneNumberId: creds.whatsapp.phoneNumberId,
+            id: accepted[0]?.wamid ?? "",
+            status: "delivered",
+            recipientId: "33612360001",
+          }),
+        );
+        expect(
+          (await postWebhook(s.app, w.senders.whatsapp.id, delivered.body, delivered.headers)).statusCode,
+        ).toBe(200);
+        expect((await statuses(s, [reply?.id ?? ""]))[reply?.id ?? ""]?.status).toBe("delivered");
+        await new Promise((r) => setTimeout(r, 200));
+        expect(wa.accepted).toHaveLength(1);
+      });
+
+      it("Twilio: STOP → one English confirmation by SMS, the queued message suppressed", async () => {
+        const phone = "+33612360002";
+        tw.accepted.length = 0;
+        const later = await s.app.inject({
+          method: "POST",
+          url: "/v1/messages",
+          headers: { authorization: `Bearer ${w.ws.apiKey}` },
+          payload: {
+            to: phone,
+            channel: "sms",
+            brandId: w.ws.brandId,
+            channelAccountId: w.senders.twilio.id,
+            category: "transactional",
+            body: "should never leave",
+            scheduledAt: new Date(Date.now() + 3_600_000).toISOString(),
+          },
+        });
+        expect(later.json().status).toBe("scheduled");
+        const m = signedTwilio(w.senders.twilio.id, twilioInbound(phone, "STOP"));
+        expect((await postWebhook(s.app, w.senders.twilio.id, m.body, m.headers)).statusCode).toBe(200);
+        expect((await statuses(s, [later.json().id]))[later.json().id]).toEqual({
+          status: "suppressed",
+          reason: "opted_out",
+        });
+        const confirmation = confirmationText("opt_out", "en", "Acme brand");
+        const accepted = await until(
+          "the SMS confirmation",
+          () => tw.accepted,
+          (a) => a.some((x) => x.params.To === phone),
+        );
+        await new Promise((r) => setTimeout(r, 200));
+        expect(tw.accepted.filter((x) => x.params.To === phone).map((x) => x.params.Body)).toEqual([
+          confirmation,
+        ]);
+        expect(accepted.find((x) => x.params.To === phone)?.params.From).toBe(creds.twilio.from);
+      });
+
+      it("Telegram: 退订 → the Chinese confirmation reaches the chat", async () => {
+        const update = JSON.stringify(
+          buildTelegramTextUpdate({ updateId: 9001, chatId: 5560001, messageId: 1, text: "退订" }),
+        );
+        const r = await postWebhook(s.app, w.senders.telegram.id, update, {
+          "content-type": "application/json",
+          "x-telegram-bot-api-secret-token": creds.telegram.webhookSecret,
+        });
+        expect(r.statusCode).toBe(200);
+        const accepted = await until(
+          "the Telegram confirmation",
+          () => tg.accepted,
+          (a) => a.some((x) => String(x.params.chat_id) === "5560001"),
+        );
+        const sent = accepted.filter((x) => String(x.params.chat_id) === "5560001");
+        expect(sent).toHaveLength(1);
+        expect(sent[0]?.params.text).toBe(confirmationText("opt_out", "zh", "Acme brand"));
+      });
+
+      it("Instagram: a plain-language opt-out gets one confirmation in a DM", async () => {
+        const payload = buildInstagramTextWebhook({
+          igId: creds.instagram.igId,
+          from: "990077",
+          mid: "m_loop_1",
+          text: "unsubscribe",
+        });
+        const m = signedMeta(creds.instagram.appSecret, payload);
+        expect((await postWebhook(s.app, w.senders.instagram.id, m.body, m.headers)).statusCode).toBe(200);
+        const accepted = await until(
+          "the Instagram confirmation",
+          () => ig.accepted,
+          (a) => a.length >= 1,
+        );
+        expect(accepted).toHaveLength(1);
+        expect(accepted[0]?.request.recipient).toEqual({ id: "990077" });
+        expect(accepted[0]?.request.message).toMatchObject({
+          text: confirmationText("opt_out", "en", "Acme brand"),
+        });
+      });
+    });
+  });
+}

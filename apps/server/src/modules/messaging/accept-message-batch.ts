@@ -1,0 +1,551 @@
+import { sql } from "drizzle-orm";
+import { recordAudit, type TAuditEvent } from "../../core/audit.js";
+import { rows, type TTx } from "../../core/db/tx.js";
+import { AppError } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
+import { encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
+import { activeChannelAccounts } from "./channel-account-cache.js";
+import { cachedContact } from "./contact-cache.js";
+import { customerWindowMs, windowedChannels } from "./content-rules.js";
+import { emitWebhookEvents, type TMessageWebhookEvent } from "./emit-webhook-events.js";
+import { jsonMap } from "./json-map.js";
+import type { TChannelAccountRow, TMessageCategory, TMessageStatus } from "./messaging.types.js";
+import {
+  decideMany,
+  getCampaign,
+  getContactAddresses,
+  resolveContactByAddress,
+  type TDecision,
+} from "./ports.js";
+import type { TAcceptedMessage, TAcceptOutcome, TSendWork } from "./send-work.js";
+
+export interface TAcceptBatchOptions {
+  keys: ReadonlyMap<string, TWorkspaceKeys>;
+  now: Date;
+  /** Postgres: wake dispatchers with NOTIFY when something became due. */
+  notify: boolean;
+}
+
+export interface TAcceptBatchResult {
+  /** One per item; undefined when the item repeats an earlier item's Idempotency-Key in this batch. */
+  outcomes: (TAcceptOutcome | undefined)[];
+  /** Addresses resolved in this batch, to cache once the transaction committed. */
+  resolved: { workspaceId: string; channel: string; address: string; contactId: string }[];
+}
+
+interface TItem {
+  work: TSendWork;
+  outcome?: TAcceptOutcome;
+  follows?: number;
+  account?: TChannelAccountRow;
+  category?: TMessageCategory;
+  contactId?: string;
+  address?: string;
+  decision?: TDecision;
+  id: string;
+  status?: TMessageStatus;
+  reason?: string | null;
+  dueAt?: Date | null;
+  notBefore?: Date | null;
+}
+
+interface TExistingRow {
+  workspace_id: string;
+  idempotency_key: string;
+  id: string;
+  request_hash: string | null;
+  accept_status: TMessageStatus;
+  accept_reason: string | null;
+  not_before: Date | string | null;
+  contact_id: string;
+  channel_account_id: string;
+  created_at: Date | string;
+  twilio_sid: string | null;
+}
+
+const asDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
+
+function fail(item: TItem, error: unknown): void {
+  item.outcome = { ok: false, error };
+}
+
+function live(items: TItem[]): TItem[] {
+  return items.filter((i) => i.outcome === undefined && i.follows === undefined);
+}
+
+function replayOf(item: TItem, row: TExistingRow): TAcceptOutcome {
+  if (row.request_hash !== item.work.requestHash) {
+    return {
+      ok: false,
+      error: new AppError("idempotency_conflict", {
+        message: "this Idempotency-Key was used with a different request",
+        field: "Idempotency-Key",
+      }),
+    };
+  }
+  return {
+    ok: true,
+    value: {
+      id: row.id,
+      status: row.accept_status,
+      reason: row.accept_reason,
+      notBefore: row.not_before === null ? null : asDate(row.not_before),
+      contactId: row.contact_id,
+      channelAccountId: row.channel_account_id,
+      createdAt: asDate(row.created_at),
+      replayed: true,
+      twilioSid: row.twilio_sid,
+    },
+  };
+}
+
+async function existingByKey(tx: TTx, items: TItem[]): Promise<Map<string, TExistingRow>> {
+  const keyed = items.filter((i) => i.work.idempotencyKey !== undefined);
+  const found = new Map<string, TExistingRow>();
+  if (keyed.length === 0) return found;
+  const rowsFound = await rows<TExistingRow>(
+    tx,
+    sql`select m.workspace_id, m.idempotency_key, m.id, m.request_hash, m.accept_status, m.accept_reason, m.not_before,
+        m.contact_id, m.channel_account_id, m.created_at, m.twilio_sid
+      from messages m
+      where m.workspace_id = any(${sql.param([...new Set(keyed.map((i) => i.work.workspaceId))])}::text[])
+        and m.idempotency_key = any(${sql.param(keyed.map((i) => i.work.idempotencyKey ?? ""))}::text[])`,
+  );
+  const wanted = new Set(keyed.map((i) => `${i.work.workspaceId}\u0000${i.work.idempotencyKey}`));
+  for (const r of rowsFound) {
+    const key = `${r.workspace_id}\u0000${r.idempotency_key}`;
+    if (wanted.has(key)) found.set(key, r);
+  }
+  return found;
+}
+
+/** Same key twice in one batch: the later items follow the first; keys already stored are replayed. */
+async function settleIdempotency(tx: TTx, items: TItem[]): Promise<void> {
+  const firstByKey = new Map<string, number>();
+  items.forEach((item, index) => {
+    const key = item.work.idempotencyKey;
+    if (key === undefined) return;
+    const k = `${item.work.workspaceId}\u0000${key}`;
+    const first = firstByKey.get(k);
+    if (first === undefined) firstByKey.set(k, index);
+    else item.follows = first;
+  });
+  const existing = await existingByKey(tx, live(items));
+  for (const item of live(items)) {
+    const key = item.work.idempotencyKey;
+    const row = key === undefined ? undefined : existing.get(`${item.work.workspaceId}\u0000${key}`);
+    if (row) item.outcome = replayOf(item, row);
+  }
+}
+
+async function assignSenders(tx: TTx, items: TItem[]): Promise<void> {
+  const pending = live(items);
+  const accounts = await activeChannelAccounts(tx, [...new Set(pending.map((i) => i.work.workspaceId))]);
+  for (const item of pending) {
+    const { work } = item;
+    const list = accounts.get(work.workspaceId) ?? [];
+    const account = work.channelAccountId
+      ? list.find((a) => a.id === work.channelAccountId)
+      : list.find((a) => a.brandId === work.brandId && a.channel === work.channel);
+    if (!account) {
+      fail(
+        item,
+        new AppError("unprocessable", {
+          message: work.channelAccountId
+            ? "channelAccountId is not an active sender of this workspace"
+            : `brand ${work.brandId} has no active sender on ${work.channel}`,
+          field: work.channelAccountId ? "channelAccountId" : "brandId",
+        }),
+      );
+    } else if (account.brandId !== work.brandId || account.channel !== work.channel) {
+      fail(
+        item,
+        new AppError("unprocessable", {
+          message: "channelAccountId belongs to another brand or channel",
+          field: "channelAccountId",
+        }),
+      );
+    } else {
+      item.account = account;
+    }
+  }
+}
+
+async function assignCategories(tx: TTx, items: TItem[]): Promise<void> {
+  const campaigns = new Map<string, Awaited<ReturnType<typeof getCampaign>>>();
+  for (const item of live(items)) {
+    const { work } = item;
+    if (work.campaignId === undefined) {
+      item.category = work.category ?? "marketing";
+      continue;
+    }
+    const key = `${work.workspaceId}\u0000${work.campaignId}`;
+    if (!campaigns.has(key)) {
+      campaigns.set(
+        key,
+        await getCampaign(tx, { workspaceId: work.workspaceId, campaignId: work.campaignId }),
+      );
+    }
+    const campaign = campaigns.get(key);
+    if (!campaign || campaign.brandId !== work.brandId) {
+      fail(
+        item,
+        new AppError("unprocessable", { message: "campaign not found for this brand", field: "campaignId" }),
+      );
+    } else if (work.category !== undefined && work.category !== campaign.category) {
+      fail(
+        item,
+        new AppError("validation_failed", {
+          message: `the campaign's category is ${campaign.category}`,
+          field: "category",
+        }),
+      );
+    } else if (campaign.channels.length > 0 && !campaign.channels.includes(work.channel)) {
+      fail(
+        item,
+        new AppError("unprocessable", {
+          message: "the campaign does not use this channel",
+          field: "channel",
+        }),
+      );
+    } else {
+      item.category = campaign.category;
+    }
+  }
+}
+
+async function assignContacts(
+  tx: TTx,
+  items: TItem[],
+  o: TAcceptBatchOptions,
+  resolved: TAcceptBatchResult["resolved"],
+): Promise<void> {
+  const now = o.now.getTime();
+  const byContactId = new Map<string, TItem[]>();
+  const toCreate: TItem[] = [];
+  for (const item of live(items)) {
+    const { work } = item;
+    const keys = o.keys.get(work.workspaceId);
+    if (!keys) throw new Error("workspace keys missing");
+    if (work.contactId !== undefined) {
+      const group = `${work.workspaceId}\u0000${work.channel}`;
+      byContactId.set(group, [...(byContactId.get(group) ?? []), item]);
+      continue;
+    }
+    if (work.to === undefined) continue;
+    item.address = work.to.address;
+    const hit = cachedContact(work.workspaceId, work.channel, work.to.address, now);
+    if (hit !== undefined) {
+      item.contactId = hit;
+      continue;
+    }
+    try {
+      const found = await resolveContactByAddress(tx, keys, {
+        workspaceId: work.workspaceId,
+        channel: work.channel,
+        address: work.to.address,
+        create: false,
+        field: work.to.field,
+      });
+      if (found) {
+        item.contactId = found.contactId;
+        resolved.push({
+          workspaceId: work.workspaceId,
+          channel: work.channel,
+          address: work.to.address,
+          contactId: found.contactId,
+        });
+      } else {
+        toCreate.push(item);
+      }
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      fail(item, error);
+    }
+  }
+  // New contacts in a stable order, so that concurrent batches take their address locks in one order.
+  toCreate.sort((a, b) =>
+    `${a.work.workspaceId}\u0000${a.work.to?.address}`.localeCompare(
+      `${b.work.workspaceId}\u0000${b.work.to?.address}`,
+    ),
+  );
+  for (const item of toCreate) {
+    const { work } = item;
+    const keys = o.keys.get(work.workspaceId);
+    if (!keys || work.to === undefined) continue;
+    try {
+      const created = await resolveContactByAddress(tx, keys, {
+        workspaceId: work.workspaceId,
+        channel: work.channel,
+        address: work.to.address,
+        create: true,
+        field: work.to.field,
+      });
+      if (!created) throw new Error("contact not created");
+      item.contactId = created.contactId;
+      resolved.push({
+        workspaceId: work.workspaceId,
+        channel: work.channel,
+        address: work.to.address,
+        contactId: created.contactId,
+      });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      fail(item, error);
+    }
+  }
+  for (const group of byContactId.values()) {
+    const first = group[0];
+    if (!first) continue;
+    const keys = o.keys.get(first.work.workspaceId);
+    if (!keys) continue;
+    const addresses = await getContactAddresses(tx, keys, {
+      workspaceId: first.work.workspaceId,
+      contactIds: group.map((i) => i.work.contactId ?? ""),
+      channel: first.work.channel,
+    });
+    for (const item of group) {
+      const address = item.work.contactId === undefined ? undefined : addresses.get(item.work.contactId);
+      if (address !== undefined) {
+        item.contactId = item.work.contactId;
+        item.address = address;
+      } else
+        fail(
+          item,
+          new AppError("unprocessable", {
+            message: "the contact has no address on this channel",
+            field: "contactId",
+          }),
+        );
+    }
+  }
+}
+
+async function openWindows(tx: TTx, items: TItem[], now: Date): Promise<Set<string>> {
+  const open = new Set<string>();
+  const asking = items.filter(
+    (i) => windowedChannels.has(i.work.channel) && i.work.contentKind !== "template" && i.status === "queued",
+  );
+  if (asking.length === 0) return open;
+  const found = await rows<{ workspace_id: string; channel_account_id: string; contact_id: string }>(
+    tx,
+    sql`select w.workspace_id, w.channel_account_id, w.contact_id from customer_windows w
+      where w.workspace_id = any(${sql.param([...new Set(asking.map((i) => i.work.workspaceId))])}::text[])
+        and w.channel_account_id = any(${sql.param([...new Set(asking.map((i) => i.account?.id ?? ""))])}::text[])
+        and w.contact_id = any(${sql.param([...new Set(asking.map((i) => i.contactId ?? ""))])}::text[])
+        and w.last_inbound_at > ${new Date(now.getTime() - customerWindowMs)}`,
+  );
+  for (const r of found) open.add(`${r.workspace_id}\u0000${r.channel_account_id}\u0000${r.contact_id}`);
+  return open;
+}
+
+/** queued / scheduled / suppressed, from the decision, the schedule and the customer-service window. */
+async function assignStatuses(tx: TTx, items: TItem[], now: Date): Promise<void> {
+  for (const item of items) {
+    const d = item.decision;
+    if (!d) continue;
+    const scheduledAt = item.work.scheduledAt && item.work.scheduledAt > now ? item.work.scheduledAt : null;
+    if (d.allowed) {
+      item.status = scheduledAt ? "scheduled" : "queued";
+      item.reason = scheduledAt ? "scheduled" : null;
+      item.dueAt = scheduledAt ?? now;
+      item.notBefore = scheduledAt;
+    } else if (d.reason === "quiet_hours" && d.notBefore) {
+      const due = scheduledAt && scheduledAt > d.notBefore ? scheduledAt : d.notBefore;
+      item.status = "scheduled";
+      item.reason = "quiet_hours";
+      item.dueAt = due;
+      item.notBefore = due;
+    } else {
+      item.status = "suppressed";
+      item.reason = d.reason;
+      item.dueAt = null;
+      item.notBefore = null;
+    }
+  }
+  const open = await openWindows(tx, items, now);
+  for (const item of items) {
+    if (
+      !windowedChannels.has(item.work.channel) ||
+      item.work.contentKind === "template" ||
+      item.status !== "queued"
+    )
+      continue;
+    if (!open.has(`${item.work.workspaceId}\u0000${item.account?.id}\u0000${item.contactId}`)) {
+      item.status = "suppressed";
+      item.reason = "outside_session_window";
+      item.dueAt = null;
+    }
+  }
+}
+
+function acceptedEventDetails(item: TItem): Record<string, unknown> {
+  const d = item.decision;
+  return {
+    status: item.status,
+    source: item.work.source,
+    decision: d
+      ? { allowed: d.allowed, reason: d.reason, basis: d.basis, ledgerEntryIds: d.ledgerEntryIds }
+      : null,
+    ...(item.notBefore ? { notBefore: item.notBefore.toISOString() } : {}),
+  };
+}
+
+/**
+ * The messages, their `accepted` timeline events and (Postgres) the dispatcher wake-up in one statement:
+ * the send path's round trips are its cost.
+ */
+async function insertMessages(tx: TTx, items: TItem[], o: TAcceptBatchOptions): Promise<Set<string>> {
+  const col = <T>(f: (i: TItem) => T): T[] => items.map(f);
+  const created = o.now.toISOString();
+  const details = jsonMap(items, acceptedEventDetails);
+  const inserted = await rows<{ id: string }>(
+    tx,
+    sql`with ins as (insert into messages (id, workspace_id, brand_id, campaign_id, contact_id, channel, channel_account_id, category,
+        source, status, reason, accept_status, accept_reason, not_before, due_at, content_kind, content_sealed, segments,
+        idempotency_key, request_hash, decision_ledger_ids, twilio_sid, status_callback_url, callback_key_id, created_at,
+        updated_at)
+      select id, ws, brand, campaign, contact, channel, account, category, source, status, reason, status, reason,
+        not_before::timestamptz, due_at::timestamptz, kind, content, segments, ikey, rhash,
+        coalesce(string_to_array(ledger, ','), '{}'), tsid, callback, ckey, ${created}::timestamptz, ${created}::timestamptz
+      from unnest(${sql.param(col((i) => i.id))}::text[], ${sql.param(col((i) => i.work.workspaceId))}::text[],
+        ${sql.param(col((i) => i.work.brandId))}::text[], ${sql.param(col((i) => i.work.campaignId ?? null))}::text[],
+        ${sql.param(col((i) => i.contactId ?? ""))}::text[], ${sql.param(col((i) => i.work.channel))}::text[],
+        ${sql.param(col((i) => i.account?.id ?? ""))}::text[], ${sql.param(col((i) => i.category ?? "marketing"))}::text[],
+        ${sql.param(col((i) => i.work.source))}::text[], ${sql.param(col((i) => i.status ?? "suppressed"))}::text[],
+        ${sql.param(col((i) => i.reason ?? null))}::text[], ${sql.param(col((i) => i.notBefore?.toISOString() ?? null))}::text[],
+        ${sql.param(col((i) => i.dueAt?.toISOString() ?? null))}::text[], ${sql.param(col((i) => i.work.contentKind))}::text[],
+        ${sql.param(col((i) => sealContent(i, o)))}::text[], ${sql.param(col((i) => i.work.segments))}::int[],
+        ${sql.param(col((i) => i.work.idempotencyKey ?? null))}::text[], ${sql.param(col((i) => i.work.requestHash))}::text[],
+        ${sql.param(col((i) => i.decision?.ledgerEntryIds.join(",") ?? ""))}::text[],
+        ${sql.param(col((i) => i.work.twilio?.sid ?? null))}::text[],
+        ${sql.param(col((i) => i.work.twilio?.statusCallbackUrl ?? null))}::text[],
+        ${sql.param(col((i) => i.work.twilio?.callbackKeyId ?? null))}::text[])
+        as t(id, ws, brand, campaign, contact, channel, account, category, source, status, reason, not_before, due_at, kind,
+          content, segments, ikey, rhash, ledger, tsid, callback, ckey)
+      on conflict (workspace_id, idempotency_key) where idempotency_key is not null do nothing
+      returning id, workspace_id, status, reason),
+      ev as (insert into message_events (workspace_id, message_id, type, at, reason, details)
+        select ins.workspace_id, ins.id, 'accepted', ${created}::timestamptz, ins.reason, v.j -> ins.id
+        from ins, (select ${details}::jsonb as j) v)
+      ${o.notify ? sql`, wake as (select pg_notify('assent_dispatch', '') from (select 1 from ins where status = 'queued' limit 1) q)` : sql``}
+      select id${o.notify ? sql`, (select count(*) from wake) as woke` : sql``} from ins`,
+  );
+  return new Set(inserted.map((r) => r.id));
+}
+
+function sealContent(item: TItem, o: TAcceptBatchOptions): string {
+  const keys = o.keys.get(item.work.workspaceId);
+  if (!keys) throw new Error("workspace keys missing");
+  return encryptField(
+    keys,
+    item.work.workspaceId,
+    JSON.stringify({ to: item.address, ...item.work.content }),
+  );
+}
+
+function acceptedOf(item: TItem, now: Date): TAcceptedMessage {
+  return {
+    id: item.id,
+    status: item.status ?? "suppressed",
+    reason: item.reason ?? null,
+    notBefore: item.notBefore ?? null,
+    contactId: item.contactId ?? "",
+    channelAccountId: item.account?.id ?? "",
+    createdAt: now,
+    replayed: false,
+    twilioSid: item.work.twilio?.sid ?? null,
+  };
+}
+
+async function recordAccepted(tx: TTx, items: TItem[], o: TAcceptBatchOptions): Promise<void> {
+  const audits: TAuditEvent[] = [];
+  const hooks: TMessageWebhookEvent[] = [];
+  for (const item of items) {
+    const { work } = item;
+    audits.push({
+      workspaceId: work.workspaceId,
+      actor: work.actor,
+      action: "message.accepted",
+      targetType: "message",
+      targetId: item.id,
+      requestId: work.requestId,
+      at: o.now,
+      details: {
+        status: item.status ?? null,
+        reason: item.reason ?? null,
+        channel: work.channel,
+        category: item.category ?? null,
+      },
+    });
+    hooks.push({
+      workspaceId: work.workspaceId,
+      type: `message.${item.status === "queued" ? "queued" : item.status === "scheduled" ? "scheduled" : "suppressed"}`,
+      at: o.now,
+      data: {
+        messageId: item.id,
+        status: item.status,
+        reason: item.reason ?? null,
+        contactId: item.contactId,
+        brandId: work.brandId,
+        channel: work.channel,
+        category: item.category,
+        ...(item.notBefore ? { notBefore: item.notBefore.toISOString() } : {}),
+      },
+    });
+  }
+  await emitWebhookEvents(tx, hooks);
+  // The audit chain head is locked last (and workspaces in one order) to keep it held briefly.
+  audits.sort((a, b) => a.workspaceId.localeCompare(b.workspaceId));
+  await recordAudit(tx, audits);
+}
+
+/**
+ * The body of one group commit: every request of the batch is answered from one transaction. Expected
+ * refusals (unknown sender, invalid address, …) fail only their item; a database error fails the
+ * transaction, and the caller then retries the items one by one.
+ */
+export async function acceptMessageBatch(
+  tx: TTx,
+  works: TSendWork[],
+  o: TAcceptBatchOptions,
+): Promise<TAcceptBatchResult> {
+  const items: TItem[] = works.map((work) => ({ work, id: newId("msg") }));
+  const resolved: TAcceptBatchResult["resolved"] = [];
+  await settleIdempotency(tx, items);
+  await assignSenders(tx, items);
+  await assignCategories(tx, items);
+  await assignContacts(tx, items, o, resolved);
+  const deciding = live(items);
+  const decisions = await decideMany(
+    tx,
+    deciding.map((i) => ({
+      workspaceId: i.work.workspaceId,
+      contactId: i.contactId ?? "",
+      brandId: i.work.brandId,
+      campaignId: i.work.campaignId ?? null,
+      channel: i.work.channel,
+      category: i.category ?? "marketing",
+      at: o.now,
+    })),
+    { lock: "none" },
+  );
+  deciding.forEach((item, n) => {
+    item.decision = decisions[n];
+  });
+  await assignStatuses(tx, deciding, o.now);
+  const inserted = deciding.length > 0 ? await insertMessages(tx, deciding, o) : new Set<string>();
+  const lostRace = deciding.filter((i) => !inserted.has(i.id));
+  if (lostRace.length > 0) {
+    // Another transaction stored the same Idempotency-Key meanwhile: answer with its message.
+    const existing = await existingByKey(tx, lostRace);
+    for (const item of lostRace) {
+      const row = existing.get(`${item.work.workspaceId}\u0000${item.work.idempotencyKey}`);
+      item.outcome = row ? replayOf(item, row) : { ok: false, error: new Error("message not stored") };
+    }
+  }
+  const stored = deciding.filter((i) => inserted.has(i.id));
+  if (stored.length > 0) await recordAccepted(tx, stored, o);
+  for (const item of stored) item.outcome = { ok: true, value: acceptedOf(item, o.now) };
+  return { outcomes: items.map((i) => (i.follows === undefined ? i.outcome : undefined)), resolved };
+}

@@ -1,0 +1,516 @@
+import { sql } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { TTestServer } from "../../../../test/server.js";
+import { withSystemTx, withWorkspaceTx } from "../../../core/db/tx.js";
+import { createAdapter, createFakeRecorder, type FakeRecorder } from "../../channels/index.js";
+import { listUnreachable } from "../../inbound/index.js";
+import { createWebhookSubscription, invalidateWebhookSubscriptions } from "../../webhooks/index.js";
+import { applyStatusEvent } from "../apply-status-event.js";
+import { enqueueComplianceReply } from "../enqueue-compliance-reply.js";
+import {
+  messagingFixture,
+  messagingTestServer,
+  type TMessagingFixture,
+  waitUntil,
+} from "../testing/messaging-fixture.js";
+import { claimMessages } from "./claim-messages.js";
+import type { TDispatcherOptions } from "./dispatcher-host.js";
+import { reapExpiredLeases } from "./reap-expired-leases.js";
+import { recordSendResults } from "./record-send-results.js";
+import { startDispatcher } from "./start-dispatcher.js";
+
+let s: TTestServer;
+let f: TMessagingFixture;
+let recorder: FakeRecorder;
+let stop: (() => Promise<void>) | undefined;
+
+beforeAll(async () => {
+  s = await messagingTestServer();
+  f = await messagingFixture(s);
+  recorder = createFakeRecorder();
+});
+afterAll(async () => s.close());
+afterEach(async () => {
+  await stop?.();
+  stop = undefined;
+  recorder.reset();
+});
+
+function fast(o: TDispatcherOptions = {}): TDispatcherOptions {
+  return {
+    createAdapter: (_account, credentials) => createAdapter("fake", credentials, { recorder }),
+    pollMs: 20,
+    reapEveryMs: 50,
+    backoffBaseMs: 10,
+    backoffMaxMs: 50,
+    idleReleaseMs: 100,
+    recordEveryMs: 5,
+    ...(s.database.url ? { listenUrl: s.database.url } : {}),
+    ...o,
+  };
+}
+
+async function start(o: TDispatcherOptions = {}): Promise<void> {
+  stop = await startDispatcher(s.ctx, fast(o));
+}
+
+async function statusOf(id: string): Promise<{
+  status: string;
+  reason: string | null;
+  attempts: number;
+  error_code: string | null;
+  provider_message_id: string | null;
+}> {
+  const r = await f.rows<{
+    status: string;
+    reason: string | null;
+    attempts: number;
+    error_code: string | null;
+    provider_message_id: string | null;
+  }>(sql`select status, reason, attempts, error_code, provider_message_id from messages where id = ${id}`);
+  const row = r[0];
+  if (!row) throw new Error("no message");
+  return row;
+}
+
+const settled = (id: string) => async () =>
+  !["queued", "sending", "scheduled"].includes((await statusOf(id)).status);
+
+describe("dispatcher", () => {
+  it("claims, decides again, sends through the adapter and records sent, with the whole timeline", async () => {
+    const sender = await f.sender({ credentials: { idempotentSends: false } });
+    const ids: string[] = [];
+    for (let n = 0; n < 20; n++) {
+      const r = await f.send({
+        to: `+4420795000${String(n).padStart(2, "0")}`,
+        channel: "sandbox",
+        brandId: f.brandId,
+        category: "transactional",
+        body: `hello ${n}`,
+        channelAccountId: sender.id,
+      });
+      ids.push(r.json().id);
+    }
+    await start();
+    await waitUntil(
+      async () => (await f.count(sql`id = any(${sql.param(ids)}::text[]) and status = 'sent'`)) === 20,
+      { what: "20 sent" },
+    );
+    expect(recorder.sent).toHaveLength(20);
+    expect(new Set(recorder.sent.map((m) => m.message.messageId))).toEqual(new Set(ids));
+    expect(recorder.sent.find((m) => m.message.messageId === ids[3])?.message).toMatchObject({
+      to: "+442079500003",
+      body: "hello 3",
+    });
+    const row = await statusOf(ids[0] ?? "");
+    expect(row.attempts).toBe(1);
+    expect(row.provider_message_id).toMatch(/^fake_msg_/);
+    const m = await f.message(ids[0] ?? "");
+    expect(m.timeline.map((e) => `${e.type}${e.stage ? `:${e.stage}` : ""}`)).toEqual([
+      "accepted",
+      "decided:accept",
+      "decided:dispatch",
+      "claimed",
+      "sent",
+    ]);
+  });
+
+  it("suppresses at dispatch a message whose contact opted out after it was accepted", async () => {
+    const c = await f.contact();
+    await f.grant(c.contactId);
+    const r = await f.send({ contactId: c.contactId, channel: "sandbox", brandId: f.brandId, body: "Offer" });
+    expect(r.json().status).toBe("queued");
+    const opt = await f.optOut(c.contactId, "all", { suppressQueued: false });
+    await start();
+    await waitUntil(settled(r.json().id), { what: "decision" });
+    expect(await statusOf(r.json().id)).toMatchObject({ status: "suppressed", reason: "opted_out" });
+    expect(recorder.sent.filter((x) => x.message.messageId === r.json().id)).toHaveLength(0);
+    const m = await f.message(r.json().id);
+    const dispatchDecision = m.timeline.find((e) => e.type === "decided" && e.stage === "dispatch");
+    expect(dispatchDecision).toMatchObject({ reason: "opted_out" });
+    expect(dispatchDecision?.ledgerEntryIds).toContain(opt.ledgerEntryId);
+    const audit = await f.rows<{ action: string }>(
+      sql`select action from audit_log where target_id = ${r.json().id} order by seq`,
+    );
+    expect(audit.map((a) => a.action)).toEqual(["message.accepted", "message.suppressed"]);
+  });
+
+  it("retries retryable errors with backoff and dead-letters the rest with the provider's code", async () => {
+    const sender = await f.sender({ credentials: { idempotentSends: false } });
+    recorder.failFor("+442079510001", { code: "UNAVAILABLE", times: 2 });
+    recorder.failFor("+442079510002", { code: "REJECTED", providerCode: "21211" });
+    recorder.failFor("+442079510003", { code: "OUTSIDE_WINDOW", providerCode: "131047" });
+    recorder.failFor("+442079510004", { code: "RATE_LIMITED", retryAfterMs: 30, times: 1 });
+    recorder.failFor("+442079510005", { code: "UNAVAILABLE" });
+    const ids: string[] = [];
+    for (let n = 1; n <= 5; n++) {
+      ids.push(
+        (
+          await f.send({
+            to: `+44207951000${n}`,
+            channel: "sandbox",
+            brandId: f.brandId,
+            category: "transactional",
+            body: "x",
+            channelAccountId: sender.id,
+          })
+        ).json().id,
+      );
+    }
+    await start({ maxAttempts: 4 });
+    for (const id of ids) await waitUntil(settled(id), { what: `settled ${id}` });
+    const [a, b, c, d, e] = await Promise.all(ids.map(statusOf));
+    expect(a).toMatchObject({ status: "sent", attempts: 3 });
+    expect(b).toMatchObject({
+      status: "failed",
+      reason: "provider_rejected",
+      error_code: "21211",
+      attempts: 1,
+    });
+    expect(c).toMatchObject({ status: "failed", reason: "outside_session_window", error_code: "131047" });
+    expect(d).toMatchObject({ status: "sent", attempts: 2 });
+    expect(e).toMatchObject({
+      status: "failed",
+      reason: "retries_exhausted",
+      error_code: "UNAVAILABLE",
+      attempts: 4,
+    });
+    const timeline = (await f.message(ids[0] ?? "")).timeline.map((x) => x.type);
+    expect(timeline.filter((t) => t === "retry_scheduled")).toHaveLength(2);
+    expect(timeline.at(-1)).toBe("sent");
+  });
+
+  it("marks a recipient who blocked the sender unreachable and stops calling the provider for them", async () => {
+    const sender = await f.sender({ credentials: { idempotentSends: false } });
+    const c = await f.contact("sandbox", "+442079520001");
+    recorder.failFor(c.address, { code: "RECIPIENT_BLOCKED", providerCode: "403" });
+    const first = await f.send({
+      contactId: c.contactId,
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "x",
+      channelAccountId: sender.id,
+    });
+    await start();
+    await waitUntil(settled(first.json().id));
+    expect(await statusOf(first.json().id)).toMatchObject({ status: "failed", reason: "recipient_blocked" });
+    const unreachable = await withSystemTx(s.ctx.db, (tx) =>
+      listUnreachable(tx, {
+        pairs: [{ workspaceId: f.workspaceId, channelAccountId: sender.id, contactId: c.contactId }],
+      }),
+    );
+    expect(unreachable.size).toBe(1);
+    const attempts = recorder.attempts;
+    const second = await f.send({
+      contactId: c.contactId,
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "y",
+      channelAccountId: sender.id,
+    });
+    await waitUntil(settled(second.json().id));
+    expect(await statusOf(second.json().id)).toMatchObject({
+      status: "failed",
+      reason: "recipient_unreachable",
+    });
+    expect(recorder.attempts).toBe(attempts);
+  });
+
+  it("paces one recipient and keeps a sender's rate", async () => {
+    const sender = await f.sender({
+      credentials: { idempotentSends: false },
+      rateLimit: { perSecond: 10, perRecipientPerSecond: 4 },
+    });
+    const c = await f.contact("sandbox", "+442079530001");
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      ids.push(
+        (
+          await f.send({
+            contactId: c.contactId,
+            channel: "sandbox",
+            brandId: f.brandId,
+            category: "transactional",
+            body: `p${n}`,
+            channelAccountId: sender.id,
+          })
+        ).json().id,
+      );
+    }
+    const others: string[] = [];
+    for (let n = 0; n < 15; n++) {
+      others.push(
+        (
+          await f.send({
+            to: `+4420795310${String(n).padStart(2, "0")}`,
+            channel: "sandbox",
+            brandId: f.brandId,
+            category: "transactional",
+            body: "o",
+            channelAccountId: sender.id,
+          })
+        ).json().id,
+      );
+    }
+    await start();
+    for (const id of [...ids, ...others]) await waitUntil(settled(id), { what: "paced sends" });
+    const toContact = recorder.sent
+      .filter((m) => m.message.to === c.address)
+      .map((m) => m.acceptedAt.getTime())
+      .sort((a, b) => a - b);
+    expect(toContact).toHaveLength(3);
+    for (let n = 1; n < toContact.length; n++)
+      expect((toContact[n] ?? 0) - (toContact[n - 1] ?? 0)).toBeGreaterThanOrEqual(250);
+    const all = recorder.sent.map((m) => m.acceptedAt.getTime()).sort((a, b) => a - b);
+    for (let n = 10; n < all.length; n++)
+      expect((all[n] ?? 0) - (all[n - 10] ?? 0)).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("turns an expired sending lease into unknown, re-queues it for idempotent adapters, and reconciles unknown from a status event", async () => {
+    const plain = await f.sender({ credentials: { idempotentSends: false } });
+    const idem = await f.sender({ credentials: { idempotentSends: true } });
+    const a = await f.send({
+      to: "+442079540001",
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "a",
+      channelAccountId: plain.id,
+    });
+    const b = await f.send({
+      to: "+442079540002",
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "b",
+      channelAccountId: idem.id,
+    });
+    for (const [account, idempotentSends] of [
+      [plain.id, false],
+      [idem.id, true],
+    ] as const) {
+      await withSystemTx(s.ctx.db, async (tx) => {
+        await tx.execute(sql`insert into sender_leases (channel_account_id, workspace_id, holder, lease_until, acquired_at)
+          values (${account}, ${f.workspaceId}, 'dead-worker', now() + interval '1 minute', now())`);
+        const claimed = await claimMessages(tx, {
+          sender: {
+            id: account,
+            workspaceId: f.workspaceId,
+            channel: "sandbox",
+            keys: f.keys,
+            idempotentSends,
+            pacer: undefined,
+          },
+          holder: "dead-worker",
+          limit: 10,
+          senderLeaseMs: 60_000,
+          messageLeaseMs: 1,
+        });
+        expect(claimed.lost).toBe(false);
+      });
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    const reaped = await reapExpiredLeases(s.ctx.db);
+    expect(reaped).toEqual({ unknown: 1, requeued: 1 });
+    expect(await statusOf(a.json().id)).toMatchObject({ status: "unknown", reason: "lease_expired" });
+    expect(await statusOf(b.json().id)).toMatchObject({ status: "queued", reason: "lease_expired" });
+    const reconciled = await withSystemTx(s.ctx.db, (tx) =>
+      applyStatusEvent(tx, {
+        workspaceId: f.workspaceId,
+        channelAccountId: plain.id,
+        providerMessageId: "wamid.X",
+        messageId: a.json().id,
+        status: "delivered",
+        at: new Date(),
+      }),
+    );
+    expect(reconciled).toEqual({ messageId: a.json().id, status: "delivered" });
+    expect(await statusOf(a.json().id)).toMatchObject({
+      status: "delivered",
+      provider_message_id: "wamid.X",
+    });
+    expect((await f.message(a.json().id)).timeline.map((e) => e.type).slice(-2)).toEqual([
+      "unknown",
+      "delivered",
+    ]);
+  });
+
+  it("moves statuses forward only and applies a status that arrived before its send was recorded", async () => {
+    const sender = await f.sender({ credentials: { idempotentSends: false } });
+    const r = await f.send({
+      to: "+442079550001",
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "x",
+      channelAccountId: sender.id,
+    });
+    const id = r.json().id;
+    const apply = (status: "sent" | "delivered" | "read" | "failed", pid = "pid-1") =>
+      withSystemTx(s.ctx.db, (tx) =>
+        applyStatusEvent(tx, {
+          workspaceId: f.workspaceId,
+          channelAccountId: sender.id,
+          providerMessageId: pid,
+          status,
+          at: new Date(),
+        }),
+      );
+    await withSystemTx(s.ctx.db, async (tx) => {
+      await tx.execute(sql`insert into sender_leases (channel_account_id, workspace_id, holder, lease_until, acquired_at)
+        values (${sender.id}, ${f.workspaceId}, 'w1', now() + interval '1 minute', now())`);
+      await claimMessages(tx, {
+        sender: {
+          id: sender.id,
+          workspaceId: f.workspaceId,
+          channel: "sandbox",
+          keys: f.keys,
+          idempotentSends: false,
+          pacer: undefined,
+        },
+        holder: "w1",
+        limit: 10,
+        senderLeaseMs: 60_000,
+        messageLeaseMs: 60_000,
+      });
+    });
+    expect(await apply("delivered")).toBeNull();
+    await withSystemTx(s.ctx.db, (tx) =>
+      recordSendResults(
+        tx,
+        [
+          {
+            kind: "sent",
+            id,
+            workspaceId: f.workspaceId,
+            channelAccountId: sender.id,
+            providerMessageId: "pid-1",
+            acceptedAt: new Date(),
+            statusCallbackUrl: null,
+            callbackKeyId: null,
+          },
+        ],
+        new Date(),
+      ),
+    );
+    expect((await statusOf(id)).status).toBe("delivered");
+    expect(await apply("sent")).toEqual({ messageId: id, status: "delivered" });
+    expect(await apply("read")).toEqual({ messageId: id, status: "read" });
+    expect(await apply("delivered")).toEqual({ messageId: id, status: "read" });
+    expect((await statusOf(id)).status).toBe("read");
+    expect((await f.message(id)).timeline.map((e) => e.type).slice(-3)).toEqual([
+      "sent",
+      "delivered",
+      "read",
+    ]);
+  });
+
+  it("sends a compliance reply to a contact who just opted out, once per inbound message", async () => {
+    const sender = await f.sender({ credentials: { idempotentSends: false } });
+    const c = await f.contact("sandbox", "+442079560001");
+    await f.grant(c.contactId);
+    const queued = await f.send({
+      contactId: c.contactId,
+      channel: "sandbox",
+      brandId: f.brandId,
+      body: "Offer",
+      channelAccountId: sender.id,
+    });
+    const transactional = await f.send({
+      contactId: c.contactId,
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "Receipt",
+      channelAccountId: sender.id,
+    });
+    await f.optOut(c.contactId, "marketing");
+    expect((await statusOf(queued.json().id)).status).toBe("suppressed");
+    expect((await statusOf(transactional.json().id)).status).toBe("queued");
+    await f.optOut(c.contactId, "all");
+    expect(await statusOf(transactional.json().id)).toMatchObject({
+      status: "suppressed",
+      reason: "opted_out",
+    });
+    const reply = () =>
+      withWorkspaceTx(s.ctx.db, f.workspaceId, (tx) =>
+        enqueueComplianceReply(tx, f.keys, {
+          workspaceId: f.workspaceId,
+          brandId: f.brandId,
+          contactId: c.contactId,
+          channelAccountId: sender.id,
+          channel: "sandbox",
+          body: "You are unsubscribed. Reply START to resubscribe.",
+          kind: "opt_out_confirmation",
+          inReplyTo: "inb_1",
+        }),
+      );
+    const first = await reply();
+    const again = await reply();
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ messageId: first.messageId, created: false });
+    await start();
+    await waitUntil(settled(first.messageId));
+    expect(await statusOf(first.messageId)).toMatchObject({ status: "sent" });
+    expect(recorder.sent.filter((m) => m.message.to === c.address).map((m) => m.message.body)).toEqual([
+      "You are unsubscribed. Reply START to resubscribe.",
+    ]);
+  });
+
+  it("emits customer webhook events for each status change through the webhooks outbox", async () => {
+    const other = await messagingFixture(s, "Hooks");
+    const sender = await other.sender({ credentials: { idempotentSends: false } });
+    await withWorkspaceTx(s.ctx.db, other.workspaceId, (tx) =>
+      createWebhookSubscription(tx, {
+        workspaceId: other.workspaceId,
+        keys: other.keys,
+        url: "https://hooks.example.com/assent",
+        events: ["*"],
+        actor: { type: "system", id: null },
+      }),
+    );
+    invalidateWebhookSubscriptions(other.workspaceId);
+    const r = await other.send({
+      to: "+442079580001",
+      channel: "sandbox",
+      brandId: other.brandId,
+      category: "transactional",
+      body: "x",
+      channelAccountId: sender.id,
+    });
+    await start();
+    await waitUntil(settled(r.json().id));
+    const types = await other.rows<{ type: string }>(
+      sql`select type from webhook_events where workspace_id = ${other.workspaceId} order by created_at, id`,
+    );
+    expect(types.map((t) => t.type)).toEqual(["message.queued", "message.sending", "message.sent"]);
+    const sealed = await other.rows<{ data_sealed: string }>(
+      sql`select data_sealed from webhook_events where workspace_id = ${other.workspaceId}`,
+    );
+    expect(sealed.every((e) => !e.data_sealed.includes("+4420795"))).toBe(true);
+  });
+
+  it("fails the queued messages of a disabled sender", async () => {
+    const sender = await f.sender();
+    const r = await f.send({
+      to: "+442079570001",
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "x",
+      channelAccountId: sender.id,
+    });
+    const del = await s.app.inject({
+      method: "DELETE",
+      url: `/v1/channel-accounts/${sender.id}`,
+      headers: f.auth,
+    });
+    expect(del.statusCode).toBe(200);
+    expect(await statusOf(r.json().id)).toMatchObject({
+      status: "failed",
+      reason: "channel_account_disabled",
+    });
+  });
+});

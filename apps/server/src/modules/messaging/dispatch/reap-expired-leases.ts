@@ -1,0 +1,69 @@
+import { sql } from "drizzle-orm";
+import { recordAudit } from "../../../core/audit.js";
+import type { TDb } from "../../../core/db/client.js";
+import { rows, withSystemTx } from "../../../core/db/tx.js";
+import { recordStatusEffects } from "../status-effects.js";
+
+/**
+ * Crash recovery: a `sending` message whose lease expired was claimed by a worker that died or hung,
+ * and the provider may or may not have it. It becomes `unknown` (reconciled later from status
+ * webhooks, never blindly resent), unless its adapter declared idempotent sends: then it is queued
+ * again, since a resend cannot duplicate.
+ */
+export async function reapExpiredLeases(
+  db: TDb,
+  o: { limit?: number } = {},
+): Promise<{ unknown: number; requeued: number }> {
+  return withSystemTx(db, async (tx) => {
+    const reaped = await rows<{
+      id: string;
+      workspace_id: string;
+      status: "unknown" | "queued";
+      status_callback_url: string | null;
+      callback_key_id: string | null;
+    }>(
+      tx,
+      sql`with expired as (
+          select id from messages where status = 'sending' and lease_until < now()
+          order by lease_until limit ${o.limit ?? 1000} for update skip locked
+        )
+        update messages m set
+          status = case when m.idempotent_send then 'queued' else 'unknown' end,
+          reason = 'lease_expired',
+          due_at = case when m.idempotent_send then now() else null end,
+          lease_until = null, lease_holder = null, updated_at = now()
+        where m.id = any(array(select id from expired))
+        returning m.id, m.workspace_id, m.status, m.status_callback_url, m.callback_key_id`,
+    );
+    if (reaped.length === 0) return { unknown: 0, requeued: 0 };
+    const at = new Date();
+    await recordStatusEffects(
+      tx,
+      reaped.map((r) => ({
+        workspaceId: r.workspace_id,
+        messageId: r.id,
+        status: r.status,
+        event: r.status === "unknown" ? "unknown" : "requeued",
+        at,
+        reason: "lease_expired",
+      })),
+      at,
+    );
+    await recordAudit(
+      tx,
+      reaped
+        .map((r) => ({
+          workspaceId: r.workspace_id,
+          actor: { type: "system" as const, id: null },
+          action: r.status === "unknown" ? "message.unknown" : "message.requeued",
+          targetType: "message",
+          targetId: r.id,
+          at,
+          details: { reason: "lease_expired" },
+        }))
+        .sort((a, b) => a.workspaceId.localeCompare(b.workspaceId)),
+    );
+    const unknown = reaped.filter((r) => r.status === "unknown").length;
+    return { unknown, requeued: reaped.length - unknown };
+  });
+}

@@ -1,0 +1,233 @@
+import { sql } from "drizzle-orm";
+import { rows, type TTx } from "../../../core/db/tx.js";
+import { applyStatusEvent } from "../apply-status-event.js";
+import { jsonMap } from "../json-map.js";
+import type { TProviderStatus } from "../messaging.types.js";
+import { setReachability } from "../ports.js";
+import { recordStatusEffects, type TStatusChange } from "../status-effects.js";
+
+export type TSendResultItem =
+  | {
+      kind: "sent";
+      id: string;
+      workspaceId: string;
+      channelAccountId: string;
+      providerMessageId: string;
+      acceptedAt: Date;
+      segments?: number | undefined;
+      statusCallbackUrl: string | null;
+      callbackKeyId: string | null;
+    }
+  | {
+      kind: "retry";
+      id: string;
+      workspaceId: string;
+      dueAt: Date;
+      reason: string;
+      errorCode: string | null;
+      errorMessage: string | null;
+    }
+  | {
+      kind: "failed";
+      id: string;
+      workspaceId: string;
+      contactId: string;
+      channelAccountId: string;
+      reason: string;
+      errorCode: string | null;
+      errorMessage: string | null;
+      markUnreachable: boolean;
+      statusCallbackUrl: string | null;
+      callbackKeyId: string | null;
+    };
+
+async function recordSent(
+  tx: TTx,
+  items: Extract<TSendResultItem, { kind: "sent" }>[],
+  now: Date,
+): Promise<void> {
+  if (items.length === 0) return;
+  // One statement: record the provider ids and `sent`, and take any status that arrived before them.
+  // Rows are found by primary key, per-row values come from a jsonb map (see json-map.ts).
+  const values = jsonMap(items, (i) => ({
+    pid: i.providerMessageId,
+    at: i.acceptedAt.toISOString(),
+    seg: i.segments ?? null,
+  }));
+  const result = await rows<{
+    kind: "sent" | "orphan";
+    id: string;
+    status: string | null;
+    at: Date | string | null;
+    error_code: string | null;
+    error_message: string | null;
+    channel_account_id: string | null;
+    provider_message_id: string | null;
+    workspace_id: string | null;
+  }>(
+    tx,
+    // Recording is not made durable synchronously: if it were lost in a crash, the claim (which is) would
+    // leave the message `sending`, and crash recovery turns it `unknown` and reconciles it — no resend.
+    sql`with v as (select ${values}::jsonb as j),
+      relaxed as (select set_config('synchronous_commit', 'off', true)),
+      upd as (
+        update messages m set status = 'sent', reason = null, provider_message_id = v.j -> m.id ->> 'pid',
+          sent_at = coalesce(m.sent_at, (v.j -> m.id ->> 'at')::timestamptz),
+          segments = coalesce((v.j -> m.id ->> 'seg')::int, m.segments), lease_until = null, lease_holder = null, updated_at = now()
+        from v where m.id = any(${sql.param(items.map((i) => i.id))}::text[]) and m.status in ('sending', 'unknown')
+        returning m.id
+      ),
+      orphans as (
+        delete from orphan_status_events o
+        where (o.channel_account_id, o.provider_message_id) in (
+          select * from unnest(${sql.param(items.map((i) => i.channelAccountId))}::text[],
+            ${sql.param(items.map((i) => i.providerMessageId))}::text[]))
+        returning o.id, o.workspace_id, o.channel_account_id, o.provider_message_id, o.status, o.at, o.error_code, o.error_message
+      )
+      select 'sent' as kind, id, null as status, null::timestamptz as at, null as error_code, null as error_message,
+        null as channel_account_id, null as provider_message_id, null as workspace_id from upd
+        where (select count(*) from relaxed) = 1
+      union all
+      select 'orphan', o.id::text, o.status, o.at, o.error_code, o.error_message, o.channel_account_id, o.provider_message_id,
+        o.workspace_id from orphans o`,
+  );
+  // A status webhook may have moved the message on already (it then also stored the provider id).
+  const moved = new Set(result.filter((r) => r.kind === "sent").map((r) => r.id));
+  const changes: TStatusChange[] = items
+    .filter((i) => moved.has(i.id))
+    .map((i) => ({
+      workspaceId: i.workspaceId,
+      messageId: i.id,
+      status: "sent",
+      event: null,
+      at: i.acceptedAt,
+      statusCallbackUrl: i.statusCallbackUrl,
+      callbackKeyId: i.callbackKeyId,
+    }));
+  await recordStatusEffects(tx, changes, now);
+  const orphans = result.filter((r) => r.kind === "orphan").sort((a, b) => Number(a.id) - Number(b.id));
+  for (const o of orphans) {
+    await applyStatusEvent(tx, {
+      workspaceId: o.workspace_id ?? "",
+      channelAccountId: o.channel_account_id ?? "",
+      providerMessageId: o.provider_message_id ?? "",
+      status: o.status as TProviderStatus,
+      at: o.at instanceof Date ? o.at : new Date(o.at ?? Date.now()),
+      ...(o.error_code ? { errorCode: o.error_code } : {}),
+      ...(o.error_message ? { errorMessage: o.error_message } : {}),
+    });
+  }
+}
+
+async function recordRetries(
+  tx: TTx,
+  items: Extract<TSendResultItem, { kind: "retry" }>[],
+  now: Date,
+): Promise<void> {
+  if (items.length === 0) return;
+  const values = jsonMap(items, (i) => ({
+    rs: i.reason,
+    due: i.dueAt.toISOString(),
+    ec: i.errorCode,
+    em: i.errorMessage,
+  }));
+  const updated = await rows<{ id: string }>(
+    tx,
+    sql`update messages m set status = 'queued', reason = v.j -> m.id ->> 'rs', due_at = (v.j -> m.id ->> 'due')::timestamptz,
+        error_code = v.j -> m.id ->> 'ec', error_message = v.j -> m.id ->> 'em', lease_until = null, lease_holder = null,
+        updated_at = now()
+      from (select ${values}::jsonb as j) v
+      where m.id = any(${sql.param(items.map((i) => i.id))}::text[]) and m.status = 'sending'
+      returning m.id`,
+  );
+  const moved = new Set(updated.map((r) => r.id));
+  await recordStatusEffects(
+    tx,
+    items
+      .filter((i) => moved.has(i.id))
+      .map((i) => ({
+        workspaceId: i.workspaceId,
+        messageId: i.id,
+        status: "queued" as const,
+        event: "retry_scheduled" as const,
+        at: now,
+        reason: i.reason,
+        details: { notBefore: i.dueAt.toISOString(), ...(i.errorCode ? { errorCode: i.errorCode } : {}) },
+      })),
+    now,
+  );
+}
+
+async function recordFailures(
+  tx: TTx,
+  items: Extract<TSendResultItem, { kind: "failed" }>[],
+  now: Date,
+): Promise<void> {
+  if (items.length === 0) return;
+  const values = jsonMap(items, (i) => ({ rs: i.reason, ec: i.errorCode, em: i.errorMessage }));
+  const updated = await rows<{ id: string }>(
+    tx,
+    sql`update messages m set status = 'failed', reason = v.j -> m.id ->> 'rs', error_code = v.j -> m.id ->> 'ec',
+        error_message = v.j -> m.id ->> 'em', due_at = null, lease_until = null, lease_holder = null, updated_at = now()
+      from (select ${values}::jsonb as j) v
+      where m.id = any(${sql.param(items.map((i) => i.id))}::text[]) and m.status in ('sending', 'unknown')
+      returning m.id`,
+  );
+  const moved = new Set(updated.map((r) => r.id));
+  const failed = items.filter((i) => moved.has(i.id));
+  for (const i of failed) {
+    if (i.markUnreachable) {
+      await setReachability(tx, {
+        workspaceId: i.workspaceId,
+        channelAccountId: i.channelAccountId,
+        contactId: i.contactId,
+        unreachable: true,
+        reason: "send_refused",
+        at: now,
+        actor: { type: "system", id: null },
+      });
+    }
+  }
+  await recordStatusEffects(
+    tx,
+    failed.map((i) => ({
+      workspaceId: i.workspaceId,
+      messageId: i.id,
+      status: "failed" as const,
+      event: "failed" as const,
+      at: now,
+      reason: i.reason,
+      errorCode: i.errorCode,
+      statusCallbackUrl: i.statusCallbackUrl,
+      callbackKeyId: i.callbackKeyId,
+      details: {
+        ...(i.errorCode ? { errorCode: i.errorCode } : {}),
+        ...(i.errorMessage ? { errorMessage: i.errorMessage } : {}),
+      },
+    })),
+    now,
+  );
+}
+
+/**
+ * Record what the adapters answered, many sends in one transaction: provider ids and `sent`, retries
+ * (back to `queued` with a later due time), dead letters (`failed` with the provider's code). A
+ * message reconciled meanwhile (a status webhook came first) keeps its newer status.
+ */
+export async function recordSendResults(tx: TTx, items: TSendResultItem[], now: Date): Promise<void> {
+  await recordSent(
+    tx,
+    items.filter((i): i is Extract<TSendResultItem, { kind: "sent" }> => i.kind === "sent"),
+    now,
+  );
+  await recordRetries(
+    tx,
+    items.filter((i): i is Extract<TSendResultItem, { kind: "retry" }> => i.kind === "retry"),
+    now,
+  );
+  await recordFailures(
+    tx,
+    items.filter((i): i is Extract<TSendResultItem, { kind: "failed" }> => i.kind === "failed"),
+    now,
+  );
+}

@@ -1,0 +1,23 @@
+import { sql } from "drizzle-orm";
+import type { TDb } from "../../core/db/client.js";
+import { rows, withSystemTx } from "../../core/db/tx.js";
+import type { TProviderId } from "../channels/index.js";
+
+/**
+ * Active senders of a provider with this address, in every workspace: Meta sends the webhooks of all
+ * numbers of an app to one URL, so the inbound route finds the account by `webhookRoutingKeys`
+ * (WhatsApp phone_number_id, Instagram account id, Twilio number) and then verifies with its secret.
+ */
+export async function findChannelAccountsByAddress(
+  db: TDb,
+  o: { providerId: TProviderId; address: string },
+): Promise<{ id: string; workspaceId: string }[]> {
+  const found = await withSystemTx(db, (tx) =>
+    rows<{ id: string; workspace_id: string }>(
+      tx,
+      sql`select id, workspace_id from channel_accounts where provider_id = ${o.providerId} and address = ${o.address}
+        and status = 'active' order by created_at`,
+    ),
+  );
+  return found.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
+}

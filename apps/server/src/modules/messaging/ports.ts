@@ -1,0 +1,17 @@
+/** What messaging uses of other modules, in one place (each through its index). */
+export {
+  decideMany,
+  getCampaign,
+  type TCategory,
+  type TDecision,
+  type TDecisionInput,
+  type TDecisionReason,
+} from "../consent/index.js";
+export {
+  getContactAddresses,
+  normalizeAddress,
+  resolveContactByAddress,
+  type TContactChannel,
+} from "../contacts/index.js";
+export { listUnreachable, setReachability } from "../inbound/index.js";
+export { emitWebhookEvents as emitCustomerWebhookEvents } from "../webhooks/index.js";

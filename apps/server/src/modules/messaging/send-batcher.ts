@@ -1,0 +1,102 @@
+import type { TAppContext } from "../../core/context.js";
+import { sqlState, withSystemTx } from "../../core/db/tx.js";
+import { AppError } from "../../core/errors.js";
+import type { TWorkspaceKeys } from "../../core/keyring.js";
+import { acceptMessageBatch } from "./accept-message-batch.js";
+import { rememberContact } from "./contact-cache.js";
+import { signalDispatchers } from "./dispatch/dispatch-signal.js";
+import { GroupCommit } from "./group-commit.js";
+import type { TAcceptedMessage, TAcceptOutcome, TSendWork } from "./send-work.js";
+
+export type TSendBatcher = GroupCommit<TSendWork, TAcceptedMessage>;
+
+const batchers = new WeakMap<TAppContext, TSendBatcher>();
+
+/** Deadlocks and serialisation failures are worth one more try; everything else is final. */
+const TRANSIENT = new Set(["40P01", "40001"]);
+
+function follow(
+  first: TAcceptOutcome | undefined,
+  work: TSendWork,
+  firstWork: TSendWork | undefined,
+): PromiseSettledResult<TAcceptedMessage> {
+  if (first === undefined || firstWork === undefined)
+    return { status: "rejected", reason: new Error("no leading item") };
+  if (firstWork.requestHash !== work.requestHash) {
+    return {
+      status: "rejected",
+      reason: new AppError("idempotency_conflict", {
+        message: "this Idempotency-Key was used with a different request",
+        field: "Idempotency-Key",
+      }),
+    };
+  }
+  return first.ok
+    ? { status: "fulfilled", value: { ...first.value, replayed: true } }
+    : { status: "rejected", reason: first.error };
+}
+
+async function runBatch(
+  ctx: TAppContext,
+  works: TSendWork[],
+): Promise<PromiseSettledResult<TAcceptedMessage>[]> {
+  const keys = new Map<string, TWorkspaceKeys>();
+  for (const ws of new Set(works.map((w) => w.workspaceId)))
+    keys.set(ws, await ctx.keys.forWorkspace(ctx.db, ws));
+  let attempt = 0;
+  for (;;) {
+    try {
+      const now = ctx.clock();
+      const result = await withSystemTx(ctx.db, (tx) =>
+        acceptMessageBatch(tx, works, { keys, now, notify: ctx.database.kind === "postgres" }),
+      );
+      for (const r of result.resolved)
+        rememberContact(r.workspaceId, r.channel, r.address, r.contactId, now.getTime());
+      if (result.outcomes.some((x) => x?.ok === true && x.value.status === "queued" && !x.value.replayed))
+        signalDispatchers();
+      const leaders = new Map<string, number>();
+      return works.map((work, n) => {
+        const key =
+          work.idempotencyKey === undefined ? undefined : `${work.workspaceId}\u0000${work.idempotencyKey}`;
+        const outcome = result.outcomes[n];
+        if (outcome === undefined) {
+          const lead = key === undefined ? undefined : leaders.get(key);
+          return follow(
+            lead === undefined ? undefined : result.outcomes[lead],
+            work,
+            lead === undefined ? undefined : works[lead],
+          );
+        }
+        if (key !== undefined && !leaders.has(key)) leaders.set(key, n);
+        return outcome.ok
+          ? { status: "fulfilled", value: outcome.value }
+          : { status: "rejected", reason: outcome.error };
+      });
+    } catch (error) {
+      attempt += 1;
+      if (attempt >= 3 || !TRANSIENT.has(sqlState(error) ?? "")) throw error;
+    }
+  }
+}
+
+/**
+ * The process's send batcher for this context: POST /v1/messages and the Twilio-compatible endpoint
+ * submit to it. One transaction at a time on PGlite (one connection); a few at once on Postgres.
+ */
+export function getSendBatcher(
+  ctx: TAppContext,
+  options: { maxBatch?: number; concurrency?: number; lingerMs?: number } = {},
+): TSendBatcher {
+  let batcher = batchers.get(ctx);
+  if (!batcher) {
+    batcher = new GroupCommit<TSendWork, TAcceptedMessage>({
+      run: (works) => runBatch(ctx, works),
+      maxBatch: options.maxBatch ?? 256,
+      // Batches of one workspace serialise on its audit-chain head, so a couple at a time is enough.
+      concurrency: options.concurrency ?? (ctx.database.kind === "postgres" ? 2 : 1),
+      lingerMs: options.lingerMs ?? (ctx.database.kind === "pglite" ? 2 : 0),
+    });
+    batchers.set(ctx, batcher);
+  }
+  return batcher;
+}

@@ -1,0 +1,452 @@
+import { sql } from "drizzle-orm";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TTestServer } from "../../../test/server.js";
+import { withSystemTx, withWorkspaceTx } from "../../core/db/tx.js";
+import { createCampaign } from "../consent/index.js";
+import { forgetContacts } from "./contact-cache.js";
+import {
+  messagingFixture,
+  messagingTestServer,
+  type TMessagingFixture,
+  testActor,
+} from "./testing/messaging-fixture.js";
+import { touchCustomerWindow } from "./touch-customer-window.js";
+
+let s: TTestServer;
+let f: TMessagingFixture;
+let sender: { id: string };
+beforeAll(async () => {
+  s = await messagingTestServer();
+  f = await messagingFixture(s);
+  await f.sender();
+  // The default sender is the brand's oldest active one on the channel (the first-start hook may have made one).
+  const oldest = await f.rows<{ id: string }>(
+    sql`select id from channel_accounts where brand_id = ${f.brandId} and channel = 'sandbox' and status = 'active'
+      order by created_at, id limit 1`,
+  );
+  sender = { id: oldest[0]?.id ?? "" };
+});
+afterAll(async () => s.close());
+
+describe("POST /v1/messages", () => {
+  it("queues a transactional message without marketing consent; the body is sealed at rest", async () => {
+    const r = await f.send({
+      to: "+44 20 7946 0001",
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "Your code is 1234",
+    });
+    expect(r.statusCode).toBe(202);
+    const body = r.json();
+    expect(body).toMatchObject({ status: "queued", channelAccountId: sender.id });
+    expect(body.id).toMatch(/^msg_/);
+    expect(body.contactId).toMatch(/^ctc_/);
+    const stored = await f.rows<{ content_sealed: string; status: string; decision_ledger_ids: string[] }>(
+      sql`select content_sealed, status, decision_ledger_ids from messages where id = ${body.id}`,
+    );
+    expect(stored[0]?.content_sealed).toMatch(/^v1\./);
+    expect(stored[0]?.content_sealed).not.toContain("1234");
+    const got = await f.message(body.id);
+    expect(got.body).toBe("Your code is 1234");
+    expect(got.timeline.map((e) => e.type)).toEqual(["accepted", "decided"]);
+    expect(got.timeline[1]).toMatchObject({ stage: "accept", reason: "transactional_basis" });
+    const audit = await f.rows<{ action: string }>(
+      sql`select action from audit_log where target_id = ${body.id}`,
+    );
+    expect(audit.map((a) => a.action)).toEqual(["message.accepted"]);
+  });
+
+  it("suppresses marketing without consent, queues it with a grant, suppresses it again after an opt-out", async () => {
+    const c = await f.contact();
+    const without = await f.send({
+      contactId: c.contactId,
+      channel: "sandbox",
+      brandId: f.brandId,
+      body: "Sale!",
+    });
+    expect(without.statusCode).toBe(202);
+    expect(without.json()).toMatchObject({ status: "suppressed", reason: "consent_missing" });
+    const grant = await f.grant(c.contactId);
+    const withConsent = await f.send({
+      to: c.address,
+      channel: "sandbox",
+      brandId: f.brandId,
+      body: "Sale!",
+    });
+    expect(withConsent.json()).toMatchObject({ status: "queued", contactId: c.contactId });
+    const decided = (await f.message(withConsent.json().id)).timeline.find((e) => e.type === "decided");
+    expect(decided?.reason).toBe("consent_granted");
+    expect(decided?.ledgerEntryIds).toContain(grant.id);
+    const opt = await f.optOut(c.contactId);
+    expect(
+      await f.count(sql`id = ${withConsent.json().id} and status = 'suppressed' and reason = 'opted_out'`),
+    ).toBe(1);
+    const after = await f.send({ to: c.address, channel: "sandbox", brandId: f.brandId, body: "Sale!" });
+    expect(after.json()).toMatchObject({ status: "suppressed", reason: "opted_out" });
+    const stored = await f.rows<{ decision_ledger_ids: string[] }>(
+      sql`select decision_ledger_ids from messages where id = ${after.json().id}`,
+    );
+    expect(stored[0]?.decision_ledger_ids).toContain(opt.ledgerEntryId);
+    const transactional = await f.send({
+      to: c.address,
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "Receipt",
+    });
+    expect(transactional.json()).toMatchObject({ status: "suppressed", reason: "opted_out" });
+  });
+
+  it("takes the campaign's category and refuses a category that contradicts it", async () => {
+    const campaign = await withWorkspaceTx(s.ctx.db, f.workspaceId, (tx) =>
+      createCampaign(tx, {
+        workspaceId: f.workspaceId,
+        brandId: f.brandId,
+        name: `Receipts ${Date.now()}`,
+        category: "transactional",
+        channels: ["sandbox"],
+        actor: testActor,
+      }),
+    );
+    const ok = await f.send({
+      to: "+442079460002",
+      channel: "sandbox",
+      brandId: f.brandId,
+      campaignId: campaign.id,
+      body: "Receipt",
+    });
+    expect(ok.json()).toMatchObject({ status: "queued" });
+    const clash = await f.send({
+      to: "+442079460002",
+      channel: "sandbox",
+      brandId: f.brandId,
+      campaignId: campaign.id,
+      category: "marketing",
+      body: "x",
+    });
+    expect(clash.statusCode).toBe(400);
+    expect(clash.json().error.field).toBe("category");
+    const unknown = await f.send({
+      to: "+442079460002",
+      channel: "sandbox",
+      brandId: f.brandId,
+      campaignId: "cmp_nope",
+      body: "x",
+    });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().error.field).toBe("campaignId");
+  });
+
+  it("schedules a future send and answers notBefore", async () => {
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const r = await f.send({
+      to: "+442079460003",
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "Later",
+      scheduledAt: at,
+    });
+    expect(r.json()).toMatchObject({ status: "scheduled", notBefore: at });
+    const got = await f.message(r.json().id);
+    expect(got.timeline.map((e) => e.type)).toEqual(["accepted", "decided", "scheduled"]);
+  });
+
+  it("schedules marketing for the end of the brand's quiet hours and keeps the reason", async () => {
+    const other = await messagingFixture(s, "Quiet");
+    await other.sender();
+    const hour = new Date().getUTCHours();
+    const pad = (h: number) => `${String(h % 24).padStart(2, "0")}:00`;
+    await withSystemTx(s.ctx.db, (tx) =>
+      tx.execute(sql`update brands set settings = ${JSON.stringify({ quietHours: { start: pad(hour + 2), end: pad(hour + 3), timeZone: "UTC" } })}::jsonb
+        where id = ${other.brandId}`),
+    );
+    const c = await other.contact("sandbox", "sandbox-user-1");
+    await other.grant(c.contactId);
+    const r = await other.send({
+      contactId: c.contactId,
+      channel: "sandbox",
+      brandId: other.brandId,
+      body: "Offer",
+    });
+    expect(r.json()).toMatchObject({ status: "scheduled", reason: "quiet_hours" });
+    const notBefore = new Date(r.json().notBefore);
+    expect(notBefore.getUTCHours()).toBe((hour + 2) % 24);
+    expect(notBefore.getTime()).toBeGreaterThan(Date.now());
+    const transactional = await other.send({
+      contactId: c.contactId,
+      channel: "sandbox",
+      brandId: other.brandId,
+      category: "transactional",
+      body: "Receipt",
+    });
+    expect(transactional.json().status).toBe("queued");
+  });
+
+  it("refuses free-form WhatsApp outside the 24-hour window, allows templates and in-window text", async () => {
+    const wa = await f.sender({ channel: "whatsapp", providerId: "fake" });
+    const c = await f.contact("whatsapp", "+442079460004");
+    const text = await f.send({
+      to: c.address,
+      channel: "whatsapp",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "hi",
+    });
+    expect(text.json()).toMatchObject({ status: "suppressed", reason: "outside_session_window" });
+    const template = await f.send({
+      to: c.address,
+      channel: "whatsapp",
+      brandId: f.brandId,
+      category: "transactional",
+      template: { name: "order_update", language: "en_US" },
+    });
+    expect(template.json()).toMatchObject({ status: "queued" });
+    await f.tx((t) =>
+      touchCustomerWindow(t, {
+        workspaceId: f.workspaceId,
+        contactId: c.contactId,
+        channelAccountId: wa.id,
+        at: new Date(),
+      }),
+    );
+    const inWindow = await f.send({
+      to: c.address,
+      channel: "whatsapp",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "hi",
+    });
+    expect(inWindow.json()).toMatchObject({ status: "queued" });
+  });
+
+  it("names the field at fault and writes nothing", async () => {
+    const before = await f.count();
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ to: "not a number", channel: "sms", brandId: f.brandId, body: "x" }, 400, "to"],
+      [{ to: "+442079460005", channel: "sandbox", brandId: f.brandId }, 400, "body"],
+      [{ channel: "sandbox", brandId: f.brandId, body: "x" }, 400, "to"],
+      [
+        { to: "+442079460005", contactId: "ctc_x", channel: "sandbox", brandId: f.brandId, body: "x" },
+        400,
+        "contactId",
+      ],
+      [{ to: "+442079460005", channel: "sms", brandId: f.brandId, body: "x".repeat(1601) }, 400, "body"],
+      [
+        {
+          to: "+442079460005",
+          channel: "telegram",
+          brandId: f.brandId,
+          template: { name: "t", language: "en" },
+        },
+        400,
+        "template",
+      ],
+      [{ to: "+442079460005", channel: "sandbox", brandId: f.brandId, body: "x", extra: 1 }, 400, "body"],
+      [{ to: "+442079460005", channel: "sms", brandId: f.brandId, body: "x" }, 422, "brandId"],
+      [
+        {
+          to: "+442079460005",
+          channel: "sandbox",
+          brandId: f.brandId,
+          body: "x",
+          channelAccountId: "chn_nope",
+        },
+        422,
+        "channelAccountId",
+      ],
+      [
+        { contactId: "ctc_00000000000000000000000000", channel: "sandbox", brandId: f.brandId, body: "x" },
+        422,
+        "contactId",
+      ],
+      [
+        { to: "+442079460005", channel: "sandbox", brandId: f.brandId, body: "x", scheduledAt: "tomorrow" },
+        400,
+        "scheduledAt",
+      ],
+    ];
+    for (const [payload, status, field] of cases) {
+      const r = await f.send(payload);
+      expect(r.statusCode, JSON.stringify(payload).slice(0, 80)).toBe(status);
+      if (field !== "body" || !("extra" in payload)) expect(r.json().error.field).toBe(field);
+    }
+    expect(await f.count()).toBe(before);
+  });
+
+  it("replays an Idempotency-Key with the first answer and refuses it for another body", async () => {
+    const h = { "idempotency-key": `send-${Date.now()}` };
+    const payload = {
+      to: "+442079460006",
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "Once",
+    };
+    const first = await f.send(payload, h);
+    const again = await f.send(payload, h);
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toEqual(first.json());
+    const other = await f.send({ ...payload, body: "Twice" }, h);
+    expect(other.statusCode).toBe(409);
+    expect(other.json().error.code).toBe("idempotency_conflict");
+    expect(await f.count(sql`idempotency_key = ${h["idempotency-key"]}`)).toBe(1);
+  });
+
+  it("commits concurrent requests together, one bad item failing alone, duplicate keys answered once", async () => {
+    const before = await f.count();
+    const key = `dup-${Date.now()}`;
+    const requests = Array.from({ length: 60 }, (_, n) => {
+      if (n === 7) return f.send({ to: "garbage", channel: "sms", brandId: f.brandId, body: "x" });
+      const headers: Record<string, string> = n % 10 === 3 ? { "idempotency-key": key } : {};
+      return f.send(
+        {
+          to: `+4420794610${String(n).padStart(2, "0")}`,
+          channel: "sandbox",
+          brandId: f.brandId,
+          category: "transactional",
+          body: n % 10 === 3 ? "same" : `m${n}`,
+        },
+        headers,
+      );
+    });
+    forgetContacts();
+    const answers = await Promise.all(requests);
+    expect(answers[7]?.statusCode).toBe(400);
+    const dupIds = new Set(answers.filter((_, n) => n % 10 === 3).map((a) => a.json().id));
+    // Same key, different recipients: the first is stored, the others are conflicts.
+    const dupStatuses = answers
+      .filter((_, n) => n % 10 === 3)
+      .map((a) => a.statusCode)
+      .sort();
+    expect(dupStatuses).toEqual([202, 409, 409, 409, 409, 409]);
+    expect(dupIds.size).toBe(6 - 5 + 1);
+    const ok = answers.filter((a) => a.statusCode === 202);
+    expect(ok).toHaveLength(60 - 1 - 5);
+    expect(new Set(ok.map((a) => a.json().id)).size).toBe(ok.length);
+    expect(await f.count()).toBe(before + ok.length);
+  });
+
+  it("never shows another workspace's message", async () => {
+    const other = await messagingFixture(s, "Other");
+    const r = await f.send({
+      to: "+442079460007",
+      channel: "sandbox",
+      brandId: f.brandId,
+      category: "transactional",
+      body: "mine",
+    });
+    const got = await s.app.inject({
+      method: "GET",
+      url: `/v1/messages/${r.json().id}`,
+      headers: other.auth,
+    });
+    expect(got.statusCode).toBe(404);
+    const list = await s.app.inject({ method: "GET", url: "/v1/messages", headers: other.auth });
+    expect(list.json().data).toHaveLength(0);
+    const foreignSender = await f.send({
+      to: "+442079460007",
+      channel: "sandbox",
+      brandId: other.brandId,
+      category: "transactional",
+      body: "x",
+    });
+    expect(foreignSender.statusCode).toBe(422);
+  });
+
+  it("lists with filters and a cursor, newest first", async () => {
+    const c = await f.contact();
+    const ids: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      ids.push(
+        (
+          await f.send({
+            contactId: c.contactId,
+            channel: "sandbox",
+            brandId: f.brandId,
+            category: "transactional",
+            body: `l${n}`,
+          })
+        ).json().id,
+      );
+    }
+    const p1 = await s.app.inject({
+      method: "GET",
+      url: `/v1/messages?contactId=${c.contactId}&limit=2`,
+      headers: f.auth,
+    });
+    expect(p1.json().data.map((m: { id: string }) => m.id)).toEqual([ids[2], ids[1]]);
+    const p2 = await s.app.inject({
+      method: "GET",
+      url: `/v1/messages?contactId=${c.contactId}&limit=2&cursor=${p1.json().nextCursor}`,
+      headers: f.auth,
+    });
+    expect(p2.json().data.map((m: { id: string }) => m.id)).toEqual([ids[0]]);
+    expect(p2.json().nextCursor).toBeNull();
+    const suppressed = await s.app.inject({
+      method: "GET",
+      url: "/v1/messages?status=suppressed&limit=200",
+      headers: f.auth,
+    });
+    expect(suppressed.json().data.every((m: { status: string }) => m.status === "suppressed")).toBe(true);
+    const bad = await s.app.inject({ method: "GET", url: "/v1/messages?status=nope", headers: f.auth });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.field).toBe("status");
+  });
+
+  it("random and malformed bodies never cause a 5xx or a half-written message", async () => {
+    const before = await f.count();
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.record(
+            {
+              to: fc.oneof(
+                fc.string(),
+                fc.constantFrom("+442079460100", "+15551234567", "whatsapp:+1"),
+                fc.integer(),
+              ),
+              contactId: fc.oneof(fc.string(), fc.constant("ctc_00000000000000000000000000")),
+              channel: fc.oneof(
+                fc.constantFrom("sms", "whatsapp", "telegram", "instagram", "sandbox"),
+                fc.string(),
+              ),
+              brandId: fc.oneof(fc.constant(f.brandId), fc.string()),
+              category: fc.oneof(
+                fc.constantFrom("marketing", "transactional", "authentication"),
+                fc.string(),
+              ),
+              body: fc.oneof(fc.string(), fc.string({ maxLength: 5000 }), fc.integer()),
+              media: fc.jsonValue(),
+              template: fc.jsonValue(),
+              scheduledAt: fc.oneof(
+                fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+                fc.string(),
+              ),
+              metadata: fc.jsonValue(),
+            },
+            { requiredKeys: [] },
+          ),
+          fc.jsonValue(),
+        ),
+        async (payload) => {
+          const r = await f.send(payload as Record<string, unknown>);
+          expect(r.statusCode).toBeLessThan(500);
+          if (r.statusCode === 202) accepted += 1;
+        },
+      ),
+      { numRuns: 150 },
+    );
+    const raw = await s.app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: { ...f.auth, "content-type": "application/json" },
+      payload: "{nope",
+    });
+    expect(raw.statusCode).toBe(400);
+    expect(await f.count()).toBe(before + accepted);
+  });
+});

@@ -1,0 +1,158 @@
+import { sql } from "drizzle-orm";
+import type { TAppContext } from "../../../core/context.js";
+import { rows, withSystemTx } from "../../../core/db/tx.js";
+import { decryptField, type TWorkspaceKeys } from "../../../core/keyring.js";
+import type { TChannel } from "../../channels/index.js";
+import { backoffMs } from "../dispatch/backoff.js";
+import { getContactAddresses } from "../ports.js";
+import { twilioStatus } from "./twilio-errors.js";
+import { twilioSignature } from "./twilio-signature.js";
+
+interface TDue {
+  id: number;
+  workspace_id: string;
+  message_id: string;
+  url: string;
+  status: string;
+  error_code: string | null;
+  api_key_id: string;
+  attempts: number;
+}
+
+interface TPrepared {
+  due: TDue;
+  fields: Record<string, string>;
+  token: string;
+}
+
+/** Give up on a callback after this many attempts (about half an hour with the backoff below). */
+export const MAX_CALLBACK_ATTEMPTS = 10;
+
+async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
+  // Keys first: loading them opens a transaction of its own (PGlite runs one at a time).
+  const keysOf = new Map<string, TWorkspaceKeys>();
+  for (const ws of new Set(due.map((d) => d.workspace_id)))
+    keysOf.set(ws, await ctx.keys.forWorkspace(ctx.db, ws));
+  return withSystemTx(ctx.db, async (tx) => {
+    const out: TPrepared[] = [];
+    for (const d of due) {
+      const m = (
+        await rows<{
+          twilio_sid: string | null;
+          channel: TChannel;
+          contact_id: string;
+          address: string | null;
+          account_sid: string;
+          token_sealed: string | null;
+        }>(
+          tx,
+          sql`select m.twilio_sid, m.channel, m.contact_id, a.address, w.account_sid, k.token_sealed
+          from messages m join channel_accounts a on a.id = m.channel_account_id join workspaces w on w.id = m.workspace_id
+          left join twilio_callback_keys k on k.api_key_id = ${d.api_key_id} and k.workspace_id = m.workspace_id
+          where m.id = ${d.message_id} and m.workspace_id = ${d.workspace_id}`,
+        )
+      )[0];
+      if (!m?.twilio_sid || !m.token_sealed) continue;
+      const keys = keysOf.get(d.workspace_id);
+      if (!keys) continue;
+      const to =
+        (
+          await getContactAddresses(tx, keys, {
+            workspaceId: d.workspace_id,
+            contactIds: [m.contact_id],
+            channel: m.channel,
+          })
+        ).get(m.contact_id) ?? "";
+      const prefix = m.channel === "whatsapp" ? "whatsapp:" : "";
+      const status = twilioStatus(d.status);
+      out.push({
+        due: d,
+        token: decryptField(keys, d.workspace_id, m.token_sealed),
+        fields: {
+          MessageSid: m.twilio_sid,
+          SmsSid: m.twilio_sid,
+          MessageStatus: status,
+          SmsStatus: status,
+          AccountSid: m.account_sid,
+          From: `${prefix}${m.address ?? ""}`,
+          To: `${prefix}${to}`,
+          ApiVersion: "2010-04-01",
+          ...(d.error_code ? { ErrorCode: d.error_code } : {}),
+        },
+      });
+    }
+    return out;
+  });
+}
+
+async function post(p: TPrepared, fetchImpl: typeof fetch): Promise<string | null> {
+  try {
+    const response = await fetchImpl(p.due.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": twilioSignature(p.token, p.due.url, p.fields),
+        "user-agent": "TwilioProxy/1.1 (Assent)",
+      },
+      body: new URLSearchParams(p.fields).toString(),
+      signal: AbortSignal.timeout(10_000),
+      redirect: "manual",
+    });
+    await response.arrayBuffer();
+    return response.ok ? null : `HTTP ${response.status}`;
+  } catch (error) {
+    return error instanceof Error ? error.name : "network error";
+  }
+}
+
+/**
+ * Deliver due Twilio StatusCallbacks: claim a batch (SKIP LOCKED, a 30 s claim so another worker skips
+ * them), post each signed with X-Twilio-Signature under the sending API key, in order per message;
+ * failures retry with backoff, and stop after MAX_CALLBACK_ATTEMPTS. Returns how many were delivered.
+ */
+export async function deliverTwilioCallbacks(
+  ctx: TAppContext,
+  o: { limit?: number; fetch?: typeof fetch } = {},
+): Promise<number> {
+  const due = await withSystemTx(ctx.db, (tx) =>
+    rows<TDue>(
+      tx,
+      sql`with due as (
+          select id from twilio_status_callbacks where delivered_at is null and next_attempt_at <= now()
+          order by id limit ${o.limit ?? 50} for update skip locked
+        )
+        update twilio_status_callbacks c set attempts = c.attempts + 1, next_attempt_at = now() + interval '30 seconds'
+        where c.id = any(array(select id from due))
+        returning c.id, c.workspace_id, c.message_id, c.url, c.status, c.error_code, c.api_key_id, c.attempts`,
+    ),
+  );
+  if (due.length === 0) return 0;
+  due.sort((a, b) => a.id - b.id);
+  const prepared = await prepare(ctx, due);
+  const byMessage = new Map<string, TPrepared[]>();
+  for (const p of prepared) byMessage.set(p.due.message_id, [...(byMessage.get(p.due.message_id) ?? []), p]);
+  const results: { id: number; error: string | null; attempts: number }[] = [];
+  await Promise.all(
+    [...byMessage.values()].map(async (list) => {
+      for (const p of list)
+        results.push({ id: p.due.id, error: await post(p, o.fetch ?? fetch), attempts: p.due.attempts });
+    }),
+  );
+  const skipped = due
+    .filter((d) => !prepared.some((p) => p.due.id === d.id))
+    .map((d) => ({ id: d.id, error: "message or key missing", attempts: MAX_CALLBACK_ATTEMPTS }));
+  const all = [...results, ...skipped];
+  await withSystemTx(ctx.db, (tx) =>
+    tx.execute(sql`update twilio_status_callbacks c set
+        delivered_at = case when u.err is null then now() else null end,
+        last_error = u.err,
+        next_attempt_at = case when u.err is null then c.next_attempt_at
+          when u.att >= ${MAX_CALLBACK_ATTEMPTS} then 'infinity'::timestamptz
+          else now() + u.delay * interval '1 millisecond' end
+      from unnest(${sql.param(all.map((r) => r.id))}::bigint[], ${sql.param(all.map((r) => r.error))}::text[],
+        ${sql.param(all.map((r) => r.attempts))}::int[], ${sql.param(all.map((r) => backoffMs(r.attempts, 2_000, 3_600_000)))}::int[])
+        as u(id, err, att, delay)
+      where c.id = u.id`),
+  );
+  return results.filter((r) => r.error === null).length;
+}

@@ -1,0 +1,289 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { sql } from "drizzle-orm";
+import fc from "fast-check";
+import twilio from "twilio";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TTestServer } from "../../../../test/server.js";
+import { withSystemTx } from "../../../core/db/tx.js";
+import { applyStatusEvent } from "../apply-status-event.js";
+import { startDispatcher } from "../dispatch/start-dispatcher.js";
+import {
+  messagingFixture,
+  messagingTestServer,
+  type TMessagingFixture,
+  waitUntil,
+} from "../testing/messaging-fixture.js";
+import { deliverTwilioCallbacks } from "./deliver-twilio-callbacks.js";
+
+let s: TTestServer;
+let f: TMessagingFixture;
+let base: string;
+let sender: { id: string; messagingServiceSid: string | null; address: string | null };
+let callbacks: { url: string; signature: string; params: Record<string, string> }[];
+let callbackServer: Server;
+let callbackUrl: string;
+
+beforeAll(async () => {
+  s = await messagingTestServer();
+  f = await messagingFixture(s);
+  sender = await f.sender({ providerId: "sandbox", address: "+15005550006" });
+  await s.app.listen({ port: 0, host: "127.0.0.1" });
+  base = `http://127.0.0.1:${(s.app.server.address() as AddressInfo).port}`;
+  callbacks = [];
+  callbackServer = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString("utf8");
+    });
+    req.on("end", () => {
+      callbacks.push({
+        url: `${callbackUrl}`,
+        signature: String(req.headers["x-twilio-signature"] ?? ""),
+        params: Object.fromEntries(new URLSearchParams(body)),
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => callbackServer.listen(0, "127.0.0.1", r));
+  callbackUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}/twilio/status?tenant=1`;
+});
+afterAll(async () => {
+  await new Promise<void>((r) => callbackServer.close(() => r()));
+  await s.close();
+});
+
+function client(apiKey = f.ws.apiKey) {
+  const c = twilio(f.ws.accountSid, apiKey);
+  c.api.baseUrl = base;
+  return c;
+}
+
+describe("Twilio-compatible Messages API", () => {
+  it("sends with the official twilio client and answers in Twilio's shape", async () => {
+    const c = await f.contact("sandbox", "+14155550101");
+    await f.grant(c.contactId);
+    const msg = await client().messages.create({
+      to: "+14155550101",
+      from: "+15005550006",
+      body: "Your order shipped",
+      statusCallback: callbackUrl,
+    });
+    expect(msg.sid).toMatch(/^SM[0-9a-f]{32}$/);
+    expect(msg.sid).toHaveLength(34);
+    expect(msg.status).toBe("queued");
+    expect(msg.direction).toBe("outbound-api");
+    expect(msg.numSegments).toBe("1");
+    expect(msg.accountSid).toBe(f.ws.accountSid);
+    expect(msg.to).toBe("+14155550101");
+    expect(msg.from).toBe("+15005550006");
+    expect(msg.body).toBe("Your order shipped");
+    expect(msg.dateCreated).toBeInstanceOf(Date);
+    expect(msg.uri).toBe(`/2010-04-01/Accounts/${f.ws.accountSid}/Messages/${msg.sid}.json`);
+    const stored = await f.rows<{ id: string; source: string; category: string }>(
+      sql`select id, source, category from messages where twilio_sid = ${msg.sid}`,
+    );
+    expect(stored[0]).toMatchObject({ source: "twilio" });
+  });
+
+  it("maps MessagingServiceSid to the sender and refuses an opted-out recipient with 21610", async () => {
+    const c = await f.contact("sandbox", "+14155550102");
+    await f.optOut(c.contactId);
+    const refused = await client()
+      .messages.create({
+        to: "+14155550102",
+        messagingServiceSid: sender.messagingServiceSid ?? "",
+        body: "Sale",
+      })
+      .then(
+        () => null,
+        (e: { status: number; code: number; message: string; moreInfo: string }) => e,
+      );
+    expect(refused).toMatchObject({
+      status: 400,
+      code: 21610,
+      message: "Attempt to send to unsubscribed recipient",
+      moreInfo: "https://www.twilio.com/docs/errors/21610",
+    });
+    const raw = await fetch(`${base}/2010-04-01/Accounts/${f.ws.accountSid}/Messages.json`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from(`${f.ws.accountSid}:${f.ws.apiKey}`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ To: "+14155550102", From: "+15005550006", Body: "Sale" }).toString(),
+    });
+    expect(raw.status).toBe(400);
+    expect(await raw.json()).toMatchObject({
+      code: 21610,
+      message: "Attempt to send to unsubscribed recipient",
+      more_info: "https://www.twilio.com/docs/errors/21610",
+      status: 400,
+    });
+    expect(
+      await f.count(sql`contact_id = ${c.contactId} and status = 'suppressed' and reason = 'opted_out'`),
+    ).toBe(2);
+  });
+
+  it("refuses marketing without consent with 30007 and keeps the refusal", async () => {
+    const r = await fetch(`${base}/2010-04-01/Accounts/${f.ws.accountSid}/Messages.json`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from(`${f.ws.accountSid}:${f.ws.apiKey}`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "To=%2B14155550109&From=%2B15005550006&Body=hi",
+    });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toMatchObject({ code: 30007, assent_reason: "consent_missing" });
+  });
+
+  it("posts Twilio-format status callbacks signed with the API key, fetches the message", async () => {
+    const c = await f.contact("sandbox", "+14155550103");
+    await f.grant(c.contactId);
+    const msg = await client().messages.create({
+      to: "+14155550103",
+      from: "+15005550006",
+      body: "Hello",
+      statusCallback: callbackUrl,
+      mediaUrl: ["https://example.com/a.png"],
+    });
+    expect(msg.sid).toMatch(/^MM/);
+    expect(msg.numMedia).toBe("1");
+    const stop = await startDispatcher(s.ctx, {
+      pollMs: 20,
+      idleReleaseMs: 50,
+      ...(s.database.url ? { listenUrl: s.database.url } : {}),
+    });
+    try {
+      await waitUntil(async () => (await f.count(sql`twilio_sid = ${msg.sid} and status = 'sent'`)) === 1, {
+        what: "sent",
+      });
+    } finally {
+      await stop();
+    }
+    const row = (
+      await f.rows<{ id: string; provider_message_id: string }>(
+        sql`select id, provider_message_id from messages where twilio_sid = ${msg.sid}`,
+      )
+    )[0];
+    await withSystemTx(s.ctx.db, (tx) =>
+      applyStatusEvent(tx, {
+        workspaceId: f.workspaceId,
+        channelAccountId: sender.id,
+        providerMessageId: row?.provider_message_id ?? "",
+        status: "delivered",
+        at: new Date(),
+      }),
+    );
+    callbacks.length = 0;
+    await waitUntil(
+      async () => {
+        await deliverTwilioCallbacks(s.ctx);
+        return callbacks.filter((x) => x.params.MessageSid === msg.sid).length >= 2;
+      },
+      { what: "callbacks" },
+    );
+    const mine = callbacks.filter((x) => x.params.MessageSid === msg.sid);
+    expect(mine.map((x) => x.params.MessageStatus)).toEqual(["sent", "delivered"]);
+    for (const cb of mine) {
+      expect(cb.params).toMatchObject({
+        MessageSid: msg.sid,
+        SmsSid: msg.sid,
+        AccountSid: f.ws.accountSid,
+        From: "+15005550006",
+        To: "+14155550103",
+        ApiVersion: "2010-04-01",
+      });
+      expect(cb.params.SmsStatus).toBe(cb.params.MessageStatus);
+      expect(twilio.validateRequest(f.ws.apiKey, cb.signature, callbackUrl, cb.params)).toBe(true);
+      expect(twilio.validateRequest("wrong-token", cb.signature, callbackUrl, cb.params)).toBe(false);
+    }
+    const fetched = await client().messages(msg.sid).fetch();
+    expect(fetched).toMatchObject({
+      sid: msg.sid,
+      status: "delivered",
+      to: "+14155550103",
+      from: "+15005550006",
+      body: "Hello",
+    });
+    expect(fetched.dateSent).toBeInstanceOf(Date);
+  });
+
+  it("answers Twilio errors for bad credentials, unknown senders, missing fields and unknown messages", async () => {
+    const bad = await client("ask_wrong")
+      .messages.create({ to: "+14155550104", from: "+15005550006", body: "x" })
+      .catch((e: { status: number; code: number }) => e);
+    expect(bad).toMatchObject({ status: 401, code: 20003 });
+    const other = await messagingFixture(s, "Other");
+    const crossed = twilio(f.ws.accountSid, other.ws.apiKey);
+    crossed.api.baseUrl = base;
+    expect(
+      await crossed.messages
+        .create({ to: "+14155550104", from: "+15005550006", body: "x" })
+        .catch((e: { code: number }) => e),
+    ).toMatchObject({ code: 20003 });
+    expect(
+      await client()
+        .messages.create({ to: "+14155550104", from: "+19999999999", body: "x" })
+        .catch((e: { code: number }) => e),
+    ).toMatchObject({ code: 21606 });
+    expect(
+      await client()
+        .messages.create({ to: "+14155550104", messagingServiceSid: `MG${"0".repeat(32)}`, body: "x" })
+        .catch((e: { code: number }) => e),
+    ).toMatchObject({ code: 21701 });
+    expect(
+      await client()
+        .messages.create({ to: "+14155550104", from: "+15005550006" })
+        .catch((e: { code: number }) => e),
+    ).toMatchObject({ code: 21602 });
+    expect(
+      await client()
+        .messages.create({ to: "+14155550104", from: "+15005550006", body: "x".repeat(1601) })
+        .catch((e: { code: number }) => e),
+    ).toMatchObject({ code: 21617 });
+    expect(
+      await client()
+        .messages.create({ to: "whatsapp:+14155550104", from: "+15005550006", body: "x" })
+        .catch((e: { code: number }) => e),
+    ).toMatchObject({ code: 21910 });
+    expect(
+      await client()
+        .messages(`SM${"0".repeat(32)}`)
+        .fetch()
+        .catch((e: { status: number; code: number }) => e),
+    ).toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it("random form bodies never cause a 5xx or a half-written message", async () => {
+    const before = await f.count();
+    let created = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.constantFrom("To", "From", "MessagingServiceSid", "Body", "MediaUrl", "StatusCallback", "X"),
+          fc.oneof(fc.string(), fc.constantFrom("+15005550006", "+14155550105", "whatsapp:+1415")),
+        ),
+        fc.boolean(),
+        async (form, repeatMedia) => {
+          const params = new URLSearchParams(form);
+          if (repeatMedia) params.append("MediaUrl", "not a url");
+          const r = await s.app.inject({
+            method: "POST",
+            url: `/2010-04-01/Accounts/${f.ws.accountSid}/Messages.json`,
+            headers: {
+              authorization: `Basic ${Buffer.from(`${f.ws.accountSid}:${f.ws.apiKey}`).toString("base64")}`,
+              "content-type": "application/x-www-form-urlencoded",
+            },
+            payload: params.toString(),
+          });
+          expect(r.statusCode).toBeLessThan(500);
+          if (r.statusCode === 201 || (r.statusCode === 400 && r.json().assent_message_id)) created += 1;
+        },
+      ),
+      { numRuns: 80 },
+    );
+    expect(await f.count()).toBe(before + created);
+  });
+});

@@ -1,0 +1,259 @@
+import { createHash, randomBytes } from "node:crypto";
+import { sql } from "drizzle-orm";
+import type { FastifyReply } from "fastify";
+import { z } from "zod";
+import type { TAppContext } from "../../../core/context.js";
+import { rows, withSystemTx } from "../../../core/db/tx.js";
+import { AppError } from "../../../core/errors.js";
+import type { TApp } from "../../../http/types.js";
+import { activeChannelAccounts, cachedChannelAccounts } from "../channel-account-cache.js";
+import { contentRules } from "../content-rules.js";
+import type { TMessageDbRow } from "../message-row.js";
+import { messageColumns } from "../message-row.js";
+import type { TChannelAccountRow, TMessageContent } from "../messaging.types.js";
+import { normalizeRecipient } from "../normalize-recipient.js";
+import { getContactAddresses } from "../ports.js";
+import { contentKindOf, segmentsOf } from "../prepare-send-work.js";
+import { openContent } from "../present-message.js";
+import { getSendBatcher } from "../send-batcher.js";
+import type { TSendWork } from "../send-work.js";
+import { authenticateTwilioCaller, rememberCallbackKey } from "./authenticate-twilio-caller.js";
+import { presentTwilioMessage } from "./present-twilio-message.js";
+import { TwilioApiError, twilioCodeForRefusal, twilioErrors } from "./twilio-errors.js";
+
+const ZTwilioSend = z.looseObject({
+  To: z.string().max(300).optional(),
+  From: z.string().max(300).optional(),
+  MessagingServiceSid: z.string().max(100).optional(),
+  Body: z.string().optional(),
+  MediaUrl: z.union([z.string(), z.array(z.string())]).optional(),
+  StatusCallback: z.string().optional(),
+});
+type TTwilioSend = z.infer<typeof ZTwilioSend>;
+
+const ZHttpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+
+function send(reply: FastifyReply, error: unknown): FastifyReply {
+  if (error instanceof TwilioApiError) return reply.status(error.status).send(error.toJSON());
+  if (error instanceof AppError) {
+    if (error.code === "idempotency_conflict")
+      return reply.status(409).send(twilioErrors.idempotency().toJSON());
+    if (error.code === "invalid_address") return reply.status(400).send(twilioErrors.invalidTo().toJSON());
+    const e = twilioErrors.badRequest(error.message);
+    return reply.status(e.status).send(e.toJSON());
+  }
+  throw error;
+}
+
+async function sendersOf(ctx: TAppContext, workspaceId: string): Promise<TChannelAccountRow[]> {
+  const cached = cachedChannelAccounts(workspaceId);
+  if (cached) return cached;
+  const found = await withSystemTx(ctx.db, (tx) => activeChannelAccounts(tx, [workspaceId]));
+  return found.get(workspaceId) ?? [];
+}
+
+function pickSender(accounts: TChannelAccountRow[], b: TTwilioSend): TChannelAccountRow {
+  if (b.From !== undefined && b.From !== "") {
+    const from = b.From.replace(/^whatsapp:/, "");
+    const found = accounts.find((a) => a.address === from);
+    if (!found) throw twilioErrors.invalidFrom();
+    return found;
+  }
+  if (b.MessagingServiceSid === undefined || b.MessagingServiceSid === "") throw twilioErrors.fromRequired();
+  if (!SERVICE_SID.test(b.MessagingServiceSid)) throw twilioErrors.unknownService();
+  const found = accounts.find((a) => a.messagingServiceSid === b.MessagingServiceSid);
+  if (!found) throw twilioErrors.unknownService();
+  return found;
+}
+
+function contentOf(b: TTwilioSend, channel: TChannelAccountRow["channel"]): TMessageContent {
+  const urls = b.MediaUrl === undefined ? [] : Array.isArray(b.MediaUrl) ? b.MediaUrl : [b.MediaUrl];
+  const body = b.Body ?? "";
+  if (body === "" && urls.length === 0) throw twilioErrors.bodyRequired();
+  if (body.length > Math.min(1600, contentRules[channel].maxBody)) throw twilioErrors.bodyTooLong();
+  if (urls.length > contentRules[channel].maxMedia || urls.some((u) => !ZHttpUrl.safeParse(u).success))
+    throw twilioErrors.invalidMedia();
+  return {
+    ...(body !== "" ? { body } : {}),
+    ...(urls.length > 0 ? { media: urls.map((url) => ({ url })) } : {}),
+  };
+}
+
+/**
+ * Twilio-compatible Messages API: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` (form-encoded,
+ * Basic auth AccountSid:API key) and `GET …/Messages/{Sid}.json`, answering in Twilio's JSON shape.
+ * A recipient who opted out gets Twilio's 400 error 21610; the refused message is still stored.
+ */
+export function twilioRoutes(app: TApp, ctx: TAppContext): void {
+  const batcher = getSendBatcher(ctx);
+  const params = z.object({ AccountSid: z.string().max(64) });
+
+  app.post(
+    "/2010-04-01/Accounts/:AccountSid/Messages.json",
+    {
+      config: { public: true },
+      schema: { tags: ["twilio-compatible"], summary: "Send a message (Twilio-compatible)", params },
+    },
+    async (request, reply) => {
+      try {
+        const caller = await authenticateTwilioCaller(ctx, {
+          accountSid: request.params.AccountSid,
+          authorization: request.headers.authorization,
+          permission: "messages:send",
+        });
+        const parsed = ZTwilioSend.safeParse(request.body ?? {});
+        if (!parsed.success) throw twilioErrors.badRequest("Invalid parameter");
+        const b = parsed.data;
+        if (b.To === undefined || b.To === "") throw twilioErrors.toRequired();
+        const account = pickSender(await sendersOf(ctx, caller.workspaceId), b);
+        if (b.To.startsWith("whatsapp:") && account.channel !== "whatsapp") throw twilioErrors.fromToPair();
+        let to: string;
+        try {
+          to = normalizeRecipient(account.channel, b.To.replace(/^whatsapp:/, ""), "To");
+        } catch {
+          throw twilioErrors.invalidTo();
+        }
+        const content = contentOf(b, account.channel);
+        const callback =
+          b.StatusCallback === undefined || b.StatusCallback === "" ? undefined : b.StatusCallback;
+        if (callback !== undefined && !ZHttpUrl.safeParse(callback).success)
+          throw twilioErrors.invalidCallback();
+        if (callback !== undefined) await rememberCallbackKey(ctx, caller);
+        const tokenHeader = request.headers["i-twilio-idempotency-token"];
+        const idempotencyKey =
+          typeof tokenHeader === "string" && tokenHeader.length > 0 && tokenHeader.length <= 255
+            ? tokenHeader
+            : undefined;
+        const sid = `${content.media ? "MM" : "SM"}${randomBytes(16).toString("hex")}`;
+        const work: TSendWork = {
+          workspaceId: caller.workspaceId,
+          actor: { type: "api_key", id: caller.keyId },
+          requestId: String(request.id),
+          source: "twilio",
+          idempotencyKey,
+          requestHash: createHash("sha256")
+            .update("twilio")
+            .update(JSON.stringify([b.To, b.From, b.MessagingServiceSid, b.Body, b.MediaUrl, callback]))
+            .digest("hex"),
+          to: { address: to, field: "To" },
+          channel: account.channel,
+          brandId: account.brandId,
+          campaignId: account.defaultCampaignId ?? undefined,
+          channelAccountId: account.id,
+          content,
+          contentKind: contentKindOf(content),
+          segments: segmentsOf(account.channel, content),
+          twilio: {
+            sid,
+            statusCallbackUrl: callback,
+            callbackKeyId: callback !== undefined ? caller.keyId : undefined,
+          },
+        };
+        const accepted = await batcher.submit(work);
+        if (accepted.status === "suppressed") {
+          const refusal = twilioCodeForRefusal(accepted.reason);
+          throw new TwilioApiError(refusal.code, refusal.message, 400, {
+            assent_message_id: accepted.id,
+            assent_reason: accepted.reason,
+          });
+        }
+        return reply.status(201).send(
+          presentTwilioMessage({
+            accountSid: caller.accountSid,
+            sid: accepted.twilioSid ?? sid,
+            status: accepted.status,
+            body: content.body ?? "",
+            from: b.From ?? account.address,
+            to: b.To,
+            messagingServiceSid: account.messagingServiceSid,
+            numSegments: work.segments,
+            numMedia: content.media?.length ?? 0,
+            dateCreated: accepted.createdAt,
+            dateUpdated: accepted.createdAt,
+            dateSent: null,
+            errorCode: null,
+            errorMessage: null,
+          }),
+        );
+      } catch (error) {
+        return send(reply, error);
+      }
+    },
+  );
+
+  app.get(
+    "/2010-04-01/Accounts/:AccountSid/Messages/:Sid.json",
+    {
+      config: { public: true },
+      schema: {
+        tags: ["twilio-compatible"],
+        summary: "Fetch a message (Twilio-compatible)",
+        params: params.extend({ Sid: z.string().max(64) }),
+      },
+    },
+    async (request, reply) => {
+      try {
+        const caller = await authenticateTwilioCaller(ctx, {
+          accountSid: request.params.AccountSid,
+          authorization: request.headers.authorization,
+          permission: "messages:read",
+        });
+        const path = `/2010-04-01/Accounts/${caller.accountSid}/Messages/${request.params.Sid}.json`;
+        // Keys first: loading them opens a transaction of its own (PGlite runs one at a time).
+        const keys = await ctx.keys.forWorkspace(ctx.db, caller.workspaceId);
+        const found = await withSystemTx(ctx.db, async (tx) => {
+          const m = (
+            await rows<TMessageDbRow>(
+              tx,
+              sql`select ${messageColumns} from messages where workspace_id = ${caller.workspaceId} and twilio_sid = ${request.params.Sid}`,
+            )
+          )[0];
+          if (!m) return undefined;
+          const acc = (
+            await rows<{ address: string | null; messaging_service_sid: string | null }>(
+              tx,
+              sql`select address, messaging_service_sid from channel_accounts where id = ${m.channel_account_id}`,
+            )
+          )[0];
+          const to = (
+            await getContactAddresses(tx, keys, {
+              workspaceId: caller.workspaceId,
+              contactIds: [m.contact_id],
+              channel: m.channel as TChannelAccountRow["channel"],
+            })
+          ).get(m.contact_id);
+          return { m, acc, to, content: openContent(keys, m) };
+        });
+        if (!found) throw twilioErrors.notFound(path);
+        const { m, acc, to, content } = found;
+        const prefix = m.channel === "whatsapp" ? "whatsapp:" : "";
+        const refusal = m.status === "suppressed" ? twilioCodeForRefusal(m.reason) : undefined;
+        return reply.send(
+          presentTwilioMessage({
+            accountSid: caller.accountSid,
+            sid: request.params.Sid,
+            status: m.status,
+            body: content.body ?? "",
+            from: acc?.address ? `${prefix}${acc.address}` : null,
+            to: `${prefix}${to ?? ""}`,
+            messagingServiceSid: acc?.messaging_service_sid ?? null,
+            numSegments: m.segments,
+            numMedia: content.media?.length ?? 0,
+            dateCreated: new Date(m.created_at),
+            dateUpdated: new Date(m.updated_at),
+            dateSent: m.sent_at ? new Date(m.sent_at) : null,
+            errorCode: refusal
+              ? refusal.code
+              : m.error_code && /^\d+$/.test(m.error_code)
+                ? Number(m.error_code)
+                : null,
+            errorMessage: refusal ? refusal.message : m.error_message,
+          }),
+        );
+      } catch (error) {
+        return send(reply, error);
+      }
+    },
+  );
+}

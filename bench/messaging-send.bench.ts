@@ -1,0 +1,158 @@
+/**
+ * POST /v1/messages (allowed by a real consent grant, durably stored) against a bare Fastify JSON handler,
+ * same load generator (autocannon, 64 connections), same run, each server in its own process.
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/messaging-send.bench.ts [seconds]
+ *   npx tsx bench/messaging-send.bench.ts [seconds]        # PGlite in a temp directory
+ *
+ * Target: ≥ 50% of the bare handler's requests per second, p99 < 50 ms.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { loadavg } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { sql } from "drizzle-orm";
+import { withSystemTx } from "../apps/server/src/core/db/tx.js";
+import { benchContext, benchWorkspace, createBenchDatabase, fmt } from "./messaging-bench-setup.js";
+
+const SECONDS = Number(process.argv[2] ?? 15);
+const WARMUP_SECONDS = 3;
+const CONNECTIONS = 64;
+const CONTACTS = 1_000;
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function startServer(env: Record<string, string>): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "messaging-send-server.ts")], {
+    cwd: path.resolve(here, ".."),
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (c: Buffer) => {
+      out += c.toString("utf8");
+      const nl = out.indexOf("\n");
+      if (nl >= 0) resolve({ port: (JSON.parse(out.slice(0, nl)) as { port: number }).port, child });
+    });
+    child.once("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+interface TRun {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total2xx: number;
+}
+
+async function load(
+  port: number,
+  seconds: number,
+  body: (n: number) => string,
+  headers: Record<string, string>,
+  amount?: number,
+): Promise<TRun> {
+  let n = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    ...(amount ? { amount } : { duration: seconds }),
+    requests: [
+      {
+        method: "POST",
+        path: "/v1/messages",
+        headers: { "content-type": "application/json", ...headers },
+        setupRequest: (req) => ({ ...req, body: body(n++) }),
+      },
+    ],
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    total2xx: result["2xx"],
+  };
+}
+
+async function main(): Promise<void> {
+  const db = await createBenchDatabase();
+  try {
+    const setupCtx = await benchContext(db);
+    const setup = await benchWorkspace(setupCtx, { contacts: CONTACTS });
+    await setupCtx.database.close();
+    const env = {
+      ASSENT_MASTER_KEY: db.masterKey,
+      ...(db.url ? { DATABASE_URL: db.url } : {}),
+      ...(db.dataDir ? { ASSENT_DATA_DIR: db.dataDir } : {}),
+    };
+    const request = (n: number) =>
+      JSON.stringify({
+        to: setup.contacts[n % CONTACTS]?.address,
+        channel: "sandbox",
+        brandId: setup.ws.brandId,
+        channelAccountId: setup.senderId,
+        body: `Spring sale ${n}: 20% off until Sunday. Reply STOP to opt out.`,
+      });
+
+    const bare = await startServer({ ...env, MODE: "bare" });
+    await load(bare.port, WARMUP_SECONDS, request, {});
+    const baseline = await load(bare.port, SECONDS, request, {});
+    await stopServer(bare.child);
+
+    const ours = await startServer({ ...env, MODE: "assent" });
+    const auth = { authorization: `Bearer ${setup.ws.apiKey}` };
+    // Warm-up: every recipient once (the process caches address → contact after the first send).
+    const warm = await load(ours.port, WARMUP_SECONDS, request, auth, CONTACTS * 2);
+    const assent = await load(ours.port, SECONDS, request, auth);
+    await stopServer(ours.child);
+
+    const check = await benchContext(db);
+    const stored = await withSystemTx(check.db, (tx) =>
+      tx.execute(
+        sql`select count(*)::int as n, count(*) filter (where status = 'queued')::int as queued from messages`,
+      ),
+    );
+    await check.database.close();
+    const counts = (stored as unknown as { rows: { n: number; queued: number }[] }).rows[0];
+    const ratio = assent.requestsPerSecond / baseline.requestsPerSecond;
+    const out = {
+      engine: db.kind,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      bareFastify: baseline,
+      postMessages: assent,
+      ratio: Number(ratio.toFixed(3)),
+      storedRows: counts?.n,
+      storedQueued: counts?.queued,
+      accepted2xx: warm.total2xx + assent.total2xx,
+      loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
+      target: "ratio ≥ 0.5 and p99 < 50 ms",
+      met: ratio >= 0.5 && assent.p99 < 50,
+    };
+    process.stdout.write(
+      `POST /v1/messages (${db.kind}): ${fmt(assent.requestsPerSecond)} req/s, p99 ${assent.p99} ms; bare Fastify ` +
+        `${fmt(baseline.requestsPerSecond)} req/s, p99 ${baseline.p99} ms; ratio ${out.ratio}; ${counts?.n} rows stored ` +
+        `(${out.accepted2xx} answered 202)\n`,
+    );
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    await db.drop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
