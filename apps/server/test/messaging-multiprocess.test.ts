@@ -67,7 +67,7 @@ describe.skipIf(testEngine !== "postgres")(
       }
       const contacts: { contactId: string; address: string }[] = [];
       for (let n = 0; n < CONTACTS; n++) {
-        const c = await f.contact("sms", `+1202555${String(1000 + n)}`);
+        const c = await f.contact("sms", `+336123${String(41000 + n)}`);
         await f.grant(c.contactId, ["sms"]);
         contacts.push(c);
       }
