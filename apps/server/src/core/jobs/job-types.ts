@@ -35,15 +35,15 @@ export interface TJobDefinition<TPayload = unknown> {
   readonly name: string;
   readonly schema: z.ZodType<TPayload>;
   /** Runs at least once per job (crash recovery may repeat an attempt): make it idempotent. Throw to retry. */
-  readonly handler: (payload: TPayload, run: TJobRun) => Promise<void>;
+  // Method syntax on purpose: a definition for one payload type must fit where any definition is expected.
+  handler(payload: TPayload, run: TJobRun): Promise<void>;
   readonly retry: TRetryPolicy;
   /** An attempt running longer than this is aborted and counted as failed. */
   readonly timeoutMs: number;
 }
 
-/** A job definition of any payload (what a worker is given). */
-// biome-ignore lint/suspicious/noExplicitAny: handlers are contravariant in their payload; the worker parses it with the schema first.
-export type TAnyJobDefinition = TJobDefinition<any>;
+/** A job definition of any payload (what a worker is given); the worker parses payloads with the schema first. */
+export type TAnyJobDefinition = TJobDefinition<unknown>;
 
 /** A job the workers enqueue by themselves every `everyMs` (once per period across all processes). */
 export interface TRecurringJob {
