@@ -12,6 +12,7 @@ import type {
   TLedgerKind,
   TOptOutScope,
 } from "./consent.types.js";
+import { DecisionFactsCache } from "./decision-facts-cache.js";
 import { ledgerHash } from "./ledger-hash.js";
 import type { TConsentHead } from "./lock-consent-head.js";
 
@@ -97,6 +98,8 @@ export async function appendLedgerEntries(
     where workspace_id = ${head.workspaceId} and contact_id = ${head.contactId}`);
   head.seq = seq;
   head.hash = prev;
+  // Before commit on purpose: the cache keeps this contact out for its TTL, which covers the commit.
+  DecisionFactsCache.invalidate(head.workspaceId, head.contactId);
   for (const e of stored) await project(tx, e);
   await recordAudit(
     tx,

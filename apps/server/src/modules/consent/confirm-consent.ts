@@ -8,7 +8,7 @@ import { findGrant } from "./find-grant.js";
 import { lockConsentHead } from "./lock-consent-head.js";
 
 /**
- * Confirm one pending (double opt-in) grant, e.g. from a confirmation link. Confirming an active grant
+ * Confirm one pending (double opt-in) grant, e.g. from a signed confirmation link (confirmLinkToken). Confirming an active grant
  * again is a no-op (`confirmation: null`); a withdrawn grant or a lapsed window is a 422.
  */
 export async function confirmConsent(
@@ -19,6 +19,9 @@ export async function confirmConsent(
     method: "link" | "keyword" | "button" | "api";
     channel?: TContactChannel | undefined;
     messageId?: string | undefined;
+    /** Evidence of the click on a confirmation link, already sealed with the workspace key. */
+    ipSealed?: string | null | undefined;
+    userAgentSealed?: string | null | undefined;
     actor: TActor;
     requestId?: string | undefined;
     at?: Date | undefined;
@@ -50,6 +53,8 @@ export async function confirmConsent(
         method: o.method,
         effectiveAt: at,
         evidence: o.messageId ? { messageId: o.messageId } : {},
+        ipSealed: o.ipSealed ?? null,
+        userAgentSealed: o.userAgentSealed ?? null,
       },
     ],
   });

@@ -1,6 +1,6 @@
 import type { TTx } from "../../core/db/tx.js";
 import type { TWorkspaceKeys } from "../../core/keyring.js";
-import { resolveContactByAddress, type TContactChannel } from "../contacts/index.js";
+import { normalizeAddress, resolveContactByAddress, type TContactChannel } from "../contacts/index.js";
 import type { TCategory, TDecision } from "./consent.types.js";
 import { decide } from "./decide.js";
 import { evaluateDecision } from "./evaluate-decision.js";
@@ -54,13 +54,16 @@ export async function decideForSender(
   const campaign = o.campaignId
     ? await getCampaign(tx, { workspaceId: o.workspaceId, campaignId: o.campaignId })
     : undefined;
+  const place = o.address !== undefined ? normalizeAddress(o.channel, o.address, "address") : null;
   const fresh = {
     erasedAt: null,
     restrictedAt: null,
     minor: false,
+    minorUntil: null,
     timeZone: null,
-    country: null,
-    region: null,
+    phoneTimeZone: place?.timeZone ?? null,
+    country: place?.country ?? null,
+    region: place?.region ?? null,
   };
   return {
     decision: evaluateDecision(input, {

@@ -369,14 +369,14 @@ describe("decide", () => {
     });
     expect((await f.decide(ny, { at: night, category: "transactional" })).allowed).toBe(true);
     expect((await f.decide(ny, { at: new Date("2026-01-15T15:00:00Z") })).allowed).toBe(true);
-    // A Florida number without a known zone must be inside 08:00–20:00 in both Florida zones.
+    // A Miami number (305: Eastern) is held to Florida's 08:00–20:00 in its own zone: 20:30 is too late.
     const fl = await f.contact("sms", "+13055550123");
     await f.grant(fl, since);
     expect(await f.decide(fl, { at: new Date("2026-01-15T01:30:00Z") })).toMatchObject({
       reason: "quiet_hours",
-      notBefore: new Date("2026-01-15T14:00:00Z"),
+      notBefore: new Date("2026-01-15T13:00:00Z"),
     });
-    expect((await f.decide(fl, { at: new Date("2026-01-15T20:00:00Z") })).allowed).toBe(true);
+    expect((await f.decide(fl, { at: new Date("2026-01-15T13:00:00Z") })).allowed).toBe(true);
   });
 
   it("decides a mixed batch across workspaces in one call, in input order", async () => {

@@ -9,7 +9,10 @@ export interface TDecisionFacts {
     erasedAt: Date | null;
     restrictedAt: Date | null;
     minor: boolean;
+    /** Under 16 until then (from the contact's birth date). */
+    minorUntil: Date | null;
     timeZone: string | null;
+    phoneTimeZone: string | null;
     country: string | null;
     region: string | null;
   } | null;
@@ -30,6 +33,21 @@ const refuse = (reason: TDecisionReason, ledgerEntryIds: string[] = []): TDecisi
   basis: null,
   ledgerEntryIds,
 });
+/** A grant of this brand, category and campaign scope, already in effect at `at` (ms). */
+function grantInScope(
+  g: TGrantState,
+  input: TDecisionInput,
+  category: TDecisionInput["category"],
+  campaignId: string | null,
+  at: number,
+): boolean {
+  return (
+    g.brandId === input.brandId &&
+    g.category === category &&
+    (g.campaignId === null || g.campaignId === campaignId) &&
+    g.effectiveAt.getTime() <= at
+  );
+}
 const grantIds = (g: TGrantState): string[] => (g.confirmedEntryId ? [g.id, g.confirmedEntryId] : [g.id]);
 
 /**
@@ -54,21 +72,21 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
     if (campaign.category === "marketing") category = "marketing";
     if (!campaign.channels.includes(input.channel)) return refuse("channel_not_covered");
   }
-  const inScope = facts.grants.filter(
-    (g) =>
-      g.brandId === input.brandId &&
-      g.category === category &&
-      (g.campaignId === null || g.campaignId === campaignId) &&
-      g.effectiveAt.getTime() <= input.at.getTime(),
-  );
-  const onChannel = inScope.filter((g) => g.channels.includes(input.channel));
-  const best = onChannel
-    .filter((g) => standing(g, input.at) === "active")
-    .sort(
-      (a, b) =>
-        Number(b.campaignId !== null) - Number(a.campaignId !== null) ||
-        b.effectiveAt.getTime() - a.effectiveAt.getTime(),
-    )[0];
+  const at = input.at.getTime();
+  // The best active grant on this channel: a campaign's own before a brand-wide one, then the latest.
+  let best: TGrantState | undefined;
+  for (const g of facts.grants) {
+    if (!grantInScope(g, input, category, campaignId, at)) continue;
+    if (!g.channels.includes(input.channel) || standing(g, input.at) !== "active") continue;
+    const specific = g.campaignId !== null;
+    const bestSpecific = best?.campaignId !== null;
+    if (
+      !best ||
+      (specific && !bestSpecific) ||
+      (specific === bestSpecific && g.effectiveAt.getTime() > best.effectiveAt.getTime())
+    )
+      best = g;
+  }
   if (category !== "marketing") {
     return {
       allowed: true,
@@ -79,7 +97,8 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
   }
   if (facts.suppression?.optOutMarketingEntryId)
     return refuse("opted_out_marketing", [facts.suppression.optOutMarketingEntryId]);
-  if (contact.minor) return refuse("minor");
+  if (contact.minor || (contact.minorUntil !== null && input.at.getTime() < contact.minorUntil.getTime()))
+    return refuse("minor");
   if (best) {
     const quiet = checkQuietHours(input.at, contact, facts.quietHours);
     const ids = grantIds(best);
@@ -93,6 +112,8 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
       ...(quiet.notBefore ? { notBefore: quiet.notBefore } : {}),
     };
   }
+  const inScope = (g: TGrantState) => grantInScope(g, input, category, campaignId, at);
+  const onChannel = facts.grants.filter((g) => inScope(g) && g.channels.includes(input.channel));
   const by = (s: TGrantStanding) => onChannel.filter((g) => standing(g, input.at) === s);
   const pending = by("pending");
   if (pending.length > 0)
@@ -100,8 +121,8 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
       "consent_pending",
       pending.map((g) => g.id),
     );
-  const elsewhere = inScope.filter(
-    (g) => !g.channels.includes(input.channel) && standing(g, input.at) === "active",
+  const elsewhere = facts.grants.filter(
+    (g) => inScope(g) && !g.channels.includes(input.channel) && standing(g, input.at) === "active",
   );
   if (elsewhere.length > 0) return refuse("channel_not_covered");
   const expired = by("expired");

@@ -3,32 +3,28 @@ import type { TTx } from "../../core/db/tx.js";
 import { AppError } from "../../core/errors.js";
 import type { TWorkspaceKeys } from "../../core/keyring.js";
 import { normalizeAddress, resolveContactByAddress, type TContactChannel } from "../contacts/index.js";
-import type { TBasis, TCategory } from "./consent.types.js";
+import type { TBasis, TCategory, TGrantMethod } from "./consent.types.js";
 import { getCampaign } from "./get-campaign.js";
+import { importEvidenceProblems, type TImportProblem, type TImportRecord } from "./import-evidence.js";
 import { recordConsent } from "./record-consent.js";
 import { recordOptOut } from "./record-opt-out.js";
 import { requireBrand } from "./require-brand.js";
 
-export interface TImportRecord {
-  channel: TContactChannel;
-  address: string;
-  effectiveAt?: Date | undefined;
-  ip?: string | undefined;
-  userAgent?: string | undefined;
-}
+export type { TImportRecord } from "./import-evidence.js";
 
 export interface TImportConsentsOptions {
   workspaceId: string;
   brandId: string;
   records: TImportRecord[];
-  /** Import grants: each record's consent, with the evidence all of them share. */
+  /** Import grants: each record's consent, with the scope all share and evidence they may share. */
   grant?:
     | {
         campaignId?: string | undefined;
         category: TCategory;
         channels?: TContactChannel[] | undefined;
         basis: TBasis;
-        source: string;
+        method?: TGrantMethod | undefined;
+        source?: string | undefined;
         wording?: string | undefined;
         wordingVersion?: string | undefined;
         implied?: "purchase" | "inquiry" | undefined;
@@ -37,6 +33,13 @@ export interface TImportConsentsOptions {
     | undefined;
   /** Import a suppression list: each record opted out of this brand. */
   optOut?: { scope: "all" | "marketing"; source: string } | undefined;
+  /**
+   * How errors name a record's field for the caller's format (default `records[i].field`); `row` gives
+   * CSV row numbers in the error details.
+   */
+  naming?:
+    | { field(index: number, field: keyof TImportRecord): string; row?(index: number): number }
+    | undefined;
   actor: TActor;
   requestId?: string | undefined;
   at: Date;
@@ -51,10 +54,32 @@ export interface TImportResult {
   alreadyOptedOut: number;
 }
 
+function refuse(
+  o: TImportConsentsOptions,
+  problems: TImportProblem[],
+  code: "validation_failed" | "unprocessable" = "validation_failed",
+): AppError {
+  const name = o.naming?.field ?? ((i: number, f: string) => `records[${i}].${f}`);
+  const first = problems[0];
+  const where = (p: TImportProblem) => (o.naming?.row ? `row ${o.naming.row(p.index)}` : `record ${p.index}`);
+  return new AppError(code, {
+    message: `${problems.length} record(s) refused, nothing imported${first ? `; ${where(first)}: ${first.reason}` : ""}`,
+    field: first ? name(first.index, first.field) : "records",
+    details: {
+      problems: problems.slice(0, 1000).map((p) => ({
+        ...(o.naming?.row ? { row: o.naming.row(p.index) } : { index: p.index }),
+        field: name(p.index, p.field),
+        reason: p.reason,
+      })),
+    },
+  });
+}
+
 /**
- * Import consents gathered elsewhere (method `import`, with the shared source and wording) or a
- * suppression list. Every address is checked before anything is written, so a bad record is a 400 naming
- * `records[i].address` and nothing is imported. An imported grant never lifts an opt-out.
+ * Import consents gathered elsewhere, or a suppression list, all or nothing. Every record is checked
+ * before anything is written, and every problem of every record is reported at once (a 400 naming the
+ * first): an address that is not one, or a grant without its evidence (method, source, the exact wording
+ * or a confirmation reference, capture time). An imported grant never lifts an opt-out.
  */
 export async function importConsents(
   tx: TTx,
@@ -64,15 +89,19 @@ export async function importConsents(
   if ((o.grant === undefined) === (o.optOut === undefined)) {
     throw new AppError("validation_failed", { message: "import either grants or opt-outs", field: "grant" });
   }
-  o.records.forEach((r, i) => {
-    normalizeAddress(r.channel, r.address, `records[${i}].address`);
-    if (r.effectiveAt && r.effectiveAt.getTime() > o.at.getTime()) {
-      throw new AppError("validation_failed", {
-        message: "a consent cannot be given in the future",
-        field: `records[${i}].effectiveAt`,
+  const problems: TImportProblem[] = o.grant
+    ? importEvidenceProblems({ records: o.records, shared: o.grant, at: o.at })
+    : o.records.flatMap((r, index) => {
+        try {
+          normalizeAddress(r.channel, r.address, "address");
+          return [];
+        } catch (error) {
+          return [
+            { index, field: "address" as const, reason: error instanceof Error ? error.message : "invalid" },
+          ];
+        }
       });
-    }
-  });
+  if (problems.length > 0) throw refuse(o, problems);
   await requireBrand(tx, o);
   if (o.grant?.campaignId) {
     const campaign = await getCampaign(tx, { workspaceId: o.workspaceId, campaignId: o.grant.campaignId });
@@ -86,25 +115,29 @@ export async function importConsents(
         message: `this campaign is ${campaign.category}`,
         field: "grant.category",
       });
-    o.records.forEach((r, i) => {
-      const outside = (o.grant?.channels ?? [r.channel]).filter((c) => !campaign.channels.includes(c));
-      if (outside.length > 0) {
-        throw new AppError("unprocessable", {
-          message: `this campaign does not use ${outside.join(", ")}`,
-          field: o.grant?.channels ? "grant.channels" : `records[${i}].channel`,
-        });
-      }
-    });
+    const outside = o.records.flatMap((r, index) =>
+      (r.channels ?? o.grant?.channels ?? [r.channel])
+        .filter((c) => !campaign.channels.includes(c))
+        .map((c) => ({
+          index,
+          field: r.channels ? ("channels" as const) : ("channel" as const),
+          reason: `this campaign does not use ${c}`,
+        })),
+    );
+    if (outside.length > 0) {
+      if (o.grant.channels && !o.records.some((r) => r.channels))
+        throw new AppError("unprocessable", { message: outside[0]?.reason ?? "", field: "grant.channels" });
+      throw refuse(o, outside, "unprocessable");
+    }
   }
   const result: TImportResult = { imported: 0, contactsCreated: 0, skipped: [], alreadyOptedOut: 0 };
   for (const [index, r] of o.records.entries()) {
-    const field = `records[${index}].address`;
     const contact = await resolveContactByAddress(tx, keys, {
       workspaceId: o.workspaceId,
       channel: r.channel,
       address: r.address,
       create: true,
-      field,
+      field: o.naming?.field(index, "address") ?? `records[${index}].address`,
       actor: o.actor,
       requestId: o.requestId,
     });
@@ -136,16 +169,19 @@ export async function importConsents(
         brandId: o.brandId,
         campaignId: g.campaignId ?? null,
         category: g.category,
-        channels: g.channels ?? [r.channel],
+        channels: r.channels ?? g.channels ?? [r.channel],
         basis: g.basis,
         implied: g.implied,
-        expiresAt: g.expiresAt,
-        effectiveAt: r.effectiveAt ?? o.at,
+        expiresAt: r.expiresAt ?? g.expiresAt,
+        effectiveAt: r.effectiveAt,
         evidence: {
-          method: "import",
-          source: g.source,
-          wording: g.wording,
-          wordingVersion: g.wordingVersion,
+          method: r.method ?? g.method ?? "import",
+          source: r.source ?? g.source ?? "",
+          wording: r.wording ?? g.wording,
+          wordingVersion: r.wordingVersion ?? g.wordingVersion,
+          confirmationRef: r.confirmationRef,
+          pageUrl: r.pageUrl,
+          imported: true,
           ip: r.ip,
           userAgent: r.userAgent,
         },

@@ -1,5 +1,6 @@
 export type { TContactChannel } from "../contacts/index.js";
 export { campaignRoutes } from "./campaign-routes.js";
+export { checkConsent, type TCheckConsentInput, type TCheckConsentResult } from "./check-consent.js";
 export { confirmConsent } from "./confirm-consent.js";
 export { confirmDoubleOptIn } from "./confirm-double-opt-in.js";
 export { campaigns, consentLedger } from "./consent.tables.js";
@@ -28,15 +29,18 @@ export {
   ZDecisionReason,
 } from "./consent.types.js";
 export { consentCommand } from "./consent-command.js";
+export { contactIdentityHashes } from "./contact-identity-hashes.js";
 export { createCampaign } from "./create-campaign.js";
 export { decide } from "./decide.js";
 export { decideForSender } from "./decide-for-sender.js";
 export { decideMany } from "./decide-many.js";
+export { DecisionFactsCache } from "./decision-facts-cache.js";
 export { evaluateDecision, type TDecisionFacts } from "./evaluate-decision.js";
 export { exportConsentProof, type TConsentProof, type TProofEntry } from "./export-consent-proof.js";
 export { foldLedger, type TFoldedConsent } from "./fold-ledger.js";
 export { getCampaign } from "./get-campaign.js";
 export { getConsentState, type TConsentState } from "./get-consent-state.js";
+export { getOptOutPropensity } from "./get-opt-out-propensity.js";
 export { grantStanding, type TGrantStanding } from "./grant-standing.js";
 export { hasPendingDoubleOptIn } from "./has-pending-double-opt-in.js";
 export {
@@ -45,6 +49,7 @@ export {
   type TImportRecord,
   type TImportResult,
 } from "./import-consents.js";
+export { initConsent } from "./init-consent.js";
 export { listCampaigns } from "./list-campaigns.js";
 export { listLedgerEntries } from "./list-ledger-entries.js";
 export {
@@ -68,6 +73,6 @@ export {
 export { recordConsent, type TGrantEvidence, type TRecordConsentOptions } from "./record-consent.js";
 export { recordOptIn, type TRecordOptInOptions } from "./record-opt-in.js";
 export { recordOptOut, type TOptOutEvidence, type TRecordOptOutOptions } from "./record-opt-out.js";
-export { consentRoutes } from "./routes.js";
+export { consentRoutes, createConsentRoutes, type TConsentRoutesOptions } from "./routes.js";
 export { type TConsentVerification, verifyConsent } from "./verify-consent.js";
 export { withdrawConsent } from "./withdraw-consent.js";

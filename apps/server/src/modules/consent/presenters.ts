@@ -22,11 +22,22 @@ export const ZGrant = z.object({
   confirmBy: z.string().nullable(),
   confirmedEntryId: z.string().nullable(),
   withdrawnEntryId: z.string().nullable(),
+  /** While pending: the signed token of the confirmation link `GET /v1/consents/confirm?token=…`. */
+  confirmToken: z.string().optional(),
+  confirmUrl: z.string().optional(),
 });
 export type TGrantJson = z.infer<typeof ZGrant>;
 
-export function presentGrant(contactId: string, g: TGrantState, standing: TGrantStanding): TGrantJson {
+export function presentGrant(
+  contactId: string,
+  g: TGrantState,
+  standing: TGrantStanding,
+  confirmToken?: string,
+): TGrantJson {
   return {
+    ...(confirmToken
+      ? { confirmToken, confirmUrl: `/v1/consents/confirm?token=${encodeURIComponent(confirmToken)}` }
+      : {}),
     id: g.id,
     contactId,
     brandId: g.brandId,
@@ -143,6 +154,33 @@ export function presentDecision(d: TDecision, contactId: string | null): z.infer
     notBefore: d.notBefore?.toISOString() ?? null,
     contactId,
   };
+}
+
+export const ZCheckJson = z.object({
+  allowed: z.boolean(),
+  reason: ZDecisionReason,
+  basis: ZBasis.nullable(),
+  ledgerEntryIds: z.array(z.string()),
+  /** quiet_hours only: the first moment the send would be allowed. */
+  notBefore: z.string().optional(),
+  contactId: z.string().nullable(),
+  /** Internal signals, for ranking or throttling only: they never change `allowed`. */
+  signals: z.object({ optOutPropensity: z.number() }),
+});
+export type TCheckJson = z.infer<typeof ZCheckJson>;
+
+/** The check API's answer; `notBefore` only when there is one. */
+export function presentCheck(d: TDecision, contactId: string | null, optOutPropensity: number): TCheckJson {
+  const out: TCheckJson = {
+    allowed: d.allowed,
+    reason: d.reason,
+    basis: d.basis,
+    ledgerEntryIds: d.ledgerEntryIds,
+    contactId,
+    signals: { optOutPropensity },
+  };
+  if (d.notBefore) out.notBefore = d.notBefore.toISOString();
+  return out;
 }
 
 export const ZCampaignJson = z.object({

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { normalizeAddress } from "../contacts/index.js";
 import { checkQuietHours, type TBrandQuietHours, type TRecipientPlace } from "./quiet-hours.js";
 
 const at = (iso: string) => new Date(iso);
@@ -88,6 +89,128 @@ describe("checkQuietHours", () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+
+  it("places a number by its area code: its own zone and, in Florida, Maryland and Oklahoma, 08:00–20:00", () => {
+    const of = (n: string): TRecipientPlace => {
+      const a = normalizeAddress("sms", n);
+      return { timeZone: null, phoneTimeZone: a.timeZone, country: a.country, region: a.region };
+    };
+    // +1 212 at 21:30 New York time (EST): quiet until the next 08:00 in New York.
+    expect(checkQuietHours(at("2026-01-16T02:30:00Z"), of("+12125550100"), null)).toEqual({
+      allowed: false,
+      notBefore: at("2026-01-16T13:00:00Z"),
+    });
+    // In summer (EDT) the same evening is an hour earlier in UTC.
+    expect(checkQuietHours(at("2026-07-16T01:30:00Z"), of("+12125550100"), null)).toEqual({
+      allowed: false,
+      notBefore: at("2026-07-16T12:00:00Z"),
+    });
+    expect(checkQuietHours(at("2026-01-16T01:30:00Z"), of("+12125550100"), null)).toEqual({ allowed: true });
+    for (const [n, evening, opens] of [
+      ["+13055550100", "2026-01-16T01:30:00Z", "2026-01-16T13:00:00Z"], // Miami, 20:30 EST
+      ["+14105550100", "2026-01-16T01:30:00Z", "2026-01-16T13:00:00Z"], // Baltimore, 20:30 EST
+      ["+14055550100", "2026-01-16T02:30:00Z", "2026-01-16T14:00:00Z"], // Oklahoma City, 20:30 CST
+      ["+18505550100", "2026-01-16T02:30:00Z", "2026-01-16T14:00:00Z"], // Pensacola, 20:30 CST
+    ] as const) {
+      expect(checkQuietHours(at(evening), of(n), null), n).toEqual({ allowed: false, notBefore: at(opens) });
+      expect(checkQuietHours(new Date(at(evening).getTime() - 3_600_000), of(n), null), n).toEqual({
+        allowed: true,
+      });
+    }
+    // The contact's own zone wins; an unknown area code keeps every US zone.
+    expect(
+      checkQuietHours(
+        at("2026-01-16T02:30:00Z"),
+        { ...of("+12125550100"), timeZone: "America/Los_Angeles" },
+        null,
+      ),
+    ).toEqual({ allowed: true });
+    expect(checkQuietHours(at("2026-01-15T17:59:00Z"), of("+15551234567"), null)).toEqual({
+      allowed: false,
+      notBefore: at("2026-01-15T18:00:00Z"),
+    });
+    // Outside the US no legal window applies; a brand's window applies in the recipient's zone.
+    const fr = of("+33612345678");
+    expect(checkQuietHours(at("2026-01-15T23:30:00Z"), fr, null)).toEqual({ allowed: true });
+    expect(
+      checkQuietHours(at("2026-01-15T20:30:00Z"), fr, {
+        start: 9 * 60,
+        end: 21 * 60,
+        timeZone: "America/New_York",
+      }),
+    ).toEqual({
+      allowed: false,
+      notBefore: at("2026-01-16T08:00:00Z"),
+    });
+  });
+
+  it("agrees with a direct reading of every zone's clock, for any time, place and brand window", () => {
+    const local = (t: Date, zone: string) => {
+      const p = new Intl.DateTimeFormat("en-US", {
+        timeZone: zone,
+        hourCycle: "h23",
+        hour: "2-digit",
+        minute: "2-digit",
+      }).formatToParts(t);
+      const v = (k: string) => Number(p.find((x) => x.type === k)?.value ?? 0) % (k === "hour" ? 24 : 60);
+      return v("hour") * 60 + v("minute");
+    };
+    const within = (w: { start: number; end: number }, m: number) =>
+      w.start <= w.end ? m >= w.start && m < w.end : m >= w.start || m < w.end;
+    const US = [
+      "America/New_York",
+      "America/Chicago",
+      "America/Denver",
+      "America/Phoenix",
+      "America/Los_Angeles",
+      "America/Anchorage",
+      "Pacific/Honolulu",
+    ];
+    const STRICT: Record<string, string[]> = {
+      "US-FL": ["America/New_York", "America/Chicago"],
+      "US-MD": ["America/New_York"],
+      "US-OK": ["America/Chicago"],
+    };
+    const reference = (t: Date, p: TRecipientPlace, b: TBrandQuietHours | null): boolean => {
+      const us = p.country === "US" || (p.region?.startsWith("US-") ?? false);
+      const strict = p.region ? STRICT[p.region] : undefined;
+      const known = p.timeZone ?? p.phoneTimeZone ?? null;
+      const zones = known ? [known] : us ? (strict ?? US) : null;
+      if (us && zones && !zones.every((z) => within({ start: 480, end: strict ? 1200 : 1260 }, local(t, z))))
+        return false;
+      const bz = zones ?? (b?.timeZone ? [b.timeZone] : null);
+      if (b && bz && b.start !== b.end && !bz.every((z) => within(b, local(t, z)))) return false;
+      return true;
+    };
+    const places = fc.constantFrom<TRecipientPlace>(
+      us,
+      ny,
+      fr,
+      { timeZone: null, phoneTimeZone: "America/Chicago", country: "US", region: "US-FL" },
+      { timeZone: null, phoneTimeZone: null, country: "US", region: "US-MD" },
+      { timeZone: null, phoneTimeZone: "America/Puerto_Rico", country: "PR", region: "US-PR" },
+      { timeZone: null, phoneTimeZone: "Asia/Kathmandu", country: "NP", region: null },
+      { timeZone: "Australia/Lord_Howe", phoneTimeZone: "Europe/Paris", country: "FR", region: null },
+    );
+    const brands = fc.option(
+      fc.record({
+        start: fc.integer({ min: 0, max: 1439 }),
+        end: fc.integer({ min: 0, max: 1439 }),
+        timeZone: fc.constantFrom(null, "Europe/Paris", "America/Denver"),
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.date({ min: at("2025-01-01T00:00:00Z"), max: at("2028-01-01T00:00:00Z"), noInvalidDate: true }),
+        places,
+        brands,
+        (t, place, brand) => {
+          expect(checkQuietHours(t, place, brand).allowed).toBe(reference(t, place, brand));
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

@@ -15,7 +15,10 @@ export interface TBrandQuietHours extends TSendingWindow {
 
 /** Where a recipient is, as far as the contact tells. */
 export interface TRecipientPlace {
+  /** Set on the contact: always wins. */
   timeZone: string | null;
+  /** Inferred from the first phone number (NANP area code's majority zone, else the country's zone). */
+  phoneTimeZone?: string | null;
   country: string | null;
   region: string | null;
 }
@@ -45,6 +48,7 @@ export const ZBrandQuietHours = z
 const US_WINDOW: TSendingWindow = { start: 8 * 60, end: 21 * 60 };
 /** Florida, Maryland, Oklahoma: 08:00–20:00 (Fla. Stat. 501.616(6); MD SSCA; 15 O.S. 775C.4). */
 const US_STATE_WINDOW: TSendingWindow = { start: 8 * 60, end: 20 * 60 };
+/** Where the recipient's number says nothing more precise: every US zone must be inside the window. */
 const US_ZONES = [
   "America/New_York",
   "America/Chicago",
@@ -54,7 +58,8 @@ const US_ZONES = [
   "America/Anchorage",
   "Pacific/Honolulu",
 ];
-const REGION_ZONES: Record<string, string[]> = {
+/** The states with the stricter window, and the zones a number of theirs may be in when nothing else tells. */
+const STATE_WINDOW_ZONES: Record<string, string[]> = {
   "US-FL": ["America/New_York", "America/Chicago"],
   "US-MD": ["America/New_York"],
   "US-OK": ["America/Chicago"],
@@ -64,44 +69,99 @@ interface TConstraint extends TSendingWindow {
   zones: string[];
 }
 
+/**
+ * UTC offsets in minutes per zone and 15-minute UTC slot: zone offsets are multiples of 15 minutes and
+ * change only on such instants, so one Intl lookup serves a whole slot (Intl formatting costs micro-
+ * seconds, and a US number of unknown zone needs seven per decision).
+ */
+const offsetSlots = new Map<string, Map<number, number>>();
 const formatters = new Map<string, Intl.DateTimeFormat>();
-function localMinutes(at: Date, zone: string): number {
+const SLOT_MS = 900_000;
+
+function offsetMinutes(zone: string, slot: number): number {
+  let slots = offsetSlots.get(zone);
+  if (!slots) {
+    slots = new Map();
+    offsetSlots.set(zone, slots);
+  }
+  const known = slots.get(slot);
+  if (known !== undefined) return known;
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-US", {
       timeZone: zone,
       hourCycle: "h23",
-      hour: "2-digit",
-      minute: "2-digit",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
     });
     formatters.set(zone, f);
   }
-  let h = 0;
-  let m = 0;
-  for (const p of f.formatToParts(at)) {
-    if (p.type === "hour") h = Number(p.value) % 24;
-    else if (p.type === "minute") m = Number(p.value);
-  }
-  return h * 60 + m;
+  const p: Record<string, number> = {};
+  const t = slot * SLOT_MS;
+  for (const part of f.formatToParts(new Date(t))) p[part.type] = Number(part.value);
+  const wall = Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, (p.hour ?? 0) % 24, p.minute ?? 0);
+  const offset = Math.round((wall - t) / 60_000);
+  if (slots.size >= 4096) slots.clear();
+  slots.set(slot, offset);
+  return offset;
+}
+
+function localMinutes(at: Date, zone: string): number {
+  const ms = at.getTime();
+  const minutes = Math.floor(ms / 60_000) + offsetMinutes(zone, Math.floor(ms / SLOT_MS));
+  return ((minutes % 1440) + 1440) % 1440;
 }
 
 const inside = (w: TSendingWindow, m: number): boolean =>
   w.start <= w.end ? m >= w.start && m < w.end : m >= w.start || m < w.end;
-const allowedAt = (t: Date, cs: TConstraint[]): boolean =>
-  cs.every((c) => c.zones.every((z) => inside(c, localMinutes(t, z))));
+function allowedAt(t: Date, cs: TConstraint[]): boolean {
+  for (const c of cs) for (const z of c.zones) if (!inside(c, localMinutes(t, z))) return false;
+  return true;
+}
+
+// US territories (PR, VI, GU, MP, AS) have their own country code but federal law (TCPA) applies there.
+const isUs = (place: TRecipientPlace): boolean =>
+  place.country === "US" || (place.region?.startsWith("US-") ?? false);
+const strictZones = (place: TRecipientPlace): string[] | undefined =>
+  place.region ? STATE_WINDOW_ZONES[place.region] : undefined;
 
 function constraintsFor(place: TRecipientPlace, brand: TBrandQuietHours | null): TConstraint[] {
-  const us = place.country === "US";
-  const numberZones = us ? (REGION_ZONES[place.region ?? ""] ?? US_ZONES) : null;
-  // When only the number locates the recipient, every zone it could be in must be inside the window.
-  const zones = place.timeZone ? [place.timeZone] : numberZones;
+  const us = isUs(place);
+  const strict = strictZones(place);
+  const known = place.timeZone ?? place.phoneTimeZone ?? null;
+  // When the number does not locate the recipient, every zone it could be in must be inside the window.
+  const zones = known ? [known] : us ? (strict ?? US_ZONES) : null;
   const out: TConstraint[] = [];
-  if (us && zones)
-    out.push({ ...(place.region && REGION_ZONES[place.region] ? US_STATE_WINDOW : US_WINDOW), zones });
+  if (us && zones) out.push({ ...(strict ? US_STATE_WINDOW : US_WINDOW), zones });
   const brandZones = zones ?? (brand?.timeZone ? [brand.timeZone] : null);
   if (brand && brandZones && brand.start !== brand.end)
     out.push({ start: brand.start, end: brand.end, zones: brandZones });
   return out;
+}
+
+/** constraintsFor + allowedAt without building anything: the path almost every decision takes. */
+function allowedNow(at: Date, place: TRecipientPlace, brand: TBrandQuietHours | null): boolean {
+  const us = isUs(place);
+  const known = place.timeZone ?? place.phoneTimeZone ?? null;
+  const strict = us ? strictZones(place) : undefined;
+  const window = strict ? US_STATE_WINDOW : US_WINDOW;
+  const brandWindow = brand && brand.start !== brand.end ? brand : null;
+  if (!us && !brandWindow) return true;
+  if (known) {
+    const m = localMinutes(at, known);
+    return (!us || inside(window, m)) && (!brandWindow || inside(brandWindow, m));
+  }
+  if (us) {
+    for (const z of strict ?? US_ZONES) {
+      const m = localMinutes(at, z);
+      if (!inside(window, m) || (brandWindow && !inside(brandWindow, m))) return false;
+    }
+    return true;
+  }
+  return !brandWindow?.timeZone || inside(brandWindow, localMinutes(at, brandWindow.timeZone));
 }
 
 /**
@@ -113,6 +173,7 @@ export function checkQuietHours(
   place: TRecipientPlace,
   brand: TBrandQuietHours | null,
 ): { allowed: true } | { allowed: false; notBefore?: Date } {
+  if (allowedNow(at, place, brand)) return { allowed: true };
   const cs = constraintsFor(place, brand);
   if (cs.length === 0 || allowedAt(at, cs)) return { allowed: true };
   const minute = at.getTime() - (at.getTime() % 60_000);

@@ -18,6 +18,13 @@ export interface TGrantEvidence {
   /** The exact wording shown when consent was asked; required for the consent basis (GDPR 7(1), CASL s.13). */
   wording?: string | undefined;
   wordingVersion?: string | undefined;
+  /**
+   * A reference to the person's confirmation (a double opt-in reply, a signed form, a ticket): accepted
+   * instead of the wording for records imported from elsewhere.
+   */
+  confirmationRef?: string | undefined;
+  /** Recorded from an import of consents gathered elsewhere. */
+  imported?: boolean | undefined;
   /** The channel the person acted on, when they acted on one of ours (keyword, button). */
   channel?: TContactChannel | undefined;
   messageId?: string | undefined;
@@ -73,7 +80,11 @@ async function checkScope(tx: TTx, o: TRecordConsentOptions): Promise<void> {
 
 function checkEvidence(o: TRecordConsentOptions, at: Date, effectiveAt: Date): void {
   if (o.channels.length === 0) throw invalid("channels", "a consent covers at least one channel");
-  if ((o.basis ?? "consent") === "consent" && !o.evidence.wording?.trim()) {
+  if (
+    (o.basis ?? "consent") === "consent" &&
+    !o.evidence.wording?.trim() &&
+    !o.evidence.confirmationRef?.trim()
+  ) {
     throw invalid("evidence.wording", "the exact wording shown is required for consent");
   }
   if (effectiveAt.getTime() > at.getTime() + SKEW_MS)
@@ -100,13 +111,14 @@ export async function recordConsent(
   await checkScope(tx, o);
   const head = await lockConsentHead(tx, o);
   const contact = (
-    await rows<{ erased_at: Date | null; minor: boolean }>(
+    await rows<{ erased_at: Date | null; minor: boolean; under_age: boolean }>(
       tx,
-      sql`select erased_at, minor from contacts where workspace_id = ${o.workspaceId} and id = ${o.contactId}`,
+      sql`select erased_at, minor, coalesce(minor_until > ${effectiveAt}, false) as under_age from contacts
+        where workspace_id = ${o.workspaceId} and id = ${o.contactId}`,
     )
   )[0];
   if (contact?.erased_at) throw unprocessable("contactId", "this contact was erased", "erased");
-  if (contact?.minor && o.category === "marketing")
+  if ((contact?.minor || contact?.under_age) && o.category === "marketing")
     throw unprocessable("contactId", "marketing consent cannot be recorded for a minor", "minor");
   let expiresAt = o.expiresAt ?? null;
   if (o.implied) {
@@ -118,6 +130,8 @@ export async function recordConsent(
   if (e.wordingVersion) evidence.wordingVersion = e.wordingVersion;
   if (e.messageId) evidence.messageId = e.messageId;
   if (e.pageUrl) evidence.pageUrl = e.pageUrl;
+  if (e.confirmationRef) evidence.confirmationRef = e.confirmationRef;
+  if (e.imported) evidence.imported = true;
   if (o.implied) evidence.implied = o.implied;
   if (o.doubleOptIn) evidence.doubleOptInWindowHours = o.doubleOptIn.windowHours;
   const [entry] = await appendLedgerEntries(tx, head, {

@@ -5,6 +5,7 @@ import { appendLedgerEntries } from "./append-ledger-entries.js";
 import { evidenceDetails } from "./evidence-details.js";
 import { lockConsentHead } from "./lock-consent-head.js";
 import { readSuppression } from "./read-suppression.js";
+import { recordOptOutSignal } from "./record-opt-out-signal.js";
 import { requireBrand } from "./require-brand.js";
 
 export interface TRecordOptInOptions {
@@ -54,5 +55,6 @@ export async function recordOptIn(
       },
     ],
   });
+  await recordOptOutSignal(tx, { ...o, optedOut: false, at });
   return { ledgerEntryId: entry?.id ?? null, resubscribed: true };
 }

@@ -6,6 +6,7 @@ import type { TOptOutScope } from "./consent.types.js";
 import { evidenceDetails } from "./evidence-details.js";
 import { lockConsentHead } from "./lock-consent-head.js";
 import { readSuppression } from "./read-suppression.js";
+import { recordOptOutSignal } from "./record-opt-out-signal.js";
 import { requireBrand } from "./require-brand.js";
 
 /** How an opt-out was expressed. Never the message text: the message id points to it. */
@@ -38,6 +39,7 @@ export interface TRecordOptOutOptions {
  * Append an opt-out with its evidence, after taking FOR UPDATE on the contact's consent head: it holds
  * until commit, so no dispatch decision for this contact interleaves with it. A repeated request is still
  * recorded (it is evidence too); `alreadyOptedOut` says an opt-out covering this scope was already in force.
+ * The cross-brand signal (recordOptOutSignal) is kept in the same transaction.
  */
 export async function recordOptOut(
   tx: TTx,
@@ -67,5 +69,6 @@ export async function recordOptOut(
     ],
   });
   if (!entry) throw new Error("opt-out not appended");
+  await recordOptOutSignal(tx, { ...o, optedOut: true, at });
   return { ledgerEntryId: entry.id, alreadyOptedOut };
 }

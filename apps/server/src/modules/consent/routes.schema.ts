@@ -115,6 +115,25 @@ export const ZDecisionRequest = z
     path: ["contactId"],
   });
 
+/** `POST /v1/consent/check`: would this send be allowed now (or at `at`)? */
+export const ZCheckRequest = z
+  .object({
+    contactId: ZId.optional(),
+    /** An address on `channel`, instead of contactId (never creates a contact). */
+    to: z.string().min(1).max(256).optional(),
+    brandId: ZId,
+    campaignId: ZId.optional(),
+    channel: ZContactChannel,
+    /** Defaults to the campaign's category, else marketing. */
+    category: ZCategory.optional(),
+    at: ZIso.optional(),
+  })
+  .strict()
+  .refine((b) => (b.contactId === undefined) !== (b.to === undefined), {
+    message: "give contactId or to, not both",
+    path: ["contactId"],
+  });
+
 export const ZBrandFilter = z.object({ brandId: ZId.optional() });
 export const ZLedgerQuery = ZListQuery.extend({
   brandId: ZId.optional(),
@@ -125,6 +144,16 @@ export const ZLedgerQuery = ZListQuery.extend({
 });
 export const ZProofQuery = ZBrandFilter.extend({ format: z.enum(["json", "csv"]).default("json") });
 export const ZIdParams = z.object({ id: ZId });
+export const ZProofDocumentQuery = ZBrandFilter.extend({
+  format: z.enum(["json", "csv", "html"]).default("json"),
+  /** Add the decision recorded with this message of the contact. */
+  messageId: ZId.optional(),
+  /** Addresses, IP and user agent too (privacy:admin only). */
+  includeIdentifiers: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true"),
+});
 
 export const ZCreateCampaignRequest = z
   .object({
@@ -145,7 +174,14 @@ export const ZImportRequest = z
           .object({
             channel: ZContactChannel,
             address: z.string().min(1).max(256),
+            /** When the person gave the consent: required for grants (evidence), ignored for opt-outs. */
             effectiveAt: ZIso.optional(),
+            method: z.enum(grantMethods).optional(),
+            source: ZLabel(500).optional(),
+            wording: ZText(5000).optional(),
+            wordingVersion: ZText(100).optional(),
+            confirmationRef: ZText(200).optional(),
+            pageUrl: z.url().max(2000).optional(),
             ip: z.union([z.ipv4(), z.ipv6()]).optional(),
             userAgent: ZText(1000).optional(),
           })
@@ -159,17 +195,15 @@ export const ZImportRequest = z
         category: ZCategory.default("marketing"),
         channels: ZChannels.optional(),
         basis: ZBasis.default("consent"),
-        source: ZLabel(500),
+        /** Evidence shared by every record (each record may give its own). */
+        method: z.enum(grantMethods).optional(),
+        source: ZLabel(500).optional(),
         wording: ZText(5000).optional(),
         wordingVersion: ZText(100).optional(),
         implied: z.enum(["purchase", "inquiry"]).optional(),
         expiresAt: ZIso.optional(),
       })
       .strict()
-      .refine((g) => g.basis !== "consent" || (g.wording?.trim().length ?? 0) > 0, {
-        message: "the exact wording shown is required for consent",
-        path: ["wording"],
-      })
       .optional(),
     optOut: z
       .object({

@@ -316,16 +316,38 @@ describe("consent routes", () => {
     ).json();
     await post(ws, `/v1/contacts/${opted.contactId}/opt-out`, { brandId: ws.brandId, channel: "sms" });
     const before = await counts(ws.workspaceId);
+    const captured = "2025-05-01T09:00:00Z";
     const bad = await post(ws, "/v1/consents/import", {
       brandId: ws.brandId,
       grant: { source: "old-crm.csv", wording },
       records: [
-        { channel: "sms", address: "+33600000001" },
-        { channel: "sms", address: "nope" },
+        { channel: "sms", address: "+33600000001", effectiveAt: captured },
+        { channel: "sms", address: "nope", effectiveAt: captured },
       ],
     });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.field).toBe("records[1].address");
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    // Without its capture time a record has no evidence: every such record is named, nothing is written.
+    const undated = await post(ws, "/v1/consents/import", {
+      brandId: ws.brandId,
+      grant: { source: "old-crm.csv", wording },
+      records: [
+        { channel: "sms", address: "+33600000001", effectiveAt: captured },
+        { channel: "sms", address: "+33600000004" },
+        { channel: "sms", address: "+33600000005" },
+      ],
+    });
+    expect(undated.statusCode).toBe(400);
+    expect(undated.json().error).toMatchObject({
+      field: "records[1].effectiveAt",
+      details: {
+        problems: [
+          { index: 1, field: "records[1].effectiveAt", reason: "the capture time of the consent is missing" },
+          { index: 2, field: "records[2].effectiveAt", reason: "the capture time of the consent is missing" },
+        ],
+      },
+    });
     expect(await counts(ws.workspaceId)).toEqual(before);
 
     const imported = await post(ws, "/v1/consents/import", {
@@ -333,8 +355,8 @@ describe("consent routes", () => {
       grant: { source: "old-crm.csv", wording, wordingVersion: "2024-03" },
       records: [
         { channel: "sms", address: "+33600000001", effectiveAt: "2025-06-01T10:00:00Z", ip: "192.0.2.1" },
-        { channel: "sms", address: "+33600000002" },
-        { channel: "sms", address: "+33600000003" },
+        { channel: "sms", address: "+33600000002", effectiveAt: captured },
+        { channel: "sms", address: "+33600000003", effectiveAt: captured },
       ],
     });
     expect(imported.statusCode).toBe(201);

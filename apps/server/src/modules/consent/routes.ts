@@ -5,37 +5,43 @@ import { withWorkspaceTx } from "../../core/db/tx.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { runIdempotent } from "../../core/idempotency.js";
 import { isId } from "../../core/ids.js";
+import type { TWorkspaceKeys } from "../../core/keyring.js";
+import type { TRouteModule } from "../../http/app.js";
 import { actorOf, authorize } from "../../http/auth.js";
 import type { TApp } from "../../http/types.js";
 import { getContact, resolveContactByAddress } from "../contacts/index.js";
 import { campaignRoutes } from "./campaign-routes.js";
+import { checkRoutes } from "./check-routes.js";
 import { confirmConsent } from "./confirm-consent.js";
-import { decideForSender } from "./decide-for-sender.js";
+import { confirmLinkRoutes } from "./confirm-link-routes.js";
+import { confirmLinkToken } from "./confirm-link-token.js";
+import { consentKeyRings, IDENTITY_KEY_NAME } from "./consent-key-rings.js";
+import { createDecisionFactsLoader } from "./create-decision-facts-loader.js";
+import { DecisionFactsCache } from "./decision-facts-cache.js";
 import { exportConsentProof } from "./export-consent-proof.js";
 import { findGrant } from "./find-grant.js";
 import { getConsentState } from "./get-consent-state.js";
 import { grantStanding } from "./grant-standing.js";
 import { importConsents } from "./import-consents.js";
+import { importCsvRoutes } from "./import-csv-routes.js";
 import { listLedgerEntries } from "./list-ledger-entries.js";
 import {
   presentConsentState,
-  presentDecision,
   presentGrant,
   presentLedgerEntry,
   type TGrantJson,
   ZConsentStateJson,
-  ZDecisionJson,
   ZGrant,
   ZLedgerEntry,
 } from "./presenters.js";
 import { proofToCsv } from "./proof-csv.js";
+import { proofRoutes } from "./proof-routes.js";
 import { recordConsent } from "./record-consent.js";
 import { recordOptIn } from "./record-opt-in.js";
 import { recordOptOut } from "./record-opt-out.js";
 import {
   ZBrandFilter,
   ZConfirmRequest,
-  ZDecisionRequest,
   ZIdParams,
   ZImportRequest,
   ZLedgerQuery,
@@ -57,9 +63,20 @@ const ZImportResult = z.object({
 });
 const ZOptInResult = z.object({ ledgerEntryId: z.string().nullable(), resubscribed: z.boolean() });
 
-async function grantJson(tx: TTx, workspaceId: string, grantId: string, at: Date): Promise<TGrantJson> {
+async function grantJson(
+  tx: TTx,
+  keys: TWorkspaceKeys,
+  workspaceId: string,
+  grantId: string,
+  at: Date,
+): Promise<TGrantJson> {
   const g = await findGrant(tx, { workspaceId, grantId });
-  return presentGrant(g.contactId, g, grantStanding(g, at));
+  const standing = grantStanding(g, at);
+  const token =
+    standing === "pending" && g.confirmBy
+      ? confirmLinkToken.create(keys, { workspaceId, grantId, expiresAt: g.confirmBy })
+      : undefined;
+  return presentGrant(g.contactId, g, standing, token);
 }
 
 function contactParam(id: string): string {
@@ -67,10 +84,41 @@ function contactParam(id: string): string {
   return id;
 }
 
-/** The consent ledger over HTTP: grants with evidence, confirmation, withdrawal, opt-out/in, state, proof, decisions. */
-export function consentRoutes(app: TApp, ctx: TAppContext): void {
-  campaignRoutes(app, ctx);
+export interface TConsentRoutesOptions {
+  /** Staleness bound of the advisory check API's warm cache (default 2 s). */
+  decisionCacheTtlMs?: number;
+  /** How long a contact written in this process bypasses that cache (default 1 s, at most the TTL). */
+  decisionCacheSettleMs?: number;
+}
 
+/**
+ * The consent ledger over HTTP: grants with evidence, confirmation (by API or signed link), withdrawal,
+ * opt-out/in, state, proof (JSON, CSV, HTML), imports, and the decision check API.
+ */
+export function createConsentRoutes(options: TConsentRoutesOptions = {}): TRouteModule {
+  return async (app, ctx) => {
+    consentKeyRings.use(ctx.keys);
+    // Created here, outside any transaction, so that writers only ever find it (see consentKeyRings).
+    await ctx.keys.platformKey(ctx.db, IDENTITY_KEY_NAME);
+    const cache = new DecisionFactsCache(
+      createDecisionFactsLoader(ctx),
+      options.decisionCacheTtlMs,
+      options.decisionCacheSettleMs,
+    );
+    app.addHook("onClose", async () => cache.close());
+    campaignRoutes(app, ctx);
+    checkRoutes(app, ctx, cache);
+    proofRoutes(app, ctx);
+    confirmLinkRoutes(app, ctx);
+    await importCsvRoutes(app, ctx);
+    ledgerRoutes(app, ctx);
+  };
+}
+
+/** The consent routes with the default cache bound. */
+export const consentRoutes: TRouteModule = createConsentRoutes();
+
+function ledgerRoutes(app: TApp, ctx: TAppContext): void {
   app.post(
     "/v1/consents",
     {
@@ -127,7 +175,7 @@ export function consentRoutes(app: TApp, ctx: TAppContext): void {
             requestId,
             at,
           });
-          return { statusCode: 201, body: await grantJson(tx, p.workspaceId, grant.id, at) };
+          return { statusCode: 201, body: await grantJson(tx, keys, p.workspaceId, grant.id, at) };
         },
       });
       return reply.status(201).send(result.body as TGrantJson);
@@ -192,8 +240,9 @@ export function consentRoutes(app: TApp, ctx: TAppContext): void {
     async (request) => {
       const p = authorize(request, "consent:read");
       if (!isId("cns", request.params.id)) throw notFound("consent");
+      const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
       return withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
-        grantJson(tx, p.workspaceId, request.params.id, ctx.clock()),
+        grantJson(tx, keys, p.workspaceId, request.params.id, ctx.clock()),
       );
     },
   );
@@ -214,6 +263,7 @@ export function consentRoutes(app: TApp, ctx: TAppContext): void {
       async (request) => {
         const p = authorize(request, "consent:write");
         if (!isId("cns", request.params.id)) throw notFound("consent");
+        const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
         const body = request.body as z.infer<typeof ZConfirmRequest> & z.infer<typeof ZWithdrawRequest>;
         const result = await runIdempotent({
           db: ctx.db,
@@ -234,7 +284,7 @@ export function consentRoutes(app: TApp, ctx: TAppContext): void {
             };
             if (action === "confirm") await confirmConsent(tx, { ...o, method: body.method ?? "link" });
             else await withdrawConsent(tx, { ...o, method: p.kind === "user" ? "agent" : "api" });
-            return { statusCode: 200, body: await grantJson(tx, p.workspaceId, request.params.id, at) };
+            return { statusCode: 200, body: await grantJson(tx, keys, p.workspaceId, request.params.id, at) };
           },
         });
         return result.body as TGrantJson;
@@ -421,31 +471,6 @@ export function consentRoutes(app: TApp, ctx: TAppContext): void {
       }
       void reply.header("content-disposition", `attachment; filename="${name}.json"`);
       return proof;
-    },
-  );
-
-  app.post(
-    "/v1/consent/decisions",
-    {
-      schema: {
-        tags: ["consent"],
-        summary: "Would this send be allowed? (for any sender, calls included)",
-        body: ZDecisionRequest,
-        response: { 200: ZDecisionJson },
-      },
-    },
-    async (request) => {
-      const p = authorize(request, "consent:read");
-      const b = request.body;
-      const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
-      const { decision, contactId } = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
-        decideForSender(tx, keys, {
-          workspaceId: p.workspaceId,
-          ...b,
-          at: b.at ? new Date(b.at) : ctx.clock(),
-        }),
-      );
-      return presentDecision(decision, contactId);
     },
   );
 }

@@ -11,6 +11,7 @@ import { getContact } from "./get-contact.js";
 import type { TContactView } from "./get-contacts.js";
 import { insertIdentity } from "./insert-identity.js";
 import { lockAddress } from "./lock-address.js";
+import { minorUntil } from "./minor-until.js";
 import { normalizeAddress, type TNormalizedAddress } from "./normalize-address.js";
 
 export interface TCreateContactOptions {
@@ -20,6 +21,8 @@ export interface TCreateContactOptions {
   locale?: string | undefined;
   timeZone?: string | undefined;
   minor?: boolean | undefined;
+  /** YYYY-MM-DD, stored sealed; under 16 counts as a minor for marketing. */
+  birthDate?: string | undefined;
   actor: TActor;
   requestId?: string | undefined;
   now?: Date;
@@ -46,6 +49,9 @@ export async function createContact(
   if (o.timeZone !== undefined && !isTimeZone(o.timeZone)) {
     throw new AppError("validation_failed", { message: "not an IANA time zone", field: "timeZone" });
   }
+  const until = o.birthDate === undefined ? null : minorUntil(o.birthDate);
+  if (o.birthDate !== undefined && !until)
+    throw new AppError("validation_failed", { message: "not a date (YYYY-MM-DD)", field: "birthDate" });
   const wanted: { channel: TContactChannel; n: TNormalizedAddress; index: string; field: string }[] = [];
   o.identities.forEach((identity, i) => {
     const field = `identities[${i}].address`;
@@ -75,8 +81,11 @@ export async function createContact(
   const now = o.now ?? new Date();
   const contactId = newId("ctc");
   const name = o.displayName?.trim() ? encryptField(keys, o.workspaceId, o.displayName.trim()) : null;
-  await tx.execute(sql`insert into contacts (id, workspace_id, display_name_sealed, locale, time_zone, minor, created_at, updated_at)
-    values (${contactId}, ${o.workspaceId}, ${name}, ${locale}, ${o.timeZone ?? null}, ${o.minor ?? false}, ${now}, ${now})`);
+  const birth = o.birthDate === undefined ? null : encryptField(keys, o.workspaceId, o.birthDate);
+  await tx.execute(sql`insert into contacts (id, workspace_id, display_name_sealed, locale, time_zone, minor, birth_date_sealed,
+      minor_until, created_at, updated_at)
+    values (${contactId}, ${o.workspaceId}, ${name}, ${locale}, ${o.timeZone ?? null}, ${o.minor ?? false}, ${birth},
+      ${until}::timestamptz, ${now}, ${now})`);
   for (const w of wanted) {
     await insertIdentity(tx, keys, {
       workspaceId: o.workspaceId,

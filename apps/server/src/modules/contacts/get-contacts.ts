@@ -19,7 +19,13 @@ export interface TContactView {
   timeZone: string | null;
   country: string | null;
   region: string | null;
+  /** The zone the first phone number suggests (area code or country); `timeZone` wins over it. */
+  phoneTimeZone: string | null;
   minor: boolean;
+  /** YYYY-MM-DD, decrypted. */
+  birthDate: string | null;
+  /** Under 16 until then (from birthDate): no marketing. */
+  minorUntil: Date | null;
   restrictedAt: Date | null;
   erasedAt: Date | null;
   identities: TContactIdentityView[];
@@ -34,7 +40,10 @@ interface TContactRow {
   time_zone: string | null;
   country: string | null;
   region: string | null;
+  phone_time_zone: string | null;
   minor: boolean;
+  birth_date_sealed: string | null;
+  minor_until: Date | string | null;
   restricted_at: Date | string | null;
   erased_at: Date | string | null;
   created_at: Date | string;
@@ -54,7 +63,8 @@ export async function getContacts(
   const ids = sql.param(o.contactIds);
   const found = await rows<TContactRow>(
     tx,
-    sql`select id, display_name_sealed, locale, time_zone, country, region, minor, restricted_at, erased_at, created_at, updated_at
+    sql`select id, display_name_sealed, locale, time_zone, country, region, phone_time_zone, minor, birth_date_sealed, minor_until,
+        restricted_at, erased_at, created_at, updated_at
       from contacts where workspace_id = ${o.workspaceId} and id = any(${ids}::text[])`,
   );
   const identities = await rows<{
@@ -89,7 +99,10 @@ export async function getContacts(
       timeZone: c.time_zone,
       country: c.country,
       region: c.region,
+      phoneTimeZone: c.phone_time_zone,
       minor: c.minor,
+      birthDate: c.birth_date_sealed === null ? null : decryptField(keys, o.workspaceId, c.birth_date_sealed),
+      minorUntil: maybeDate(c.minor_until),
       restrictedAt: maybeDate(c.restricted_at),
       erasedAt: maybeDate(c.erased_at),
       identities: byContact.get(c.id) ?? [],

@@ -1,4 +1,5 @@
 export { addContactIdentity } from "./add-contact-identity.js";
+export { contactChanges, type TContactChangeListener } from "./contact-changes.js";
 export {
   contactChannels,
   phoneChannels,
@@ -9,11 +10,13 @@ export {
 export { canonicalLocale, isTimeZone } from "./contact-profile.js";
 export { contactIdentities, contacts } from "./contacts.tables.js";
 export { createContact, type TCreateContactOptions } from "./create-contact.js";
+export { findContactsByIdentity } from "./find-contacts-by-identity.js";
 export { getContact } from "./get-contact.js";
 export { getContactAddress } from "./get-contact-address.js";
 export { getContactAddresses } from "./get-contact-addresses.js";
 export { getContacts, type TContactIdentityView, type TContactView } from "./get-contacts.js";
 export { listContacts } from "./list-contacts.js";
+export { MINOR_AGE, minorUntil } from "./minor-until.js";
 export { normalizeAddress, type TNormalizedAddress } from "./normalize-address.js";
 export { presentContact, type TContactJson, ZContact } from "./presenters.js";
 export {

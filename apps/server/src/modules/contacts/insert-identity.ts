@@ -2,10 +2,11 @@ import { sql } from "drizzle-orm";
 import type { TTx } from "../../core/db/tx.js";
 import { newId } from "../../core/ids.js";
 import { encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
+import { contactChanges } from "./contact-changes.js";
 import type { TContactChannel } from "./contact-channel.js";
 import type { TNormalizedAddress } from "./normalize-address.js";
 
-/** Store one sealed, indexed identity; a contact without a country takes the phone number's. */
+/** Store one sealed, indexed identity; a contact without a country takes the phone number's country, region and zone. */
 export async function insertIdentity(
   tx: TTx,
   keys: TWorkspaceKeys,
@@ -24,8 +25,10 @@ export async function insertIdentity(
       (id, workspace_id, contact_id, channel, kind, address_index, address_sealed, created_at)
     values (${id}, ${i.workspaceId}, ${i.contactId}, ${i.channel}, ${i.n.kind}, ${i.index}, ${sealed}, ${i.now})`);
   if (i.n.country) {
-    await tx.execute(sql`update contacts set country = ${i.n.country}, region = ${i.n.region}, updated_at = ${i.now}
+    await tx.execute(sql`update contacts set country = ${i.n.country}, region = ${i.n.region},
+        phone_time_zone = ${i.n.timeZone}, updated_at = ${i.now}
       where workspace_id = ${i.workspaceId} and id = ${i.contactId} and country is null`);
   }
+  contactChanges.contactChanged(i.workspaceId, i.contactId);
   return id;
 }

@@ -5,21 +5,54 @@ import { contactChannels } from "./contact-channel.js";
 import { normalizeAddress } from "./normalize-address.js";
 
 describe("normalizeAddress", () => {
-  it("puts phone numbers in E.164 with their country and stricter US region", () => {
+  it("puts phone numbers in E.164 with their country, and North American ones in their state and zone", () => {
     expect(normalizeAddress("sms", "+1 (415) 555-2671")).toEqual({
       address: "+14155552671",
       kind: "phone",
       country: "US",
-      region: null,
+      region: "US-CA",
+      timeZone: "America/Los_Angeles",
     });
     expect(normalizeAddress("voice", "0033 6 12 34 56 78")).toMatchObject({
       address: "+33612345678",
       country: "FR",
+      region: null,
+      timeZone: "Europe/Paris",
     });
-    expect(normalizeAddress("sms", "+13055551234")).toMatchObject({ country: "US", region: "US-FL" });
+    expect(normalizeAddress("sms", "+13055551234")).toMatchObject({
+      country: "US",
+      region: "US-FL",
+      timeZone: "America/New_York",
+    });
+    expect(normalizeAddress("sms", "+18505551234")).toMatchObject({
+      region: "US-FL",
+      timeZone: "America/Chicago",
+    });
     expect(normalizeAddress("sms", "+14105551234")).toMatchObject({ region: "US-MD" });
-    // An unassigned NANP area code is still treated as US (the stricter rules apply).
-    expect(normalizeAddress("sms", "+15551234567")).toMatchObject({ address: "+15551234567", country: "US" });
+    expect(normalizeAddress("sms", "+14165551234")).toMatchObject({
+      country: "CA",
+      region: "CA-ON",
+      timeZone: "America/Toronto",
+    });
+    expect(normalizeAddress("sms", "+17875551234")).toMatchObject({
+      country: "PR",
+      region: "US-PR",
+      timeZone: "America/Puerto_Rico",
+    });
+    expect(normalizeAddress("sms", "+18765551234")).toMatchObject({
+      country: "JM",
+      region: null,
+      timeZone: "America/Jamaica",
+    });
+    // An unassigned NANP area code is still treated as US (the stricter rules apply), zone unknown.
+    expect(normalizeAddress("sms", "+15551234567")).toMatchObject({
+      address: "+15551234567",
+      country: "US",
+      region: null,
+      timeZone: null,
+    });
+    // Toll-free numbers could ring anywhere.
+    expect(normalizeAddress("sms", "+18005551234")).toMatchObject({ region: null, timeZone: null });
   });
 
   it("accepts WhatsApp wa_id digits and user ids (BSUID)", () => {
@@ -36,6 +69,7 @@ describe("normalizeAddress", () => {
       kind: "wa_bsuid",
       country: null,
       region: null,
+      timeZone: null,
     });
   });
 
@@ -57,6 +91,7 @@ describe("normalizeAddress", () => {
       kind: "sandbox",
       country: null,
       region: null,
+      timeZone: null,
     });
     expect(normalizeAddress("sandbox", "alice-phone")).toMatchObject({
       address: "alice-phone",

@@ -2,7 +2,8 @@ import { parsePhoneNumberFromString } from "libphonenumber-js";
 import { z } from "zod";
 import { AppError } from "../../core/errors.js";
 import type { TContactChannel, TIdentityKind } from "./contact-channel.js";
-import { usRegionByAreaCode } from "./us-messaging-regions.js";
+import { countryTimeZones } from "./country-time-zones.js";
+import { nanpAreaCodes } from "./nanp-area-codes.js";
 
 export interface TNormalizedAddress {
   /** The canonical form that is sealed and indexed (E.164 for phone numbers). */
@@ -10,8 +11,13 @@ export interface TNormalizedAddress {
   kind: TIdentityKind;
   /** ISO 3166-1 country of a phone number on a real phone channel, else null. */
   country: string | null;
-  /** ISO 3166-2 region when the number's area code puts it under stricter state rules, else null. */
+  /** ISO 3166-2 region of a North American number, by its area code (US state, Canadian province), else null. */
   region: string | null;
+  /**
+   * The IANA zone the number most likely rings in: the area code's majority zone for North American
+   * numbers, the country's primary zone for others; null when the number does not tell (toll-free, …).
+   */
+  timeZone: string | null;
 }
 
 const ZEmail = z.email();
@@ -27,7 +33,7 @@ function parsePhone(
   raw: string,
   field: string,
   acceptBareDigits: boolean,
-): { e164: string; country: string | null; region: string | null } | null {
+): { e164: string; country: string | null; region: string | null; timeZone: string | null } | null {
   let text = raw.replace(/[\s().-]/g, "");
   if (text.startsWith("00")) text = `+${text.slice(2)}`;
   if (acceptBareDigits && /^\d+$/.test(text)) text = `+${text}`;
@@ -37,8 +43,14 @@ function parsePhone(
   const e164 = parsed.number;
   // A NANP number whose country the metadata cannot place is still treated as US: the stricter rules apply.
   const country = parsed.country ?? (parsed.countryCallingCode === "1" ? "US" : null);
-  const region = country === "US" ? (usRegionByAreaCode.get(e164.slice(2, 5)) ?? null) : null;
-  return { e164, country, region };
+  if (parsed.countryCallingCode === "1") {
+    // The table places US, Canadian and US-territory numbers (PR → US-PR); Caribbean countries go by country.
+    const place = nanpAreaCodes.get(e164.slice(2, 5));
+    if (place && (place.region.startsWith(`${country}-`) || place.region.endsWith(`-${country}`)))
+      return { e164, country, region: place.region, timeZone: place.timeZone };
+    if (country === "US" || country === "CA") return { e164, country, region: null, timeZone: null };
+  }
+  return { e164, country, region: null, timeZone: country ? (countryTimeZones[country] ?? null) : null };
 }
 
 /**
@@ -61,25 +73,29 @@ export function normalizeAddress(
     case "voice": {
       const phone = parsePhone(text, field, false);
       if (!phone) throw invalid(field, `${field} must be a phone number in international format (+…)`);
-      return { address: phone.e164, kind: "phone", country: phone.country, region: phone.region };
+      const { e164, ...where } = phone;
+      return { address: e164, kind: "phone", ...where };
     }
     case "whatsapp": {
       const phone = parsePhone(text, field, true);
-      if (phone) return { address: phone.e164, kind: "phone", country: phone.country, region: phone.region };
+      if (phone) {
+        const { e164, ...where } = phone;
+        return { address: e164, kind: "phone", ...where };
+      }
       if (BSUID.test(text) && /[A-Za-z]/.test(text))
-        return { address: text, kind: "wa_bsuid", country: null, region: null };
+        return { address: text, kind: "wa_bsuid", country: null, region: null, timeZone: null };
       throw invalid(field, `${field} must be a phone number, a wa_id or a WhatsApp user id`);
     }
     case "telegram":
       if (!TELEGRAM_CHAT_ID.test(text)) throw invalid(field, `${field} must be a Telegram chat id`);
-      return { address: text, kind: "telegram", country: null, region: null };
+      return { address: text, kind: "telegram", country: null, region: null, timeZone: null };
     case "instagram":
       if (!IGSID.test(text)) throw invalid(field, `${field} must be an Instagram-scoped user id`);
-      return { address: text, kind: "igsid", country: null, region: null };
+      return { address: text, kind: "igsid", country: null, region: null, timeZone: null };
     case "email": {
       const email = text.toLowerCase();
       if (!ZEmail.safeParse(email).success) throw invalid(field, `${field} must be an email address`);
-      return { address: email, kind: "email", country: null, region: null };
+      return { address: email, kind: "email", country: null, region: null, timeZone: null };
     }
     case "sandbox": {
       let phone: ReturnType<typeof parsePhone> = null;
@@ -88,7 +104,7 @@ export function normalizeAddress(
       } catch {
         phone = null;
       }
-      return { address: phone?.e164 ?? text, kind: "sandbox", country: null, region: null };
+      return { address: phone?.e164 ?? text, kind: "sandbox", country: null, region: null, timeZone: null };
     }
   }
 }

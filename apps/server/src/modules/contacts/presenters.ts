@@ -9,7 +9,10 @@ export const ZContact = z.object({
   timeZone: z.string().nullable(),
   country: z.string().nullable(),
   region: z.string().nullable(),
+  /** The zone inferred from the first phone number (area code or country), used when timeZone is unset. */
+  inferredTimeZone: z.string().nullable(),
   minor: z.boolean(),
+  birthDate: z.string().nullable(),
   restricted: z.boolean(),
   erased: z.boolean(),
   identities: z.array(
@@ -33,7 +36,9 @@ export function presentContact(c: TContactView): TContactJson {
     timeZone: c.timeZone,
     country: c.country,
     region: c.region,
+    inferredTimeZone: c.phoneTimeZone,
     minor: c.minor,
+    birthDate: c.birthDate,
     restricted: c.restrictedAt !== null,
     erased: c.erasedAt !== null,
     identities: c.identities.map((i) => ({

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ZListQuery } from "../../core/pagination.js";
 import { ZContactChannel } from "./contact-channel.js";
 import { canonicalLocale, isTimeZone } from "./contact-profile.js";
+import { minorUntil } from "./minor-until.js";
 
 const ZAddress = z.string().min(1).max(256);
 /** A public id: anything else cannot name a row, and is refused before SQL sees it. */
@@ -22,6 +23,13 @@ const ZLocale = z
   .max(35)
   .refine((v) => canonicalLocale(v) !== null, "must be a BCP-47 locale such as es-MX");
 
+/** YYYY-MM-DD, a real past date (the contact is a minor, for marketing, until 16). */
+const ZBirthDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date (YYYY-MM-DD)")
+  .refine((v) => minorUntil(v) !== null, "must be a real calendar date")
+  .refine((v) => v >= "1900-01-01" && Date.parse(`${v}T00:00:00Z`) <= Date.now(), "must be a past date");
+
 export const ZIdentityInput = z.object({ channel: ZContactChannel, address: ZAddress }).strict();
 
 export const ZCreateContactRequest = z
@@ -31,6 +39,7 @@ export const ZCreateContactRequest = z
     locale: ZLocale.optional(),
     timeZone: ZTimeZone.optional(),
     minor: z.boolean().optional(),
+    birthDate: ZBirthDate.optional(),
   })
   .strict();
 
@@ -40,6 +49,9 @@ export const ZUpdateContactRequest = z
     locale: ZLocale.nullable().optional(),
     timeZone: ZTimeZone.nullable().optional(),
     minor: z.boolean().optional(),
+    birthDate: ZBirthDate.nullable().optional(),
+    /** GDPR Art. 18: a restricted contact gets nothing. Setting or lifting it needs privacy:admin. */
+    restricted: z.boolean().optional(),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, "give at least one field to change");

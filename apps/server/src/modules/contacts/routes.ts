@@ -121,7 +121,7 @@ export function contactRoutes(app: TApp, ctx: TAppContext): void {
     {
       schema: {
         tags: ["contacts"],
-        summary: "Change a contact's profile",
+        summary: "Change a contact's profile, age, time zone or restriction (GDPR Art. 18)",
         params: ZContactParams,
         body: ZUpdateContactRequest,
         response: { 200: ZContact },
@@ -129,6 +129,8 @@ export function contactRoutes(app: TApp, ctx: TAppContext): void {
     },
     async (request) => {
       const p = authorize(request, "contacts:write");
+      // Restricting processing, or lifting a restriction, is a data-subject request: privacy staff only.
+      if (request.body.restricted !== undefined) authorize(request, "privacy:admin");
       if (!isId("ctc", request.params.id)) throw notFound("contact");
       const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
       const contact = await withWorkspaceTx(ctx.db, p.workspaceId, async (tx) => {

@@ -1,0 +1,171 @@
+import { blindIndex, type TWorkspaceKeys } from "../../core/keyring.js";
+import { normalizeAddress, type TContactChannel } from "../contacts/index.js";
+import type { TCampaign, TCategory, TDecision } from "./consent.types.js";
+import type { DecisionFactsCache, TCachedFacts } from "./decision-facts-cache.js";
+import { evaluateDecision } from "./evaluate-decision.js";
+import { signalHashes } from "./signal-hashes.js";
+
+export interface TCheckConsentInput {
+  workspaceId: string;
+  /** The contact, by id… */
+  contactId?: string | undefined;
+  /** …or by an address on `channel` (never creates a contact). */
+  to?: string | undefined;
+  /** The request field `to` came from, named in invalid_address errors. */
+  toField?: string | undefined;
+  brandId: string;
+  campaignId?: string | undefined;
+  channel: TContactChannel;
+  /** Defaults to the campaign's category, else marketing (the strictest). */
+  category?: TCategory | undefined;
+  at: Date;
+}
+
+export interface TCheckConsentResult {
+  decision: TDecision;
+  contactId: string | null;
+  /** The cross-brand signal: distinct brands this person opted out of in 12 months. Never part of the decision. */
+  optOutPropensity: number;
+}
+
+type TNormalized = ReturnType<typeof normalizeAddress> & { index: string };
+/** Parsing a phone number costs tens of microseconds: recent answers are kept (per workspace key version). */
+const normalized = new Map<string, TNormalized>();
+const MAX_NORMALIZED = 10_000;
+
+function normalizeTo(keys: TWorkspaceKeys, o: TCheckConsentInput, to: string): TNormalized {
+  const key = `${o.workspaceId}\u0000${keys.version}\u0000${o.channel}\u0000${to}`;
+  const hit = normalized.get(key);
+  if (hit) return hit;
+  const n = normalizeAddress(o.channel, to, o.toField ?? "to");
+  const out = { ...n, index: blindIndex(keys, n.kind, n.address) };
+  if (normalized.size >= MAX_NORMALIZED) normalized.clear();
+  normalized.set(key, out);
+  return out;
+}
+
+/** The identity hash of a phone number nobody here has (only strangers need one: contacts carry theirs). */
+const identityOf = (n: TNormalized | null, identityKey: Buffer | null): string | null =>
+  n?.kind === "phone" && identityKey ? signalHashes.identity(identityKey, n.address) : null;
+
+/** What a check needs, each piece either known or still to be read. */
+interface TPieces {
+  contactId: string | null | undefined;
+  campaign: TCampaign | null | undefined;
+  facts: TCachedFacts | undefined;
+  /** Only for a number nobody has: its cross-brand signal. */
+  strangerScore: number | undefined;
+}
+
+function decide(
+  o: TCheckConsentInput,
+  p: TPieces,
+  stranger: TNormalized | null,
+): TCheckConsentResult | undefined {
+  if (p.contactId === undefined || p.campaign === undefined || !p.facts) return undefined;
+  const campaign = p.campaign ?? undefined;
+  const input = {
+    workspaceId: o.workspaceId,
+    contactId: p.contactId ?? "",
+    brandId: o.brandId,
+    campaignId: o.campaignId ?? null,
+    channel: o.channel,
+    category: o.category ?? campaign?.category ?? "marketing",
+    at: o.at,
+  };
+  const f = p.facts;
+  if (p.contactId !== null) {
+    const decision = evaluateDecision(input, {
+      contact: f.contact,
+      brandFound: f.brandFound,
+      quietHours: f.quietHours,
+      suppression: f.suppression,
+      grants: f.grants,
+      campaign,
+    });
+    return { decision, contactId: p.contactId, optOutPropensity: f.optOutPropensity };
+  }
+  if (p.strangerScore === undefined) return undefined;
+  // Nobody has this address yet: a new contact in the number's place, with no consent and no opt-out.
+  const decision = evaluateDecision(input, {
+    contact: {
+      erasedAt: null,
+      restrictedAt: null,
+      minor: false,
+      minorUntil: null,
+      timeZone: null,
+      phoneTimeZone: stranger?.timeZone ?? null,
+      country: stranger?.country ?? null,
+      region: stranger?.region ?? null,
+    },
+    brandFound: f.brandFound,
+    quietHours: f.quietHours,
+    suppression: null,
+    grants: [],
+    campaign,
+  });
+  return { decision, contactId: null, optOutPropensity: p.strangerScore };
+}
+
+/**
+ * The advisory consent check for any sender (`POST /v1/consent/check`): the same pure decision as the
+ * pipeline's, over facts from the warm per-process cache (see DecisionFactsCache for its staleness bound).
+ * When everything is cached it answers at once, without a promise (the hot path); otherwise it reads what
+ * is missing. An address nobody has yet is judged as a new contact would be. The dispatcher never uses
+ * this: it decides with `decideMany(…, { lock: "share" })` inside its own transaction.
+ */
+export function checkConsent(
+  cache: DecisionFactsCache,
+  keys: TWorkspaceKeys,
+  identityKey: Buffer | null,
+  o: TCheckConsentInput,
+): TCheckConsentResult | Promise<TCheckConsentResult> {
+  const ws = o.workspaceId;
+  const n = o.to === undefined ? null : normalizeTo(keys, o, o.to);
+  const p: TPieces = {
+    contactId: n
+      ? cache.peekContactByAddress(ws, { channel: o.channel, kind: n.kind, index: n.index })
+      : (o.contactId ?? null),
+    campaign: o.campaignId ? cache.peekCampaign(ws, o.campaignId) : null,
+    facts: undefined,
+    strangerScore: undefined,
+  };
+  if (p.contactId !== undefined) p.facts = cache.peek(ws, p.contactId ?? "", o.brandId);
+  const identity = identityOf(n, identityKey);
+  if (p.contactId === null) p.strangerScore = identity ? cache.peekPropensity(identity) : 0;
+  const stranger = p.contactId === null ? n : null;
+  return decide(o, p, stranger) ?? readAndDecide(cache, o, p, n, identityKey);
+}
+
+async function readAndDecide(
+  cache: DecisionFactsCache,
+  o: TCheckConsentInput,
+  p: TPieces,
+  n: TNormalized | null,
+  identityKey: Buffer | null,
+): Promise<TCheckConsentResult> {
+  const ws = o.workspaceId;
+  const contactId =
+    p.contactId !== undefined
+      ? p.contactId
+      : n
+        ? await cache.contactByAddress(ws, { channel: o.channel, kind: n.kind, index: n.index })
+        : null;
+  const campaign =
+    p.campaign !== undefined
+      ? p.campaign
+      : o.campaignId
+        ? ((await cache.campaign(ws, o.campaignId)) ?? null)
+        : null;
+  const facts = await cache.facts(ws, contactId ?? "", o.brandId);
+  const identity = contactId === null ? identityOf(n, identityKey) : null;
+  const strangerScore =
+    contactId !== null
+      ? undefined
+      : identity
+        ? (p.strangerScore ?? (await cache.propensity(ws, identity)))
+        : 0;
+  const result = decide(o, { contactId, campaign, facts, strangerScore }, contactId === null ? n : null);
+  if (!result) throw new Error("consent check: facts missing after reading them");
+  return result;
+}

@@ -1,0 +1,100 @@
+import type { TAppContext } from "../../core/context.js";
+import type { TWorkspaceKeys } from "../../core/keyring.js";
+import { authorize } from "../../http/auth.js";
+import type { TApp } from "../../http/types.js";
+import { checkConsent, type TCheckConsentInput, type TCheckConsentResult } from "./check-consent.js";
+import { IDENTITY_KEY_NAME } from "./consent-key-rings.js";
+import type { DecisionFactsCache } from "./decision-facts-cache.js";
+import { presentCheck, presentDecision, ZCheckJson, ZDecisionJson } from "./presenters.js";
+import { ZCheckRequest, ZDecisionRequest } from "./routes.schema.js";
+
+/** The answer is a small flat object already shaped by its presenter: plain JSON.stringify is enough. */
+const plainJson = () => (data: unknown) => JSON.stringify(data);
+
+/**
+ * The check routes answer JSON only, on the hottest path of the API: they skip helmet (it rebuilds its
+ * header set on every request, and most of it concerns HTML documents) and send the OWASP REST set
+ * instead, about a quarter of the bytes.
+ */
+const API_SECURITY_HEADERS = {
+  "cache-control": "no-store",
+  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+  "strict-transport-security": "max-age=31536000; includeSubDomains",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+};
+
+/**
+ * The advisory decision API for any sender: `POST /v1/consent/check` (and its older spelling
+ * `POST /v1/consent/decisions`), answered from the warm decision-facts cache.
+ */
+export function checkRoutes(app: TApp, ctx: TAppContext, cache: DecisionFactsCache): void {
+  let identityKey: Buffer | null = null;
+  // Workspace keys never change under a running key ring: kept here, the hot path needs no promise.
+  const known = new Map<string, TWorkspaceKeys>();
+  const keysFor = async (workspaceId: string) => {
+    identityKey ??= await ctx.keys.platformKey(ctx.db, IDENTITY_KEY_NAME);
+    const keys = await ctx.keys.forWorkspace(ctx.db, workspaceId);
+    if (known.size >= 10_000) known.clear();
+    known.set(workspaceId, keys);
+    return keys;
+  };
+  /** Answers at once when keys and facts are warm, else through a promise. */
+  const run = <T>(
+    workspaceId: string,
+    input: Omit<TCheckConsentInput, "workspaceId">,
+    present: (r: TCheckConsentResult) => T,
+  ): T | Promise<T> => {
+    const keys = identityKey ? known.get(workspaceId) : undefined;
+    const answer = keys
+      ? checkConsent(cache, keys, identityKey, { workspaceId, ...input })
+      : keysFor(workspaceId).then((k) => checkConsent(cache, k, identityKey, { workspaceId, ...input }));
+    return answer instanceof Promise ? answer.then(present) : present(answer);
+  };
+
+  app.post(
+    "/v1/consent/check",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "Would this send be allowed? (any sender, calls included; advisory, ≤ 2 s stale)",
+        body: ZCheckRequest,
+        response: { 200: ZCheckJson },
+      },
+      serializerCompiler: plainJson,
+      helmet: false,
+    },
+    (request, reply) => {
+      const p = authorize(request, "consent:read");
+      void reply.headers(API_SECURITY_HEADERS);
+      const b = request.body;
+      return run(p.workspaceId, { ...b, at: b.at ? new Date(b.at) : ctx.clock() }, (r) =>
+        presentCheck(r.decision, r.contactId, r.optOutPropensity),
+      );
+    },
+  );
+
+  app.post(
+    "/v1/consent/decisions",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "Older spelling of POST /v1/consent/check (address instead of to; category required)",
+        body: ZDecisionRequest,
+        response: { 200: ZDecisionJson },
+      },
+      serializerCompiler: plainJson,
+      helmet: false,
+    },
+    (request, reply) => {
+      const p = authorize(request, "consent:read");
+      void reply.headers(API_SECURITY_HEADERS);
+      const { address, at, ...b } = request.body;
+      return run(
+        p.workspaceId,
+        { ...b, to: address, toField: "address", at: at ? new Date(at) : ctx.clock() },
+        (r) => presentDecision(r.decision, r.contactId),
+      );
+    },
+  );
+}

@@ -1,0 +1,383 @@
+import { contactChanges, type TContactChannel, type TIdentityKind } from "../contacts/index.js";
+import type { TCampaign } from "./consent.types.js";
+import type { TContactBrandFacts } from "./read-decision-facts.js";
+
+/** Cached facts of one (contact, brand): the decision facts plus the contact's cross-brand signal. */
+export interface TCachedFacts extends TContactBrandFacts {
+  optOutPropensity: number;
+}
+
+/** An address as the cache knows it: by its blind index, never by the address itself. */
+export interface TAddressKey {
+  channel: TContactChannel;
+  kind: TIdentityKind;
+  index: string;
+}
+
+/** What the cache asks the database for, one workspace at a time (misses are batched per tick). */
+export interface TDecisionFactsLoader {
+  /** Keyed `contactId\0brandId`; every pair asked for is answered. */
+  facts(
+    workspaceId: string,
+    pairs: { contactId: string; brandId: string }[],
+  ): Promise<Map<string, TCachedFacts>>;
+  campaign(workspaceId: string, campaignId: string): Promise<TCampaign | undefined>;
+  /** The contacts owning these addresses (as resolveContactByAddress finds them), keyed `channel:index`. */
+  contactsByAddress(workspaceId: string, addresses: TAddressKey[]): Promise<Map<string, string>>;
+  propensity(workspaceId: string, identityHash: string): Promise<number>;
+}
+
+interface TTimed<T> {
+  value: T;
+  /** performance.now() when the read that produced it started. */
+  loadedAt: number;
+  /** performance.now() of the last answer it served (facts and addresses). */
+  usedAt?: number;
+}
+
+interface TWaiter<T> {
+  key: string;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Reads of one kind waiting for the end of the tick, by workspace. */
+class TickBatch<TItem, T> {
+  private pending = new Map<string, { items: Map<string, TItem>; waiters: TWaiter<T>[] }>();
+  private scheduled = false;
+
+  constructor(private readonly read: (workspaceId: string, items: TItem[]) => Promise<Map<string, T>>) {}
+
+  get(workspaceId: string, key: string, item: TItem): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const batch = this.pending.get(workspaceId) ?? {
+        items: new Map<string, TItem>(),
+        waiters: [] as TWaiter<T>[],
+      };
+      batch.items.set(key, item);
+      batch.waiters.push({ key, resolve, reject });
+      this.pending.set(workspaceId, batch);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const all = this.pending;
+    this.pending = new Map();
+    this.scheduled = false;
+    for (const [workspaceId, batch] of all) {
+      this.read(workspaceId, [...batch.items.values()]).then(
+        (found) => {
+          for (const w of batch.waiters) {
+            const v = found.get(w.key);
+            if (v === undefined) w.reject(new Error(`no answer for ${w.key}`));
+            else w.resolve(v);
+          }
+        },
+        (error: unknown) => {
+          for (const w of batch.waiters) w.reject(error);
+        },
+      );
+    }
+  }
+}
+
+const DEFAULT_TTL_MS = 2_000;
+const DEFAULT_SETTLE_MS = 1_000;
+/** Entries used since their last read and older than this share of the TTL are re-read by the sweep. */
+const REFRESH_AT = 0.5;
+/** Keys per background re-read: one read per workspace and chunk. */
+const SWEEP_CHUNK = 500;
+const MAX_ENTRIES = 200_000;
+const caches = new Set<DecisionFactsCache>();
+const pairKey = (contactId: string, brandId: string) => `${contactId}\u0000${brandId}`;
+const contactKey = (workspaceId: string, contactId: string) => `${workspaceId}\u0000${contactId}`;
+const addressKey = (a: TAddressKey) => `${a.channel}:${a.index}`;
+/** No contact has the address (cached as such). */
+const NOBODY = "";
+
+/**
+ * A per-process warm cache of decision facts for the advisory check API (`POST /v1/consent/check`),
+ * keyed by (workspace, contact, brand), plus campaigns and address → contact lookups.
+ *
+ * Staleness bound: an answer never rests on a read that started more than `ttlMs` ago (2 s by default).
+ * A ledger append or contact change in this process invalidates the contact at once and keeps it out of
+ * the cache for `settleMs` (1 s; its transaction may not have committed yet), so this process sees its own
+ * writes as soon as they commit (a transaction still open after `settleMs` is seen within `ttlMs` of its
+ * commit); writes in other processes are seen within `ttlMs`. Misses of one tick are read together, and a
+ * background sweep every quarter TTL re-reads, in batches, the entries used since their last read once
+ * they are half a TTL old, so hot keys never miss and the database sees a few batched reads instead of
+ * one per key. The dispatcher never reads this: it decides with `decideMany(tx, …, { lock: "share" })`.
+ */
+export class DecisionFactsCache {
+  private readonly contacts = new Map<string, Map<string, TTimed<TCachedFacts>>>();
+  /** When each contact was last invalidated (performance.now()); pruned once older than settleMs. */
+  private readonly invalidatedAt = new Map<string, number>();
+  private readonly workspaceChangedAt = new Map<string, number>();
+  private readonly campaigns = new Map<string, TTimed<TCampaign | undefined>>();
+  /** By workspace, then `channel:index`: the contact id, or NOBODY. */
+  private readonly addresses = new Map<string, Map<string, TTimed<string> & { address: TAddressKey }>>();
+  /** The NOBODY keys of each workspace, dropped at any contact change there. */
+  private readonly nobody = new Map<string, Set<string>>();
+  private readonly propensities = new Map<string, TTimed<number>>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly factsBatch: TickBatch<{ contactId: string; brandId: string }, TCachedFacts>;
+  private readonly addressBatch: TickBatch<TAddressKey, string>;
+  private sweeper: NodeJS.Timeout | null = null;
+  private sweeping = false;
+  /** How long a contact written in this process stays out of the cache (its transaction may be open). */
+  readonly settleMs: number;
+
+  constructor(
+    private readonly loader: TDecisionFactsLoader,
+    readonly ttlMs: number = DEFAULT_TTL_MS,
+    settleMs?: number,
+  ) {
+    this.settleMs = Math.min(settleMs ?? DEFAULT_SETTLE_MS, ttlMs);
+    this.factsBatch = new TickBatch((ws, pairs) => this.loader.facts(ws, pairs));
+    this.addressBatch = new TickBatch(async (ws, items) => {
+      const found = await this.loader.contactsByAddress(ws, items);
+      return new Map(items.map((a) => [addressKey(a), found.get(addressKey(a)) ?? NOBODY]));
+    });
+    caches.add(this);
+  }
+
+  /** Invalidate a contact in every cache of this process (ledger appends, contact changes). */
+  static invalidate(workspaceId: string, contactId: string): void {
+    for (const c of caches) c.invalidate(workspaceId, contactId);
+  }
+
+  /** Stop receiving invalidations and sweeping (the app closed). */
+  close(): void {
+    caches.delete(this);
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  invalidate(workspaceId: string, contactId: string): void {
+    const ck = contactKey(workspaceId, contactId);
+    this.contacts.delete(ck);
+    if (this.invalidatedAt.size > MAX_ENTRIES) this.pruneInvalidations();
+    const now = performance.now();
+    this.invalidatedAt.set(ck, now);
+    // A contact created or given an address may make a cached "nobody has this address" wrong.
+    const addresses = this.addresses.get(workspaceId);
+    for (const k of this.nobody.get(workspaceId) ?? []) addresses?.delete(k);
+    this.nobody.delete(workspaceId);
+    if (this.workspaceChangedAt.size >= MAX_ENTRIES) this.workspaceChangedAt.clear();
+    this.workspaceChangedAt.set(workspaceId, now);
+  }
+
+  /** The facts of (contact, brand) when the cache holds them fresh enough, without waiting for anything. */
+  peek(workspaceId: string, contactId: string, brandId: string): TCachedFacts | undefined {
+    const ck = contactKey(workspaceId, contactId);
+    const now = performance.now();
+    const inv = this.invalidatedAt.get(ck);
+    if (inv !== undefined) {
+      if (now - inv < this.settleMs) return undefined;
+      this.invalidatedAt.delete(ck);
+    }
+    const entry = this.contacts.get(ck)?.get(brandId);
+    if (!entry || now - entry.loadedAt >= this.ttlMs) return undefined;
+    entry.usedAt = now;
+    return entry.value;
+  }
+
+  /** The facts of (contact, brand), from the cache when fresh enough. */
+  async facts(workspaceId: string, contactId: string, brandId: string): Promise<TCachedFacts> {
+    const hit = this.peek(workspaceId, contactId, brandId);
+    if (hit) return hit;
+    const ck = contactKey(workspaceId, contactId);
+    const read = () => this.factsBatch.get(workspaceId, pairKey(contactId, brandId), { contactId, brandId });
+    const inv = this.invalidatedAt.get(ck);
+    if (inv !== undefined && performance.now() - inv < this.settleMs) return read();
+    return this.single(`f:${ck}\u0000${brandId}`, async () => {
+      const started = performance.now();
+      const value = await read();
+      this.store(ck, brandId, value, started);
+      return value;
+    });
+  }
+
+  /** A cached campaign lookup (`null`: known not to exist), or undefined when not cached. */
+  peekCampaign(workspaceId: string, campaignId: string): TCampaign | null | undefined {
+    const hit = this.campaigns.get(`${workspaceId}\u0000${campaignId}`);
+    return hit && performance.now() - hit.loadedAt < this.ttlMs ? (hit.value ?? null) : undefined;
+  }
+
+  campaign(workspaceId: string, campaignId: string): Promise<TCampaign | undefined> {
+    const key = `${workspaceId}\u0000${campaignId}`;
+    return this.single(`c:${key}`, async () => {
+      const started = performance.now();
+      const value = await this.loader.campaign(workspaceId, campaignId);
+      this.bounded(this.campaigns).set(key, { value, loadedAt: started });
+      return value;
+    });
+  }
+
+  /** A cached address lookup (`null`: nobody has it), or undefined when not cached or not to be trusted. */
+  peekContactByAddress(workspaceId: string, address: TAddressKey): string | null | undefined {
+    const hit = this.addresses.get(workspaceId)?.get(addressKey(address));
+    const now = performance.now();
+    if (!hit || now - hit.loadedAt >= this.ttlMs) return undefined;
+    if (hit.value === NOBODY) {
+      // Shortly after a contact change here (maybe not committed yet), "nobody" is not trusted.
+      const changed = this.workspaceChangedAt.get(workspaceId);
+      if (changed !== undefined && now - changed < this.settleMs) return undefined;
+    }
+    hit.usedAt = now;
+    return hit.value === NOBODY ? null : hit.value;
+  }
+
+  /** The contact with this address (`null`: nobody), from the cache when fresh enough. */
+  async contactByAddress(workspaceId: string, address: TAddressKey): Promise<string | null> {
+    const hit = this.peekContactByAddress(workspaceId, address);
+    if (hit !== undefined) return hit;
+    const key = addressKey(address);
+    const found = await this.single(`a:${workspaceId}\u0000${key}`, async () => {
+      const started = performance.now();
+      const value = await this.addressBatch.get(workspaceId, key, address);
+      this.storeAddress(workspaceId, address, value, started);
+      return value;
+    });
+    return found === NOBODY ? null : found;
+  }
+
+  /** A cached cross-brand signal of an identity hash, or undefined when not cached. */
+  peekPropensity(identityHash: string): number | undefined {
+    const hit = this.propensities.get(identityHash);
+    return hit && performance.now() - hit.loadedAt < this.ttlMs ? hit.value : undefined;
+  }
+
+  propensity(workspaceId: string, identityHash: string): Promise<number> {
+    return this.single(`p:${identityHash}`, async () => {
+      const started = performance.now();
+      const value = await this.loader.propensity(workspaceId, identityHash);
+      this.bounded(this.propensities).set(identityHash, { value, loadedAt: started });
+      return value;
+    });
+  }
+
+  /** One read per key at a time; the sweep starts with the first read. */
+  private single<T>(key: string, read: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(key) as Promise<T> | undefined;
+    if (running) return running;
+    const p = read().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    this.sweeper ??= setInterval(() => void this.sweep(), this.ttlMs / 4).unref();
+    return p;
+  }
+
+  private bounded<V>(map: Map<string, V>): Map<string, V> {
+    if (map.size >= MAX_ENTRIES) map.clear();
+    return map;
+  }
+
+  private store(ck: string, brandId: string, value: TCachedFacts, started: number): void {
+    const inv = this.invalidatedAt.get(ck);
+    if (inv !== undefined && inv >= started) return;
+    let brands = this.contacts.get(ck);
+    if (!brands) {
+      if (this.contacts.size >= MAX_ENTRIES) this.evictOldest();
+      brands = new Map();
+      this.contacts.set(ck, brands);
+    }
+    const before = brands.get(brandId);
+    if (before && before.loadedAt > started) return;
+    brands.set(brandId, { value, loadedAt: started, usedAt: before?.usedAt ?? started });
+  }
+
+  private storeAddress(workspaceId: string, address: TAddressKey, value: string, started: number): void {
+    // "Nobody" read before a contact change here may be wrong once that change commits.
+    if (value === NOBODY && (this.workspaceChangedAt.get(workspaceId) ?? -1) >= started) return;
+    let map = this.addresses.get(workspaceId);
+    if (!map) {
+      map = new Map();
+      this.bounded(this.addresses).set(workspaceId, map);
+    }
+    const key = addressKey(address);
+    const before = map.get(key);
+    if (before && before.loadedAt > started) return;
+    this.bounded(map).set(key, { value, address, loadedAt: started, usedAt: before?.usedAt ?? started });
+    if (value === NOBODY) {
+      const set = this.nobody.get(workspaceId) ?? new Set<string>();
+      set.add(key);
+      this.bounded(this.nobody).set(workspaceId, set);
+    }
+  }
+
+  /** Re-read the entries in use before they expire; forget the ones nobody asked for since their read. */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const now = performance.now();
+      const due = (e: { loadedAt: number; usedAt?: number }) =>
+        (e.usedAt ?? 0) > e.loadedAt && now - e.loadedAt > this.ttlMs * REFRESH_AT;
+      const facts = new Map<string, { ck: string; contactId: string; brandId: string }[]>();
+      for (const [ck, brands] of this.contacts) {
+        for (const [brandId, e] of brands) {
+          if (due(e)) {
+            const cut = ck.indexOf("\u0000");
+            const list = facts.get(ck.slice(0, cut)) ?? [];
+            list.push({ ck, contactId: ck.slice(cut + 1), brandId });
+            facts.set(ck.slice(0, cut), list);
+          } else if (now - e.loadedAt >= this.ttlMs) brands.delete(brandId);
+        }
+        if (brands.size === 0) this.contacts.delete(ck);
+      }
+      const addresses = new Map<string, TAddressKey[]>();
+      for (const [ws, map] of this.addresses) {
+        for (const [k, e] of map) {
+          if (due(e)) {
+            const list = addresses.get(ws) ?? [];
+            list.push(e.address);
+            addresses.set(ws, list);
+          } else if (now - e.loadedAt >= this.ttlMs) map.delete(k);
+        }
+        if (map.size === 0) this.addresses.delete(ws);
+      }
+      for (const [ws, list] of addresses) {
+        for (let i = 0; i < list.length; i += SWEEP_CHUNK) {
+          const chunk = list.slice(i, i + SWEEP_CHUNK);
+          const started = performance.now();
+          const found = await this.loader.contactsByAddress(ws, chunk);
+          for (const a of chunk) this.storeAddress(ws, a, found.get(addressKey(a)) ?? NOBODY, started);
+        }
+      }
+      for (const [ws, list] of facts) {
+        for (let i = 0; i < list.length; i += SWEEP_CHUNK) {
+          const chunk = list.slice(i, i + SWEEP_CHUNK);
+          const started = performance.now();
+          const found = await this.loader.facts(ws, chunk);
+          for (const c of chunk) {
+            const f = found.get(pairKey(c.contactId, c.brandId));
+            if (f) this.store(c.ck, c.brandId, f, started);
+          }
+        }
+      }
+    } catch {
+      // A failed re-read leaves the entries to expire; the next request reads them itself.
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private evictOldest(): void {
+    let n = Math.ceil(MAX_ENTRIES / 10);
+    for (const k of this.contacts.keys()) {
+      if (n-- <= 0) break;
+      this.contacts.delete(k);
+    }
+  }
+
+  private pruneInvalidations(): void {
+    const now = performance.now();
+    for (const [k, at] of this.invalidatedAt) if (now - at >= this.settleMs) this.invalidatedAt.delete(k);
+  }
+}
+
+contactChanges.listen((workspaceId, contactId) => DecisionFactsCache.invalidate(workspaceId, contactId));

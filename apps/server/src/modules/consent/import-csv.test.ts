@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
+import type { TBootstrapResult } from "../workspaces/index.js";
+import { parseCsv } from "./parse-csv.js";
+
+let s: TTestServer;
+beforeAll(async () => {
+  s = await createTestServer();
+});
+afterAll(async () => s.close());
+
+const upload = (ws: TBootstrapResult, csv: string, query = "", headers: Record<string, string> = {}) =>
+  s.app.inject({
+    method: "POST",
+    url: `/v1/consents/import.csv?brandId=${ws.brandId}${query}`,
+    headers: { ...bearer(ws.apiKey), "content-type": "text/csv", ...headers },
+    payload: csv,
+  });
+
+async function counts(workspaceId: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const t of ["contacts", "consent_ledger", "consent_grants", "audit_log"]) {
+    const [r] = await s.database.query<{ n: number }>(
+      `select count(*)::int as n from ${t} where workspace_id = $1`,
+      [workspaceId],
+    );
+    out.push(r?.n ?? -1);
+  }
+  return out;
+}
+
+const HEADER = "channel,address,method,source,wording,wording_version,confirmation_ref,captured_at,ip";
+
+describe("parseCsv", () => {
+  it("reads quoted cells with commas, quotes and line breaks, CRLF, a BOM and semicolon files", () => {
+    expect(parseCsv('\uFEFFa,b\r\n"x, ""y""","line 1\nline 2"\r\n\r\n3,\n')).toEqual([
+      { line: 1, cells: ["a", "b"] },
+      { line: 2, cells: ['x, "y"', "line 1\nline 2"] },
+      { line: 5, cells: ["3", ""] },
+    ]);
+    expect(parseCsv("a;b\n1;2").map((r) => r.cells)).toEqual([
+      ["a", "b"],
+      ["1", "2"],
+    ]);
+  });
+});
+
+describe("POST /v1/consents/import.csv", () => {
+  it("imports rows with their own evidence, all of them", async () => {
+    const ws = await s.workspace();
+    const csv = [
+      HEADER,
+      'sms,+33 6 90 00 00 01,web_form,https://acme.test/signup,"Yes, text me offers.\nReply STOP to stop.",v3,,2025-04-01T09:30:00+02:00,192.0.2.10',
+      "whatsapp,33690000002,double_opt_in,old CRM,,,YES-reply msg 8812,2024-11-20,",
+      "sms,+33690000003,paper,shop form,Yes to offers by SMS,,,2023-06-30T12:00:00Z,",
+    ].join("\r\n");
+    const r = await upload(ws, csv, "", { "idempotency-key": "import-1" });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toEqual({ imported: 3, contactsCreated: 3, skipped: [], alreadyOptedOut: 0 });
+    const again = await upload(ws, csv, "", { "idempotency-key": "import-1" });
+    expect(again.json()).toEqual(r.json());
+    const check = (to: string, channel = "sms") =>
+      s.app.inject({
+        method: "POST",
+        url: "/v1/consent/check",
+        headers: bearer(ws.apiKey),
+        payload: { to, brandId: ws.brandId, channel },
+      });
+    const first = (await check("+33690000001")).json();
+    expect(first).toMatchObject({ allowed: true, reason: "consent_granted" });
+    expect((await check("+33690000002", "whatsapp")).json().allowed).toBe(true);
+    const ledger = (
+      await s.app.inject({
+        method: "GET",
+        url: `/v1/contacts/${first.contactId}/consent/ledger`,
+        headers: bearer(ws.apiKey),
+      })
+    ).json().data[0];
+    expect(ledger).toMatchObject({
+      kind: "grant",
+      method: "web_form",
+      source: "https://acme.test/signup",
+      wording: "Yes, text me offers.\nReply STOP to stop.",
+      effectiveAt: "2025-04-01T07:30:00.000Z",
+      evidence: { wordingVersion: "v3", imported: true },
+      channels: ["sms"],
+    });
+    const second = (await check("+33690000002", "whatsapp")).json();
+    const confirmed = (
+      await s.app.inject({
+        method: "GET",
+        url: `/v1/contacts/${second.contactId}/consent/ledger`,
+        headers: bearer(ws.apiKey),
+      })
+    ).json().data[0];
+    expect(confirmed).toMatchObject({
+      method: "double_opt_in",
+      wording: null,
+      effectiveAt: "2024-11-20T00:00:00.000Z",
+      evidence: { confirmationRef: "YES-reply msg 8812" },
+    });
+  });
+
+  it("refuses every row without evidence, by row number and reason, and imports nothing", async () => {
+    const ws = await s.workspace();
+    const before = await counts(ws.workspaceId);
+    const csv = [
+      HEADER,
+      "sms,+33691000001,web_form,signup,Yes to offers,,,2025-01-01T00:00:00Z,",
+      "sms,+33691000002,,signup,Yes to offers,,,2025-01-01T00:00:00Z,",
+      "sms,+33691000003,web_form,,Yes to offers,,,2025-01-01T00:00:00Z,",
+      "sms,+33691000004,web_form,signup,,,,2025-01-01T00:00:00Z,",
+      "sms,+33691000005,web_form,signup,Yes to offers,,,,",
+      "sms,+33691000006,web_form,signup,Yes to offers,,,2999-01-01T00:00:00Z,",
+      "sms,not a number,web_form,signup,Yes to offers,,,2025-01-01T00:00:00Z,",
+      "fax,+33691000008,web_form,signup,Yes to offers,,,2025-01-01T00:00:00Z,",
+      "sms,+33691000009,smoke_signal,signup,Yes to offers,,,yesterday,999.1.1.1",
+    ].join("\n");
+    const r = await upload(ws, csv);
+    expect(r.statusCode).toBe(400);
+    const error = r.json().error;
+    expect(error).toMatchObject({ code: "validation_failed", field: "rows[3].method" });
+    expect(error.message).toContain("nothing imported");
+    const problems = error.details.problems as { row: number; column: string; reason: string }[];
+    const byRow = (row: number) => problems.filter((p) => p.row === row).map((p) => p.column);
+    expect(byRow(2)).toEqual([]);
+    expect(byRow(3)).toEqual(["method"]);
+    expect(byRow(4)).toEqual(["source"]);
+    expect(byRow(5)).toEqual(["wording"]);
+    expect(byRow(6)).toEqual(["captured_at"]);
+    expect(byRow(7)).toEqual(["captured_at"]);
+    expect(byRow(8)).toEqual(["address"]);
+    expect(byRow(9)).toEqual(["channel"]);
+    expect(byRow(10).sort()).toEqual(["captured_at", "ip", "method"]);
+    expect(problems.find((p) => p.row === 5)?.reason).toBe(
+      "the exact wording shown, or a confirmation reference, is missing",
+    );
+    expect(problems.find((p) => p.row === 6)?.reason).toBe("the capture time of the consent is missing");
+    expect(await counts(ws.workspaceId)).toEqual(before);
+
+    const noColumn = await upload(ws, "channel,address,method,source\nsms,+33691000001,web_form,signup");
+    expect(noColumn.statusCode).toBe(400);
+    expect(noColumn.json().error.details.problems.map((p: { column: string }) => p.column)).toEqual([
+      "captured_at",
+      "wording",
+    ]);
+    expect((await upload(ws, "")).statusCode).toBe(400);
+    const json = await s.app.inject({
+      method: "POST",
+      url: `/v1/consents/import.csv?brandId=${ws.brandId}`,
+      headers: bearer(ws.apiKey),
+      payload: { csv: "x" },
+    });
+    expect(json.statusCode).toBe(400);
+    expect(await counts(ws.workspaceId)).toEqual(before);
+  });
+
+  it("refuses rows the campaign cannot hold, and skips a minor by row", async () => {
+    const ws = await s.workspace();
+    const campaign = await s.app.inject({
+      method: "POST",
+      url: "/v1/campaigns",
+      headers: bearer(ws.apiKey),
+      payload: { brandId: ws.brandId, name: "SMS deals", category: "marketing", channels: ["sms"] },
+    });
+    const minor = await s.app.inject({
+      method: "POST",
+      url: "/v1/contacts",
+      headers: bearer(ws.apiKey),
+      payload: { identities: [{ channel: "sms", address: "+33692000002" }], birthDate: "2015-05-05" },
+    });
+    expect(minor.statusCode).toBe(201);
+    const before = await counts(ws.workspaceId);
+    const rows = (extra: string) =>
+      [
+        HEADER,
+        "sms,+33692000001,web_form,signup,Yes to deals,,,2025-01-01T00:00:00Z,",
+        "sms,+33692000002,web_form,signup,Yes to deals,,,2025-01-01T00:00:00Z,",
+        extra,
+      ].join("\n");
+    const q = `&campaignId=${campaign.json().id}`;
+    const wrong = await upload(
+      ws,
+      rows("whatsapp,33692000003,web_form,signup,Yes,,,2025-01-01T00:00:00Z,"),
+      q,
+    );
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.json().error).toMatchObject({
+      field: "rows[4].channel",
+      details: {
+        problems: [{ row: 4, field: "rows[4].channel", reason: "this campaign does not use whatsapp" }],
+      },
+    });
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    const ok = await upload(ws, rows("sms,+33692000004,web_form,signup,Yes,,,2025-01-01T00:00:00Z,"), q);
+    expect(ok.json()).toEqual({
+      imported: 2,
+      contactsCreated: 2,
+      skipped: [{ row: 3, reason: "minor" }],
+      alreadyOptedOut: 0,
+    });
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * In-process consent decisions on warm state: the pure core (`evaluateDecision` over facts already read
+ * and folded) on one core, against a baseline measured in the same run: a loop of Map lookups over the
+ * same keys (the least any in-memory decision could cost). Target: ≥ 200,000 decisions per second.
+ *
+ *   npx tsx bench/consent-decide.bench.ts [seconds-per-case]
+ *
+ * Cases: a marketing send to a French contact with a grant (no quiet hours), a US contact with a known
+ * zone (one quiet-hours zone), a US number of unknown zone (seven zones), a campaign-scoped grant among
+ * several, and an opted-out contact.
+ */
+import { loadavg } from "node:os";
+import {
+  evaluateDecision,
+  type TDecisionFacts,
+  type TDecisionInput,
+  type TGrantState,
+} from "../apps/server/src/modules/consent/index.js";
+
+const SECONDS = Number(process.argv[2] ?? 2);
+const CONTACTS = 10_000;
+const at = new Date("2026-06-01T18:00:00Z");
+
+const grant = (i: number, o: Partial<TGrantState> = {}): TGrantState => ({
+  id: `cns_${i}`,
+  brandId: "brd_a",
+  campaignId: null,
+  category: "marketing",
+  channels: ["sms", "whatsapp"],
+  basis: "consent",
+  status: "active",
+  effectiveAt: new Date("2025-01-01T00:00:00Z"),
+  expiresAt: null,
+  confirmBy: null,
+  confirmedEntryId: null,
+  withdrawnEntryId: null,
+  ...o,
+});
+
+function facts(kind: string, i: number): TDecisionFacts {
+  const us = kind.startsWith("us");
+  return {
+    contact: {
+      erasedAt: null,
+      restrictedAt: null,
+      minor: false,
+      minorUntil: null,
+      timeZone: kind === "us-zone" ? "America/New_York" : null,
+      phoneTimeZone: us ? null : "Europe/Paris",
+      country: us ? "US" : "FR",
+      region: null,
+    },
+    brandFound: true,
+    quietHours: null,
+    suppression: {
+      optOutAllEntryId: kind === "opted-out" ? `cns_out_${i}` : null,
+      optOutMarketingEntryId: null,
+    },
+    grants:
+      kind === "campaign"
+        ? [
+            grant(i, { campaignId: "cmp_other" }),
+            grant(i + 1, { status: "withdrawn", withdrawnEntryId: "cns_w" }),
+            grant(i + 2, { campaignId: "cmp_1", channels: ["sms"] }),
+            grant(i + 3, { category: "transactional", basis: "contract" }),
+          ]
+        : [grant(i)],
+    campaign:
+      kind === "campaign"
+        ? {
+            id: "cmp_1",
+            brandId: "brd_a",
+            name: "Spring",
+            category: "marketing",
+            channels: ["sms"],
+            createdAt: at,
+          }
+        : undefined,
+  };
+}
+
+function rate(fn: () => number): { perSecond: number; checksum: number } {
+  let n = 0;
+  let checksum = 0;
+  const t = performance.now();
+  while (performance.now() - t < SECONDS * 1000) {
+    checksum += fn();
+    n += CONTACTS;
+  }
+  return { perSecond: n / ((performance.now() - t) / 1000), checksum };
+}
+
+function main(): void {
+  const load = loadavg().map((x) => Number(x.toFixed(2)));
+  const out: Record<string, unknown> = { node: process.version, loadAverage: load, seconds: SECONDS };
+  for (const kind of ["fr", "us-zone", "us-unknown", "campaign", "opted-out"]) {
+    const inputs: TDecisionInput[] = [];
+    const byKey = new Map<string, TDecisionFacts>();
+    const keys: string[] = [];
+    for (let i = 0; i < CONTACTS; i++) {
+      const key = `ws_a\u0000ctc_${i}\u0000brd_a`;
+      keys.push(key);
+      byKey.set(key, facts(kind, i));
+      inputs.push({
+        workspaceId: "ws_a",
+        contactId: `ctc_${i}`,
+        brandId: "brd_a",
+        campaignId: kind === "campaign" ? "cmp_1" : null,
+        channel: "sms",
+        category: "marketing",
+        at,
+      });
+    }
+    // Warm up both loops (JIT, and the quiet-hours offset cache).
+    for (let r = 0; r < 3; r++)
+      for (let i = 0; i < CONTACTS; i++) {
+        const f = byKey.get(keys[i] ?? "");
+        const input = inputs[i];
+        if (f && input) evaluateDecision(input, f);
+      }
+    const baseline = rate(() => {
+      let allowed = 0;
+      for (let i = 0; i < CONTACTS; i++) if (byKey.get(keys[i] ?? "")?.brandFound) allowed++;
+      return allowed;
+    });
+    const decisions = rate(() => {
+      let allowed = 0;
+      for (let i = 0; i < CONTACTS; i++) {
+        const f = byKey.get(keys[i] ?? "");
+        const input = inputs[i];
+        if (f && input && evaluateDecision(input, f).allowed) allowed++;
+      }
+      return allowed;
+    });
+    out[kind] = {
+      baselineMapLookupsPerSec: Math.round(baseline.perSecond),
+      decisionsPerSec: Math.round(decisions.perSecond),
+      ratioToBaseline: Number((decisions.perSecond / baseline.perSecond).toFixed(3)),
+      meetsTarget200k: decisions.perSecond >= 200_000,
+      sample: evaluateDecision(inputs[0] as TDecisionInput, byKey.get(keys[0] ?? "") as TDecisionFacts)
+        .reason,
+    };
+  }
+  out.loadAverageAfter = loadavg().map((x) => Number(x.toFixed(2)));
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+main();
