@@ -8,10 +8,12 @@ import type {
 } from "../channel-adapter.js";
 import { resolveDeps, type TResolvedDeps } from "../internal/deps.js";
 import type { TErrorClass } from "../internal/errors.js";
-import { callProvider, unreadableSuccess } from "../internal/http.js";
+import { unreadableSuccess } from "../internal/http.js";
 import { invalidPayload, parseJsonBody, parseOutbound, parseWith } from "../internal/json.js";
 import { mediaKind, type TMediaKind } from "../internal/media.js";
-import { graphError, verifyMetaHandshake, verifyMetaSignature } from "../internal/meta.js";
+import { postGraphMessages } from "../internal/post-graph-messages.js";
+import { verifyMetaHandshake } from "../internal/verify-meta-handshake.js";
+import { verifyMetaSignature } from "../internal/verify-meta-signature.js";
 import {
   type TInstagramCredentials,
   type TInstagramMessaging,
@@ -73,27 +75,15 @@ async function sendInstagram(
   apiVersion: string,
   message: TOutboundMessage,
 ): Promise<TSendResult> {
-  const body = buildInstagramRequest(parseOutbound(message));
-  const response = await callProvider({
-    fetch: deps.fetch,
-    url: `${deps.baseUrl}/${apiVersion}/${credentials.igId}/messages`,
-    headers: {
-      authorization: `Bearer ${credentials.accessToken}`,
-      "content-type": "application/json",
-      accept: "application/json",
-    },
-    body: JSON.stringify(body),
-    timeoutMs: deps.timeoutMs,
+  const response = await postGraphMessages({
+    deps,
+    apiVersion,
+    senderId: credentials.igId,
+    accessToken: credentials.accessToken,
+    body: buildInstagramRequest(parseOutbound(message)),
     provider,
+    classify: classifyInstagramError,
   });
-  if (response.status < 200 || response.status >= 300) {
-    throw graphError({
-      provider,
-      status: response.status,
-      json: response.json,
-      classify: classifyInstagramError,
-    });
-  }
   const parsed = ZInstagramSendResponse.safeParse(response.json);
   if (!parsed.success) throw unreadableSuccess(provider, response.status);
   return { providerMessageId: parsed.data.message_id, acceptedAt: deps.clock() };
@@ -137,7 +127,9 @@ function messagingEvent(item: TInstagramMessaging): TNormalizedEvent | undefined
   }
   if (item.postback !== undefined) {
     const postback = item.postback;
-    const id = postback.mid ?? `postback:${from}:${item.timestamp}`;
+    // An empty mid would be an empty dedupe key: fall back as when it is absent.
+    const id =
+      postback.mid !== undefined && postback.mid !== "" ? postback.mid : `postback:${from}:${item.timestamp}`;
     return {
       kind: "inbound_message",
       dedupeKey: id,

@@ -1,20 +1,12 @@
 import { z } from "zod";
+import { ZMetaAppCredentials } from "../internal/meta-credentials.js";
 
 /** Channel account credentials for Instagram messaging (Instagram API with Instagram Login). */
 export const ZInstagramCredentials = z.object({
   /** The Instagram professional account id (IG_ID) that sends. */
   igId: z.string().regex(/^\d{1,32}$/),
-  /** Instagram user access token with instagram_business_manage_messages. */
-  accessToken: z.string().min(1),
-  /** The Meta app secret; keys X-Hub-Signature-256. */
-  appSecret: z.string().min(1),
-  /** Our token for the GET verification handshake. */
-  verifyToken: z.string().min(1),
-  /** Graph API version, e.g. "v23.0". */
-  apiVersion: z
-    .string()
-    .regex(/^v\d+\.\d+$/)
-    .optional(),
+  // accessToken (an Instagram user token with instagram_business_manage_messages), appSecret, verifyToken, apiVersion.
+  ...ZMetaAppCredentials.shape,
 });
 export type TInstagramCredentials = z.infer<typeof ZInstagramCredentials>;
 

@@ -77,6 +77,9 @@ export async function startFakeHttpServer(
       }
     })();
   });
+  // Let the client close idle keep-alive sockets: a server-side close racing a reused socket resets the
+  // next request (ECONNRESET) on a loaded machine.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -9,6 +9,7 @@ import {
   type TRecordedRequest,
 } from "./fake-http-server.js";
 import { graphErrorReply } from "./graph-errors.js";
+import { buildWhatsAppStatusWebhook } from "./webhook-builders.js";
 import { signMetaWebhook } from "./webhook-signing.js";
 
 const ZMediaObject = z.object({
@@ -92,44 +93,25 @@ export async function startFakeWhatsAppServer(
 
   function statusWebhooks(request: TWhatsAppSendRequest, id: string): void {
     if (options.webhook === undefined) return;
-    const { url, appSecret, wabaId = "102290129340398" } = options.webhook;
-    const failure = asyncFailures.get(request.to);
-    const statuses = failure === undefined ? ["sent", "delivered"] : ["failed"];
+    const { url, appSecret, wabaId } = options.webhook;
+    const errorCode = asyncFailures.get(request.to);
+    const statuses: ("sent" | "delivered" | "failed")[] =
+      errorCode === undefined ? ["sent", "delivered"] : ["failed"];
     callbacks.enqueue(
       statuses.map((status) => {
-        const body = JSON.stringify({
-          object: "whatsapp_business_account",
-          entry: [
-            {
-              id: wabaId,
-              changes: [
-                {
-                  field: "messages",
-                  value: {
-                    messaging_product: "whatsapp",
-                    metadata: { display_phone_number: "15550783881", phone_number_id: options.phoneNumberId },
-                    statuses: [
-                      {
-                        id,
-                        status,
-                        timestamp: String(Math.floor(Date.now() / 1000)),
-                        recipient_id: request.to,
-                        ...(request.biz_opaque_callback_data === undefined
-                          ? {}
-                          : { biz_opaque_callback_data: request.biz_opaque_callback_data }),
-                        ...(failure === undefined
-                          ? {}
-                          : {
-                              errors: [{ code: failure, title: "Message failed", message: "Message failed" }],
-                            }),
-                      },
-                    ],
-                  },
-                },
-              ],
-            },
-          ],
-        });
+        const body = JSON.stringify(
+          buildWhatsAppStatusWebhook({
+            phoneNumberId: options.phoneNumberId,
+            id,
+            status,
+            recipientId: request.to,
+            ...(request.biz_opaque_callback_data === undefined
+              ? {}
+              : { bizOpaqueCallbackData: request.biz_opaque_callback_data }),
+            ...(errorCode === undefined ? {} : { errorCode }),
+            ...(wabaId === undefined ? {} : { wabaId }),
+          }),
+        );
         return {
           url,
           headers: {

@@ -7,12 +7,20 @@ function unixSeconds(at: Date): string {
   return String(Math.floor(at.getTime() / 1000));
 }
 
-function whatsappEnvelope(phoneNumberId: string, field: string, value: Record<string, unknown>) {
+/** The WhatsApp Business Account id in Meta's examples. */
+const exampleWabaId = "102290129340398";
+
+function whatsappEnvelope(
+  phoneNumberId: string,
+  field: string,
+  value: Record<string, unknown>,
+  wabaId = exampleWabaId,
+) {
   return {
     object: "whatsapp_business_account",
     entry: [
       {
-        id: "102290129340398",
+        id: wabaId,
         changes: [
           {
             field,
@@ -58,23 +66,29 @@ export function buildWhatsAppStatusWebhook(input: {
   errorCode?: number;
   bizOpaqueCallbackData?: string;
   at?: Date;
+  wabaId?: string;
 }) {
-  return whatsappEnvelope(input.phoneNumberId, "messages", {
-    statuses: [
-      {
-        id: input.id,
-        status: input.status,
-        timestamp: unixSeconds(input.at ?? new Date()),
-        recipient_id: input.recipientId,
-        ...(input.bizOpaqueCallbackData === undefined
-          ? {}
-          : { biz_opaque_callback_data: input.bizOpaqueCallbackData }),
-        ...(input.errorCode === undefined
-          ? {}
-          : { errors: [{ code: input.errorCode, title: "Message failed", message: "Message failed" }] }),
-      },
-    ],
-  });
+  return whatsappEnvelope(
+    input.phoneNumberId,
+    "messages",
+    {
+      statuses: [
+        {
+          id: input.id,
+          status: input.status,
+          timestamp: unixSeconds(input.at ?? new Date()),
+          recipient_id: input.recipientId,
+          ...(input.bizOpaqueCallbackData === undefined
+            ? {}
+            : { biz_opaque_callback_data: input.bizOpaqueCallbackData }),
+          ...(input.errorCode === undefined
+            ? {}
+            : { errors: [{ code: input.errorCode, title: "Message failed", message: "Message failed" }] }),
+        },
+      ],
+    },
+    input.wabaId,
+  );
 }
 
 export function buildTelegramTextUpdate(input: {

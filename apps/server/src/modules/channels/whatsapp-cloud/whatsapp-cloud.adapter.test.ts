@@ -20,6 +20,24 @@ const credentials = {
 const now = new Date("2025-06-18T10:00:00Z");
 const clock = () => now;
 
+/** A `messages` change carrying these (possibly malformed) messages, for the INVALID_PAYLOAD cases. */
+function messagesWebhook(...messages: unknown[]): string {
+  return JSON.stringify({
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "1",
+        changes: [
+          {
+            field: "messages",
+            value: { messaging_product: "whatsapp", metadata: { phone_number_id: "1" }, messages },
+          },
+        ],
+      },
+    ],
+  });
+}
+
 function fixture(name: string): Buffer {
   return readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 }
@@ -523,66 +541,12 @@ describe("whatsapp-cloud adapter", () => {
       ["another object", JSON.stringify({ object: "instagram", entry: [] })],
       [
         "a message without id",
-        JSON.stringify({
-          object: "whatsapp_business_account",
-          entry: [
-            {
-              id: "1",
-              changes: [
-                {
-                  field: "messages",
-                  value: {
-                    messaging_product: "whatsapp",
-                    metadata: { phone_number_id: "1" },
-                    messages: [{ from: "1", timestamp: "1", type: "text", text: { body: "x" } }],
-                  },
-                },
-              ],
-            },
-          ],
-        }),
+        messagesWebhook({ from: "1", timestamp: "1", type: "text", text: { body: "x" } }),
       ],
-      [
-        "a text message without text",
-        JSON.stringify({
-          object: "whatsapp_business_account",
-          entry: [
-            {
-              id: "1",
-              changes: [
-                {
-                  field: "messages",
-                  value: {
-                    messaging_product: "whatsapp",
-                    metadata: { phone_number_id: "1" },
-                    messages: [{ from: "1", id: "w", timestamp: "1", type: "text" }],
-                  },
-                },
-              ],
-            },
-          ],
-        }),
-      ],
+      ["a text message without text", messagesWebhook({ from: "1", id: "w", timestamp: "1", type: "text" })],
       [
         "a message without any sender id",
-        JSON.stringify({
-          object: "whatsapp_business_account",
-          entry: [
-            {
-              id: "1",
-              changes: [
-                {
-                  field: "messages",
-                  value: {
-                    messaging_product: "whatsapp",
-                    metadata: { phone_number_id: "1" },
-                    messages: [{ from: "", id: "w", timestamp: "1", type: "text", text: { body: "x" } }],
-                  },
-                },
-              ],
-            },
-          ],
-        }),
+        messagesWebhook({ from: "", id: "w", timestamp: "1", type: "text", text: { body: "x" } }),
       ],
     ])("throws INVALID_PAYLOAD for %s", async (_label, text) => {
       const error = await catchChannelError(() =>

@@ -10,7 +10,7 @@ import type {
 import type { ChannelError } from "../channel-error.js";
 import { resolveDeps, type TResolvedDeps } from "../internal/deps.js";
 import type { TErrorClass } from "../internal/errors.js";
-import { callProvider, unreadableSuccess } from "../internal/http.js";
+import { unreadableSuccess } from "../internal/http.js";
 import {
   fromUnixSeconds,
   invalidPayload,
@@ -19,8 +19,10 @@ import {
   parseWith,
 } from "../internal/json.js";
 import { mediaKind } from "../internal/media.js";
-import { graphError, verifyMetaHandshake, verifyMetaSignature } from "../internal/meta.js";
+import { postGraphMessages } from "../internal/post-graph-messages.js";
 import { redactProviderText } from "../internal/redact.js";
+import { verifyMetaHandshake } from "../internal/verify-meta-handshake.js";
+import { verifyMetaSignature } from "../internal/verify-meta-signature.js";
 import {
   type TWhatsAppCloudCredentials,
   type TWhatsAppInboundMessage,
@@ -283,27 +285,15 @@ async function sendWhatsApp(
   apiVersion: string,
   message: TOutboundMessage,
 ): Promise<TSendResult> {
-  const body = buildWhatsAppRequest(parseOutbound(message));
-  const response = await callProvider({
-    fetch: deps.fetch,
-    url: `${deps.baseUrl}/${apiVersion}/${credentials.phoneNumberId}/messages`,
-    headers: {
-      authorization: `Bearer ${credentials.accessToken}`,
-      "content-type": "application/json",
-      accept: "application/json",
-    },
-    body: JSON.stringify(body),
-    timeoutMs: deps.timeoutMs,
+  const response = await postGraphMessages({
+    deps,
+    apiVersion,
+    senderId: credentials.phoneNumberId,
+    accessToken: credentials.accessToken,
+    body: buildWhatsAppRequest(parseOutbound(message)),
     provider,
+    classify: classifyWhatsAppError,
   });
-  if (response.status < 200 || response.status >= 300) {
-    throw graphError({
-      provider,
-      status: response.status,
-      json: response.json,
-      classify: classifyWhatsAppError,
-    });
-  }
   const parsed = ZWhatsAppSendResponse.safeParse(response.json);
   const sent = parsed.success ? parsed.data.messages[0] : undefined;
   if (!parsed.success || sent === undefined) throw unreadableSuccess(provider, response.status);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ZMetaAppCredentials } from "../internal/meta-credentials.js";
 
 /** Unix seconds, as a string (Meta's usual form) or a number. */
 export const ZUnixSeconds = z.union([
@@ -10,17 +11,8 @@ export const ZUnixSeconds = z.union([
 export const ZWhatsAppCloudCredentials = z.object({
   /** The business phone number id (not the phone number). Route webhooks on it. */
   phoneNumberId: z.string().regex(/^\d{1,32}$/),
-  /** System-user or user access token with whatsapp_business_messaging. */
-  accessToken: z.string().min(1),
-  /** The Meta app secret; keys X-Hub-Signature-256. */
-  appSecret: z.string().min(1),
-  /** Our token for the GET verification handshake. */
-  verifyToken: z.string().min(1),
-  /** Graph API version, e.g. "v23.0". */
-  apiVersion: z
-    .string()
-    .regex(/^v\d+\.\d+$/)
-    .optional(),
+  // accessToken (a system-user or user token with whatsapp_business_messaging), appSecret, verifyToken, apiVersion.
+  ...ZMetaAppCredentials.shape,
 });
 export type TWhatsAppCloudCredentials = z.infer<typeof ZWhatsAppCloudCredentials>;
 

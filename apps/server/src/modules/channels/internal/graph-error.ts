@@ -1,39 +1,10 @@
 import { z } from "zod";
-import type { THandshakeResult, TVerifyWebhookInput } from "../channel-adapter.js";
 import { ChannelError } from "../channel-error.js";
 import { classifyHttpStatus, type TErrorClass } from "./errors.js";
 import { redactProviderText } from "./redact.js";
-import { getHeader, safeEqualSecret, verifySha256Header } from "./signatures.js";
-
-/** Meta (WhatsApp, Instagram): `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(appSecret, raw body)>`. */
-export function verifyMetaSignature(appSecret: string, input: TVerifyWebhookInput): boolean {
-  try {
-    return verifySha256Header({
-      secret: appSecret,
-      rawBody: input.rawBody,
-      header: getHeader(input.headers, "x-hub-signature-256"),
-    });
-  } catch {
-    return false;
-  }
-}
-
-/** Meta's GET subscription check: `hub.mode=subscribe`, our verify token, and a challenge to echo. */
-export function verifyMetaHandshake(
-  verifyToken: string,
-  query: Record<string, string | undefined>,
-): THandshakeResult {
-  const mode = query["hub.mode"];
-  const token = query["hub.verify_token"];
-  const challenge = query["hub.challenge"];
-  if (mode !== "subscribe" || token === undefined || challenge === undefined || challenge === "") {
-    return { ok: false };
-  }
-  return safeEqualSecret(token, verifyToken) ? { ok: true, challenge } : { ok: false };
-}
 
 /** Graph API error body: `{"error":{"message","type","code","error_subcode","error_data","fbtrace_id"}}`. */
-export const ZGraphErrorBody = z.object({
+const ZGraphErrorBody = z.object({
   error: z.object({
     message: z.string().optional(),
     type: z.string().optional(),
@@ -44,12 +15,15 @@ export const ZGraphErrorBody = z.object({
   }),
 });
 
+/** Graph error code (and subcode) → our code; undefined falls back to the HTTP status. */
+export type TClassifyGraphError = (code: number, subcode: number | undefined) => TErrorClass | undefined;
+
 /** Builds the ChannelError for a non-2xx Graph reply, classifying by Graph code, then by HTTP status. */
 export function graphError(input: {
   provider: string;
   status: number;
   json: unknown;
-  classify: (code: number, subcode: number | undefined) => TErrorClass | undefined;
+  classify: TClassifyGraphError;
 }): ChannelError {
   const parsed = ZGraphErrorBody.safeParse(input.json);
   const graph = parsed.success ? parsed.data.error : undefined;
