@@ -10,6 +10,9 @@
  *   npx tsx bench/inbound-stop.bench.ts                       # embedded PGlite in a temp dir
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/inbound-stop.bench.ts
  *   BENCH_CONTACTS=300 BENCH_QUEUED=5 BENCH_CONCURRENCY=8 …  # sizes (defaults 200, 5, 8)
+ *   BENCH_INTENT_MODEL=fake …   # with the external intent model on, against a local fake OpenAI-compatible
+ *                               # server that answers at once: the "Hello" baseline then pays one external
+ *                               # round trip (a local "none" is sent to the model), STOP (a keyword) none.
  *
  * With DATABASE_URL, a scratch database is created on that server and dropped at the end.
  */
@@ -26,6 +29,10 @@ import { withWorkspaceTx } from "../apps/server/src/core/db/tx.js";
 import { createLogger } from "../apps/server/src/core/logger.js";
 import { buildApp, type TRouteModule } from "../apps/server/src/http/app.js";
 import { inboundWebhookRoutes } from "../apps/server/src/modules/inbound/index.js";
+import {
+  startFakeChatCompletions,
+  type TFakeChatServer,
+} from "../apps/server/src/modules/inbound/testing/fake-chat-completions.js";
 import {
   channelAccountRoutes,
   createChannelAccount,
@@ -144,11 +151,16 @@ async function runPool<T>(items: T[], concurrency: number, fn: (item: T) => Prom
 async function main(): Promise<void> {
   const scratch = await openScratch();
   await migrate(scratch.database);
+  const fakeModel: TFakeChatServer | undefined =
+    process.env.BENCH_INTENT_MODEL === "fake" ? await startFakeChatCompletions() : undefined;
   const config = loadConfig({
     NODE_ENV: "production",
     LOG_LEVEL: "silent",
     ASSENT_MASTER_KEY: randomBytes(32).toString("base64"),
     PUBLIC_URL: "http://127.0.0.1",
+    ...(fakeModel
+      ? { ASSENT_INTENT_MODEL_URL: fakeModel.baseUrl, ASSENT_INTENT_MODEL_NAME: "bench-fake" }
+      : {}),
   });
   const ctx = await createContext(config, createLogger("silent"), {
     database: scratch.database,
@@ -266,6 +278,10 @@ async function main(): Promise<void> {
     console.log(
       `inbound STOP → suppression (${scratch.engine}; ${N} contacts × ${K} queued messages; ${queued[0]?.n} queued in ${queueMs.toFixed(0)} ms)`,
     );
+    if (fakeModel)
+      console.log(
+        `  external intent model ON (local fake, answers at once): ${fakeModel.requests.length} external calls`,
+      );
     const rt = stats(roundTrips);
     console.log(
       `  database round trip (select 1):                    p50 ${rt.p50.toFixed(2)} ms  p99 ${rt.p99.toFixed(2)} ms`,
@@ -289,6 +305,7 @@ async function main(): Promise<void> {
     if (!ok) process.exitCode = 1;
   } finally {
     await app.close();
+    await fakeModel?.stop();
     await scratch.cleanup();
   }
 }

@@ -32,8 +32,32 @@ export const ZEnv = z.object({
     .enum(["true", "false", "1", "0"])
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  /**
+   * Optional external intent model: base URL of an OpenAI-compatible API including its version prefix
+   * ("http://127.0.0.1:11434/v1"). Unset (the default): no message text ever leaves the process.
+   */
+  ASSENT_INTENT_MODEL_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//i.test(v), "must be an http:// or https:// URL")
+    .optional(),
+  /** Model name sent in each chat-completions request; required with ASSENT_INTENT_MODEL_URL. */
+  ASSENT_INTENT_MODEL_NAME: z.string().min(1).max(200).optional(),
+  /** Bearer token of the external intent model (a secret: kept in the config, never logged). */
+  ASSENT_INTENT_MODEL_API_KEY: z.string().min(1).max(4096).optional(),
+  /** Budget of one external classification; the local result is used when it runs out. */
+  ASSENT_INTENT_MODEL_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(800),
 });
 export type TEnv = z.infer<typeof ZEnv>;
+
+/** The external intent model's settings (ASSENT_INTENT_MODEL_*); absent when it is off. */
+export interface TIntentModelConfig {
+  readonly baseUrl: string;
+  readonly model: string;
+  /** Secret: never log it. */
+  readonly apiKey: string | undefined;
+  readonly timeoutMs: number;
+}
 
 export interface TConfig {
   readonly port: number;
@@ -48,6 +72,8 @@ export interface TConfig {
   readonly webhooksAllowPrivate: boolean;
   /** Fastify's trustProxy: false, true, or a list of proxy addresses. */
   readonly trustProxy: boolean | string;
+  /** Optional external intent model (off unless ASSENT_INTENT_MODEL_URL is set). */
+  readonly intentModel: TIntentModelConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +92,20 @@ export function loadConfig(env: Record<string, string | undefined>): TConfig {
     );
   }
   const e = parsed.data;
+  const intentProblems = [
+    ...(e.ASSENT_INTENT_MODEL_URL && !e.ASSENT_INTENT_MODEL_NAME
+      ? [{ variable: "ASSENT_INTENT_MODEL_NAME", message: "required when ASSENT_INTENT_MODEL_URL is set" }]
+      : []),
+    ...(!e.ASSENT_INTENT_MODEL_URL && (e.ASSENT_INTENT_MODEL_NAME || e.ASSENT_INTENT_MODEL_API_KEY)
+      ? [
+          {
+            variable: "ASSENT_INTENT_MODEL_URL",
+            message: "required when another ASSENT_INTENT_MODEL_ variable is set",
+          },
+        ]
+      : []),
+  ];
+  if (intentProblems.length > 0) throw new ConfigError(intentProblems);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -83,5 +123,14 @@ export function loadConfig(env: Record<string, string | undefined>): TConfig {
         : e.ASSENT_TRUST_PROXY === "false"
           ? false
           : e.ASSENT_TRUST_PROXY,
+    intentModel:
+      e.ASSENT_INTENT_MODEL_URL && e.ASSENT_INTENT_MODEL_NAME
+        ? Object.freeze({
+            baseUrl: e.ASSENT_INTENT_MODEL_URL,
+            model: e.ASSENT_INTENT_MODEL_NAME,
+            apiKey: e.ASSENT_INTENT_MODEL_API_KEY,
+            timeoutMs: e.ASSENT_INTENT_MODEL_TIMEOUT_MS,
+          })
+        : undefined,
   });
 }

@@ -33,12 +33,16 @@ export function classifyInbound(o: {
   channel: TChannel;
   countryHint?: string | undefined;
   customKeywords: readonly TCustomKeywordSetting[];
+  /** The external model's upgrade of this message, asked before the transaction (preclassifyInbound). */
+  preclassified?: TIntentResult | undefined;
 }): TInboundClassification {
-  const result = classify(o.body, {
-    channel: o.channel,
-    ...(o.countryHint ? { countryHint: o.countryHint } : {}),
-    ...(o.customKeywords.length > 0 ? { customKeywords: [...o.customKeywords] } : {}),
-  });
+  const result =
+    o.preclassified ??
+    classify(o.body, {
+      channel: o.channel,
+      ...(o.countryHint ? { countryHint: o.countryHint } : {}),
+      ...(o.customKeywords.length > 0 ? { customKeywords: [...o.customKeywords] } : {}),
+    });
   if (o.buttonPayload === undefined) return { result, button: false };
   if (isStopPromotions(o.body) || isStopPromotions(o.buttonPayload)) {
     return {

@@ -21,6 +21,7 @@ import type {
 } from "./inbound.types.js";
 import { pgText } from "./pg-text.js";
 import { replyText } from "./reply-text.js";
+import { senderAddress } from "./sender-address.js";
 
 type TInboundMessageEvent = Extract<TNormalizedEvent, { kind: "inbound_message" }>;
 
@@ -29,11 +30,6 @@ interface TActed {
   ledgerEntryId: string | null;
   replyMessageId: string | null;
   suppressed: number;
-}
-
-/** Twilio prefixes non-SMS senders (`whatsapp:+1…`); the contact's address is what follows. */
-function senderAddress(from: string): string {
-  return from.replace(/^(whatsapp|sms|mms|rcs):/i, "");
 }
 
 function summary(result: TIntentResult): TIntentSummary {
@@ -52,11 +48,13 @@ function summary(result: TIntentResult): TIntentSummary {
  * (or create) the contact, classify, open the customer-service window, act on the intent (opt-out,
  * opt-in, help, clarifying question), store the message sealed, then the customer webhooks and the
  * audit record. A concurrent duplicate fails the final insert (23505) and rolls the whole event back.
+ * `preclassified` is the external model's upgrade, asked before this transaction opened.
  */
 export async function handleInboundMessage(
   tx: TTx,
   c: TInboundContext,
   event: TInboundMessageEvent,
+  preclassified?: TIntentResult,
 ): Promise<TInboundOutcome> {
   const { account } = c;
   const { workspaceId } = account;
@@ -82,6 +80,7 @@ export async function handleInboundMessage(
     channel: account.channel,
     countryHint: normalised.country ?? undefined,
     customKeywords: brand.settings.customKeywords,
+    preclassified,
   });
   const id = newId("inb");
   const at = c.clock();

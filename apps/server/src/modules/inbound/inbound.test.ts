@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import { clarifyPolicySuite } from "./clarify-policy.suite.js";
 import { intentSettingsSuite } from "./intent-settings.suite.js";
+import { providerOptOutSuite } from "./provider-opt-out.suite.js";
 import { providersSuite } from "./providers.suite.js";
 import { createInboundServer, type TInboundServer } from "./testing/inbound-fixture.js";
 import { whatsappSuite } from "./whatsapp.suite.js";
@@ -16,3 +17,4 @@ whatsappSuite(() => s);
 providersSuite(() => s);
 intentSettingsSuite(() => s);
 clarifyPolicySuite(() => s);
+providerOptOutSuite(() => s);

@@ -44,6 +44,10 @@ export { listUnreachable } from "./list-unreachable.js";
 export { loadWebhookAccount, WEBHOOK_ACCOUNT_TTL_MS } from "./load-webhook-account.js";
 export { processInboundEvents } from "./process-inbound-events.js";
 export { receiveWebhook, type TWebhookDelivery, type TWebhookReceipt } from "./receive-webhook.js";
+export {
+  recordProviderOptOut,
+  type TProviderOptOutResult,
+} from "./record-provider-opt-out.js";
 export { replyText } from "./reply-text.js";
 export { intentSettingsRoutes, ZIntentSettingsView } from "./routes-intent-settings.js";
 export { inboundWebhookRoutes } from "./routes-webhooks.js";

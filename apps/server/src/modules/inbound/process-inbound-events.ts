@@ -3,9 +3,11 @@ import type { TAppContext } from "../../core/context.js";
 import { sqlState, withWorkspaceTx } from "../../core/db/tx.js";
 import { AppError } from "../../core/errors.js";
 import { credentialSchemas, type TNormalizedEvent } from "../channels/index.js";
+import type { TIntentResult } from "../intent/index.js";
 import { createInboundContext } from "./create-inbound-context.js";
 import { handleInboundEvent } from "./handle-inbound-event.js";
 import type { TInboundAccount, TInboundContext, TInboundOutcome } from "./inbound.types.js";
+import { preclassifyInbound } from "./preclassify-inbound.js";
 
 /** Serialisation failures, deadlocks and a concurrent duplicate (23505) are retried; the retry sees the winner. */
 const RETRYABLE = new Set(["40001", "40P01", "23505"]);
@@ -36,9 +38,10 @@ function addressedElsewhere(
  * Verified, normalised events of one channel account, in order, one workspace transaction each. A
  * client error in one event (an address the contacts module refuses) rejects that event only; any
  * other failure throws, the provider retries, and the events already committed are de-duplicated.
+ * When an external intent model is configured, it is asked before the message's transaction opens.
  */
 export async function processInboundEvents(
-  ctx: Pick<TAppContext, "db" | "keys" | "clock" | "logger">,
+  ctx: Pick<TAppContext, "db" | "keys" | "clock" | "logger"> & { config?: TAppContext["config"] },
   o: {
     account: TInboundAccount;
     credentials?: unknown;
@@ -58,7 +61,9 @@ export async function processInboundEvents(
       outcomes.push({ kind: "ignored", reason: "other_sender" });
       continue;
     }
-    outcomes.push(await processOne(ctx, c, event));
+    const preclassified =
+      event.kind === "inbound_message" ? await preclassifyInbound(ctx, c, event) : undefined;
+    outcomes.push(await processOne(ctx, c, event, preclassified));
   }
   return outcomes;
 }
@@ -67,10 +72,13 @@ async function processOne(
   ctx: Pick<TAppContext, "db" | "logger">,
   c: TInboundContext,
   event: TNormalizedEvent,
+  preclassified: TIntentResult | undefined,
 ): Promise<TInboundOutcome> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await withWorkspaceTx(ctx.db, c.account.workspaceId, (tx) => handleInboundEvent(tx, c, event));
+      return await withWorkspaceTx(ctx.db, c.account.workspaceId, (tx) =>
+        handleInboundEvent(tx, c, event, preclassified),
+      );
     } catch (error) {
       if (error instanceof AppError && error.status < 500) {
         ctx.logger.warn(

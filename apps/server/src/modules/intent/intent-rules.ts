@@ -28,8 +28,8 @@ export const INTENT_RULES: readonly TIntentRule[] = [
   {
     id: "negated-stop",
     intent: "none",
-    when: /\b(?:dont|do not|never|pls dont|please dont|don t|shouldnt|should not)(?: ever| you dare)? (?:stop|quit|end|cancel|unsubscribe|remove|delete|opt me out)\b|\bno (?:pares|paren|pare de|dejes de|dejen de|deje de|detengan|(?:me )?(?:cancelen|canceles|cancele|den de baja|borren|eliminen|quiten|saquen))\b|\bnao (?:parem|pare de|parem de|deixem de|deixe de|(?:me )?(?:cancelem|cancele|descadastrem|removam|tirem))\b|\bn arretez pas\b|\bne (?:vous )?arretez pas\b|\bn arrete pas\b|\bne cessez pas\b|\bn annulez pas\b|\bne (?:m )?(?:annulez|desabonnez|desinscrivez|supprimez|retirez) pas\b|\b(?:hort|horen sie|hor) (?:nicht|bloss nicht) auf\b|\bnicht aufhoren\b|\b(?:kundigt|kundigen sie|storniert|stornieren sie|loscht|loschen sie|meldet|melden sie)(?: [a-z]+){0,3} (?:nicht|bloss nicht)\b|\bnon (?:fermate|smettete|smettere|fermare|interrompete|annullate|cancellate|disdite|eliminate|mi (?:cancellate|disiscrivete|togliete))\b|\bniet stoppen\b|\bstop niet\b/,
-    unless: /\bleave me alone\b/,
+    when: /\b(?:dont|do not|never|pls dont|please dont|don t|shouldnt|should not)(?: ever| you dare)?(?: want to| wanna| wish to| need to)? (?:stop|quit|end|cancel|unsubscribe|remove|delete|opt me out)\b|\b(?:dont|do not|don t) want (?:the |your |these |those |my |this |that |them |it )?(?:[a-z]+ ){0,2}to (?:stop|end)\b|\bno (?:pares|paren|pare de|dejes de|dejen de|deje de|detengan|(?:me )?(?:cancelen|canceles|cancele|den de baja|borren|eliminen|quiten|saquen))\b|\bnao (?:parem|pare de|parem de|deixem de|deixe de|(?:me )?(?:cancelem|cancele|descadastrem|removam|tirem))\b|\bn arretez pas\b|\bne (?:vous )?arretez pas\b|\bn arrete pas\b|\bne cessez pas\b|\bn annulez pas\b|\bne (?:m )?(?:annulez|desabonnez|desinscrivez|supprimez|retirez) pas\b|\b(?:hort|horen sie|hor) (?:nicht|bloss nicht) auf\b|\bnicht aufhoren\b|\b(?:kundigt|kundigen sie|storniert|stornieren sie|loscht|loschen sie|meldet|melden sie)(?: [a-z]+){0,3} (?:nicht|bloss nicht)\b|\bnon (?:fermate|smettete|smettere|fermare|interrompete|annullate|cancellate|disdite|eliminate|mi (?:cancellate|disiscrivete|togliete))\b|\bniet stoppen\b|\bstop niet\b/,
+    unless: /\bleave me alone\b|\bif (?:you|u) (?:dont|do not|don t) (?:stop|quit)\b/,
   },
   {
     id: "wrong-number-alone",
@@ -48,18 +48,18 @@ export const INTENT_RULES: readonly TIntentRule[] = [
   {
     id: "email-only",
     intent: "none",
-    when: /\b(?:unsubscribe|remove|delete)(?: me)?(?: my)?(?: old)? (?:email|e mail|mail) (?:address )?(?:from|on)\b|\b(?:unsubscribe|remove)(?: me)? from (?:your |the )?(?:emails?|e mails?|mailing)\b(?!.*\b(?:texts?|sms|messages)\b)/,
+    when: /\b(?:unsubscribe|remove|delete)(?: me)?(?: my)?(?: old)? (?:email|e mail|mail) (?:address )?(?:from|on)\b|\b(?:unsubscribe|remove)(?: me)? from (?:your |the )?(?:emails?|e mails?|email list|e mail list|newsletter emails?)\b(?!.*\b(?:texts?|sms|messages)\b)/,
   },
   {
     id: "ordinary-stop",
     intent: "none",
-    when: /\b(?:stop|stopped|stopping|stops) (?:by|in|over|off at|at the|for (?:coffee|lunch|gas|milk|food|a bit))\b|\b(?:bus|train|tram|next|last|first|third|second|your|our|the) stop\b|\b(?:cant|can t|cannot|couldnt|could not|wont|won t|didnt|doesnt|never) stop (?:laughing|crying|thinking|eating|smiling|watching|listening|buying|raining|talking)\b|\bnon stop\b|\bnonstop\b/,
+    when: /\b(?:stop|stopped|stopping|stops) (?:by|in|over|off at|at the|for (?:coffee|lunch|gas|milk|food|a bit))\b|\b(?:bus|train|tram|next|last|first|third|second|your|our|the) stop\b|\b(?:cant|can t|cannot|couldnt|could not|wont|won t|didnt|doesnt|never) stop (?:laughing|crying|thinking|eating|smiling|watching|listening|buying|raining|talking)\b|\bnon stop\b|\bnonstop\b|\bstop (?:sign|signs|light|lights|watch|motion|loss)\b/,
     unless: CONTACT,
   },
   {
     id: "negated-contact",
     intent: "opt_out",
-    when: /(?<!\b(?:dont|do not|never|don t|didnt) )\b(?:dont|do not|never|pls dont|please dont|don t|stop|quit)(?: ever)? (?:text|txt|message|msg|contact|sms|send|bother|email|write|spam)(?:ing)?(?: me| this number| my number| us)(?! (?:back|when|if|before|after|until|later|tomorrow|at|on|the|about)\b)|\bnever (?:text|message|contact|msg|write) me\b|\bno me (?:escriban|escribas|manden|mandes|envien|envies|contacten|llamen|molesten)\b|\bnao me (?:mande|mandem|envie|enviem|contate|contatem|ligue|liguem|escreva|escrevam)\b|\bne m (?:envoyez|ecrivez|contactez|appelez|envoie|ecris) plus\b|\bne me (?:contactez|recontactez|ecrivez|envoyez) plus\b|\bnon (?:scrivetemi|mandatemi|contattatemi|inviatemi|mi scrivete|mi mandate|mi contattate)\b/,
+    when: /(?<!\b(?:dont|do not|never|don t|didnt) )\b(?:dont|do not|never|pls dont|please dont|don t|stop|quit)(?: ever)? (?:text|txt|message|msg|contact|sms|send|bother|email|write|spam)(?:ing)?(?: me| this number| my number| us)(?! (?:back|when|if|before|after|until|later|tomorrow|at|on|the|about)\b)|\bnever (?:text|message|contact|msg|write) me\b(?! back\b)|\bno me (?:escriban|escribas|manden|mandes|envien|envies|contacten|llamen|molesten)\b|\bnao me (?:mande|mandem|envie|enviem|contate|contatem|ligue|liguem|escreva|escrevam)\b|\bne m (?:envoyez|ecrivez|contactez|appelez|envoie|ecris) plus\b|\bne me (?:contactez|recontactez|ecrivez|envoyez) plus\b|\bnon (?:scrivetemi|mandatemi|contattatemi|inviatemi|mi scrivete|mi mandate|mi contattate)\b/,
     unless:
       /\b(?:and drive|instead|just text|text me instead|call me instead)\b|^(?:dont|do not) (?:call|text)(?: me)?,? (?:text|call|message|msg)\b/,
   },

@@ -45,6 +45,7 @@ export const MARKETING_STEMS: readonly string[] = [
   "sconto",
   "commerciali",
   "pub",
+  "pubs",
   "publicit",
   "promotionnel",
   "reclame",

@@ -6,7 +6,7 @@ import type { TAppContext } from "../../../core/context.js";
 import { createContext } from "../../../core/create-context.js";
 import { withWorkspaceTx } from "../../../core/db/tx.js";
 import { decryptField, type TWorkspaceKeys } from "../../../core/keyring.js";
-import { createLogger } from "../../../core/logger.js";
+import { createLogger, type TLogger } from "../../../core/logger.js";
 import { buildApp, type TRouteModule } from "../../../http/app.js";
 import type { TApp } from "../../../http/types.js";
 import { initModules, sessionResolver } from "../../../wiring.js";
@@ -87,15 +87,18 @@ export function inboundTestRoutes(): TRouteModule[] {
 }
 
 /** The app on a fresh database with PUBLIC_URL set (Twilio signs the public URL). */
-export async function createInboundServer(o: { publicUrl?: string } = {}): Promise<TInboundServer> {
+export async function createInboundServer(
+  o: { publicUrl?: string; env?: Record<string, string>; logger?: TLogger } = {},
+): Promise<TInboundServer> {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: "test",
     LOG_LEVEL: "silent",
     ASSENT_MASTER_KEY: randomBytes(32).toString("base64"),
     PUBLIC_URL: o.publicUrl ?? PUBLIC_URL,
+    ...o.env,
   });
-  const ctx = await createContext(config, createLogger("silent"), { database, migrate: false });
+  const ctx = await createContext(config, o.logger ?? createLogger("silent"), { database, migrate: false });
   initModules(ctx);
   const resolveSession = sessionResolver(ctx);
   const app = await buildApp(ctx, {
