@@ -40,6 +40,23 @@ describe("HTTP basics", () => {
     expect(hostile.headers["x-request-id"]).toMatch(/^req_/);
   });
 
+  it("sends security headers on every response: helmet's set, or the short API set on the check route", async () => {
+    const health = await s.app.inject({ method: "GET", url: "/healthz" });
+    expect(health.headers["content-security-policy"]).toContain("default-src 'self'");
+    expect(health.headers["x-content-type-options"]).toBe("nosniff");
+    expect(health.headers["strict-transport-security"]).toContain("max-age=");
+    expect(health.headers["x-frame-options"]).toBe("SAMEORIGIN");
+    expect(health.headers["x-request-id"]).toMatch(/^req_/);
+    const missing = await s.app.inject({ method: "GET", url: "/v1/nothing-here" });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers["x-content-type-options"]).toBe("nosniff");
+    const denied = await s.app.inject({ method: "POST", url: "/v1/consent/check", payload: {} });
+    expect(denied.statusCode).toBe(400);
+    expect(denied.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(denied.headers["cache-control"]).toBe("no-store");
+    expect(denied.headers["x-request-id"]).toMatch(/^req_/);
+  });
+
   it("refuses a body over 1 MiB with 413 and an unknown content type with 415", async () => {
     const ws = await s.workspace();
     const big = await s.app.inject({

@@ -1,6 +1,5 @@
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
-import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -16,7 +15,8 @@ import type { TAppContext } from "../core/context.js";
 import { newId } from "../core/ids.js";
 import { installAuthHook, type TSessionResolver } from "./auth.js";
 import { errorHandler } from "./error-handler.js";
-import { httpDuration, httpErrors, metricsRegistry } from "./metrics.js";
+import { httpErrors, metricsRegistry, observeDuration } from "./metrics.js";
+import { installSecurityHeaders } from "./security-headers.js";
 import type { TApp } from "./types.js";
 
 /** A module's HTTP surface: it receives the app and the context and mounts its routes. */
@@ -58,29 +58,19 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
   });
   app.decorateRequest("rawBody", undefined);
 
-  app.addHook("onSend", async (request, reply, payload) => {
+  // Callback hooks, not async ones: they run on every request and need no promise.
+  app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-request-id", String(request.id));
-    return payload;
+    done();
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
-    httpDuration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    observeDuration(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) httpErrors.inc({ route });
+    done();
   });
 
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", "data:"],
-      },
-    },
-  });
+  installSecurityHeaders(app);
   await app.register(cookie);
   await app.register(formbody);
   await app.register(rateLimit, { global: false });

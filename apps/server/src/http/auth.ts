@@ -24,36 +24,44 @@ export function installAuthHook(
   resolveSession: TSessionResolver | undefined,
 ): void {
   app.decorateRequest("principal", null);
-  app.addHook("preHandler", async (request) => {
-    if (request.routeOptions.config.public || request.routeOptions.url === undefined) return;
+  // A callback hook, not an async one: with a cached API key the whole check runs without a promise.
+  app.addHook("preHandler", (request, _reply, done) => {
+    if (request.routeOptions.config.public || request.routeOptions.url === undefined) return done();
     const header = request.headers.authorization;
-    let principal: TPrincipal | null = null;
     if (typeof header === "string" && header.startsWith("Bearer ")) {
-      principal = await authenticateApiKey(ctx.db, header.slice(7).trim(), ctx.clock());
-      if (!principal)
-        throw new AppError("unauthenticated", {
-          message: "invalid or revoked API key",
-          field: "Authorization",
-        });
-    } else if (typeof header === "string" && header.startsWith("Basic ")) {
-      // Basic auth is only for the Twilio-compatible endpoint, which authenticates itself.
+      const found = authenticateApiKey(ctx.db, header.slice(7).trim(), ctx.clock());
+      if (!(found instanceof Promise)) return done(admitKey(request, found));
+      found.then((p) => done(admitKey(request, p)), done);
       return;
-    } else if (resolveSession) {
-      principal = await resolveSession(request);
+    }
+    // Basic auth is only for the Twilio-compatible endpoint, which authenticates itself.
+    if (typeof header === "string" && header.startsWith("Basic ")) return done();
+    if (!resolveSession) return done(credentialsRequired());
+    resolveSession(request).then((principal) => {
       if (principal?.kind === "user" && !SAFE_METHODS.has(request.method)) {
         const token = request.headers["x-csrf-token"];
         if (typeof token !== "string" || token !== principal.csrfToken) {
-          throw new AppError("csrf_failed", {
-            message: "missing or wrong X-CSRF-Token",
-            field: "X-CSRF-Token",
-          });
+          return done(
+            new AppError("csrf_failed", { message: "missing or wrong X-CSRF-Token", field: "X-CSRF-Token" }),
+          );
         }
       }
-    }
-    if (!principal)
-      throw new AppError("unauthenticated", { message: "credentials required", field: "Authorization" });
-    request.principal = principal;
+      if (!principal) return done(credentialsRequired());
+      request.principal = principal;
+      done();
+    }, done);
   });
+}
+
+const credentialsRequired = () =>
+  new AppError("unauthenticated", { message: "credentials required", field: "Authorization" });
+
+/** Set the request's principal from a key lookup; the error to fail the request with, if any. */
+function admitKey(request: FastifyRequest, principal: TPrincipal | null): AppError | undefined {
+  if (!principal)
+    return new AppError("unauthenticated", { message: "invalid or revoked API key", field: "Authorization" });
+  request.principal = principal;
+  return undefined;
 }
 
 /** The caller's workspace and identity, or a 401/403. Routes call this first (thin routes: validate → authorize → operate). */

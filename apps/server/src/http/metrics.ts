@@ -18,3 +18,17 @@ export const httpErrors = new Counter({
   labelNames: ["route"] as const,
   registers: [metricsRegistry],
 });
+
+type TDurationChild = ReturnType<typeof httpDuration.labels>;
+const durationChildren = new Map<string, TDurationChild>();
+
+/** Observe a request's duration; the labelled series are looked up once per (method, route, status). */
+export function observeDuration(method: string, route: string, status: number, seconds: number): void {
+  const key = `${method} ${status} ${route}`;
+  let child = durationChildren.get(key);
+  if (!child) {
+    child = httpDuration.labels({ method, route, status: String(status) });
+    if (durationChildren.size < 10_000) durationChildren.set(key, child);
+  }
+  child.observe(seconds);
+}

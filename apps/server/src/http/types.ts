@@ -23,5 +23,7 @@ declare module "fastify" {
     public?: boolean;
     /** Keep the raw body bytes on request.rawBody. */
     rawBody?: boolean;
+    /** Security headers: helmet's full set (default), the short JSON API set, or none. */
+    securityHeaders?: "full" | "api" | "none";
   }
 }

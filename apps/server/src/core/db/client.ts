@@ -5,6 +5,12 @@ import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import pg from "pg";
+import {
+  checkChannelName,
+  listenOnPostgres,
+  type TChannelHandlers,
+  type TChannelSubscription,
+} from "./pg-listener.js";
 
 /** The Drizzle database, whichever engine is behind it. */
 export type TDb = PgDatabase<PgQueryResultHKT>;
@@ -17,6 +23,11 @@ export interface TDatabase {
   exec(sqlText: string): Promise<void>;
   /** Run one parameterised statement outside Drizzle (hot paths, tooling). */
   query<T = Record<string, unknown>>(sqlText: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Subscribe to NOTIFY on a channel (delivered after the notifying transaction commits). On Postgres a
+   * dedicated connection that reconnects; on PGlite the embedded engine's own notifications.
+   */
+  listen(channel: string, handlers: TChannelHandlers): Promise<TChannelSubscription>;
   close(): Promise<void>;
 }
 
@@ -46,6 +57,7 @@ export async function openDatabase(options: TOpenDatabaseOptions): Promise<TData
         const r = await pool.query(sqlText, params as unknown[]);
         return r.rows as T[];
       },
+      listen: (channel, handlers) => listenOnPostgres(options.databaseUrl ?? "", channel, handlers),
       close: () => pool.end(),
     };
   }
@@ -73,6 +85,11 @@ export function pgliteDatabase(client: PGlite): TDatabase & { dump(): Promise<Bl
     async query<T>(sqlText: string, params?: unknown[]) {
       const r = await client.query<T>(sqlText, params);
       return r.rows;
+    },
+    async listen(channel, handlers) {
+      const unlisten = await client.listen(checkChannelName(channel), handlers.onPayload);
+      handlers.onState?.(true);
+      return { close: () => unlisten() };
     },
     close: () => client.close(),
     async dump() {

@@ -22,40 +22,54 @@ export function forgetApiKey(keyId: string): void {
   for (const [hash, entry] of cache) if (entry.principal.keyId === keyId) cache.delete(hash);
 }
 
-/** Resolve a bearer token to its workspace and scopes, or null when unknown, revoked or expired. */
-export async function authenticateApiKey(db: TDb, token: string, now: Date): Promise<TPrincipal | null> {
+/**
+ * Resolve a bearer token to its workspace and scopes, or null when unknown, revoked or expired. Answers
+ * without a promise when the key is cached (the hot path of every API call).
+ */
+export function authenticateApiKey(
+  db: TDb,
+  token: string,
+  now: Date,
+): TPrincipal | null | Promise<TPrincipal | null> {
   if (!token.startsWith("ask_") || token.length > 100) return null;
   const hash = hashApiKeySecret(token);
-  let entry = cache.get(hash);
-  if (!entry || now.getTime() - entry.cachedAt > CACHE_MS) {
-    const found = await withSystemTx(db, (tx) =>
-      tx
-        .select({
-          id: apiKeys.id,
-          workspaceId: apiKeys.workspaceId,
-          scopes: apiKeys.scopes,
-          expiresAt: apiKeys.expiresAt,
-        })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.secretHash, hash), isNull(apiKeys.revokedAt))),
-    );
-    const row = found[0];
-    if (!row) {
-      cache.delete(hash);
-      return null;
-    }
-    entry = {
-      principal: {
-        kind: "api_key",
-        workspaceId: row.workspaceId,
-        keyId: row.id,
-        scopes: row.scopes as TPermission[],
-      },
-      expiresAt: row.expiresAt,
-      cachedAt: now.getTime(),
-    };
-    cache.set(hash, entry);
+  const entry = cache.get(hash);
+  if (!entry || now.getTime() - entry.cachedAt > CACHE_MS) return lookUp(db, hash, now);
+  return principalOf(db, entry, now);
+}
+
+async function lookUp(db: TDb, hash: string, now: Date): Promise<TPrincipal | null> {
+  const found = await withSystemTx(db, (tx) =>
+    tx
+      .select({
+        id: apiKeys.id,
+        workspaceId: apiKeys.workspaceId,
+        scopes: apiKeys.scopes,
+        expiresAt: apiKeys.expiresAt,
+      })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.secretHash, hash), isNull(apiKeys.revokedAt))),
+  );
+  const row = found[0];
+  if (!row) {
+    cache.delete(hash);
+    return null;
   }
+  const entry: TCachedKey = {
+    principal: {
+      kind: "api_key",
+      workspaceId: row.workspaceId,
+      keyId: row.id,
+      scopes: row.scopes as TPermission[],
+    },
+    expiresAt: row.expiresAt,
+    cachedAt: now.getTime(),
+  };
+  cache.set(hash, entry);
+  return principalOf(db, entry, now);
+}
+
+function principalOf(db: TDb, entry: TCachedKey, now: Date): TPrincipal | null {
   if (entry.expiresAt && entry.expiresAt.getTime() <= now.getTime()) return null;
   const keyId = entry.principal.keyId;
   if (now.getTime() - (lastUsedWrites.get(keyId) ?? 0) > LAST_USED_EVERY_MS) {

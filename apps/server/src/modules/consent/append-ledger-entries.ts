@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { recordAudit, type TActor } from "../../core/audit.js";
 import type { TTx } from "../../core/db/tx.js";
 import { newId } from "../../core/ids.js";
-import type { TContactChannel } from "../contacts/index.js";
+import { CONTACT_CHANGES_CHANNEL, type TContactChannel } from "../contacts/index.js";
 import { consentLedger } from "./consent.tables.js";
 import type {
   TBasis,
@@ -94,8 +94,10 @@ export async function appendLedgerEntries(
   }
   if (stored.length === 0) return stored;
   await tx.insert(consentLedger).values(stored);
-  await tx.execute(sql`update consent_heads set seq = ${seq}, hash = ${prev}, updated_at = ${o.at}
-    where workspace_id = ${head.workspaceId} and contact_id = ${head.contactId}`);
+  // The head moves and every process's check cache hears of it when this transaction commits.
+  await tx.execute(sql`with moved as (update consent_heads set seq = ${seq}, hash = ${prev}, updated_at = ${o.at}
+      where workspace_id = ${head.workspaceId} and contact_id = ${head.contactId} returning 1)
+    select pg_notify(${CONTACT_CHANGES_CHANNEL}, ${`${head.workspaceId} ${head.contactId}`}) from moved`);
   head.seq = seq;
   head.hash = prev;
   // Before commit on purpose: the cache keeps this contact out for its TTL, which covers the commit.

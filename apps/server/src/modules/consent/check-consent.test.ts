@@ -187,6 +187,28 @@ describe("POST /v1/consent/check", () => {
     expect((await check(ws, { contactId: g.contactId })).json().reason).toBe("contact_restricted");
   });
 
+  it("hears of changes committed by other processes through the change feed, not before they commit", async () => {
+    const ws = await s.workspace();
+    const g = await granted(ws, "+33644440000");
+    await new Promise((r) => setTimeout(r, SETTLE + 20));
+    expect((await check(ws, { contactId: g.contactId })).json().allowed).toBe(true);
+    const payload = `${ws.workspaceId} ${g.contactId}`;
+    // Another process restricts the contact and notifies, but rolls back: nothing changes.
+    await s.database.exec(`begin; update contacts set restricted_at = now() where id = '${g.contactId}';
+      select pg_notify('assent_contact_changes', '${payload}'); rollback;`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await check(ws, { contactId: g.contactId })).json().allowed).toBe(true);
+    // The same, committed (on Postgres through another connection than the listener's).
+    await s.database.exec(`begin; update contacts set restricted_at = now() where id = '${g.contactId}';
+      select pg_notify('assent_contact_changes', '${payload}'); commit;`);
+    let reason = "";
+    for (let i = 0; i < 50 && reason !== "contact_restricted"; i++) {
+      reason = (await check(ws, { contactId: g.contactId })).json().reason;
+      if (reason !== "contact_restricted") await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(reason).toBe("contact_restricted");
+  });
+
   it("holds marketing to quiet hours in the recipient's local time, by area code", async () => {
     const ws = await s.workspace();
     const at = (iso: string) => ({ at: iso });

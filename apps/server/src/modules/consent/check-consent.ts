@@ -131,8 +131,10 @@ export function checkConsent(
     strangerScore: undefined,
   };
   if (p.contactId !== undefined) p.facts = cache.peek(ws, p.contactId ?? "", o.brandId);
-  const identity = identityOf(n, identityKey);
-  if (p.contactId === null) p.strangerScore = identity ? cache.peekPropensity(identity) : 0;
+  if (p.contactId === null) {
+    const identity = identityOf(n, identityKey);
+    p.strangerScore = identity ? cache.peekPropensity(identity) : 0;
+  }
   const stranger = p.contactId === null ? n : null;
   return decide(o, p, stranger) ?? readAndDecide(cache, o, p, n, identityKey);
 }

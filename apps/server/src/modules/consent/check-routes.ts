@@ -12,19 +12,6 @@ import { ZCheckRequest, ZDecisionRequest } from "./routes.schema.js";
 const plainJson = () => (data: unknown) => JSON.stringify(data);
 
 /**
- * The check routes answer JSON only, on the hottest path of the API: they skip helmet (it rebuilds its
- * header set on every request, and most of it concerns HTML documents) and send the OWASP REST set
- * instead, about a quarter of the bytes.
- */
-const API_SECURITY_HEADERS = {
-  "cache-control": "no-store",
-  "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
-  "strict-transport-security": "max-age=31536000; includeSubDomains",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-};
-
-/**
  * The advisory decision API for any sender: `POST /v1/consent/check` (and its older spelling
  * `POST /v1/consent/decisions`), answered from the warm decision-facts cache.
  */
@@ -62,11 +49,11 @@ export function checkRoutes(app: TApp, ctx: TAppContext, cache: DecisionFactsCac
         response: { 200: ZCheckJson },
       },
       serializerCompiler: plainJson,
-      helmet: false,
+      // JSON only, on the hottest path of the API: the short OWASP REST header set.
+      config: { securityHeaders: "api" },
     },
-    (request, reply) => {
+    (request) => {
       const p = authorize(request, "consent:read");
-      void reply.headers(API_SECURITY_HEADERS);
       const b = request.body;
       return run(p.workspaceId, { ...b, at: b.at ? new Date(b.at) : ctx.clock() }, (r) =>
         presentCheck(r.decision, r.contactId, r.optOutPropensity),
@@ -84,11 +71,11 @@ export function checkRoutes(app: TApp, ctx: TAppContext, cache: DecisionFactsCac
         response: { 200: ZDecisionJson },
       },
       serializerCompiler: plainJson,
-      helmet: false,
+      // JSON only, on the hottest path of the API: the short OWASP REST header set.
+      config: { securityHeaders: "api" },
     },
-    (request, reply) => {
+    (request) => {
       const p = authorize(request, "consent:read");
-      void reply.headers(API_SECURITY_HEADERS);
       const { address, at, ...b } = request.body;
       return run(
         p.workspaceId,

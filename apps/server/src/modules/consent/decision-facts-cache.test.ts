@@ -106,4 +106,34 @@ describe("DecisionFactsCache", () => {
       cache.close();
     }
   });
+
+  it("forgets everything when the change feed goes up or down, and keeps entries longer only while it is up", async () => {
+    const f = fakeLoader();
+    const cache = new DecisionFactsCache(f.loader, 100, 10, 60_000);
+    try {
+      expect(cache.ttlMs).toBe(100);
+      await cache.facts("ws_a", "ctc_1", "brd_a");
+      cache.changeFeed(true);
+      expect(cache.ttlMs).toBe(60_000);
+      f.set("ws_a", "ctc_1", 4);
+      // Notifications may have been missed before the feed came up: the entry was dropped.
+      expect((await cache.facts("ws_a", "ctc_1", "brd_a")).optOutPropensity).toBe(4);
+      f.set("ws_a", "ctc_1", 5);
+      await sleep(150);
+      // Past the short bound but within the long one: served from the cache, no read.
+      const reads = f.reads.length;
+      expect((await cache.facts("ws_a", "ctc_1", "brd_a")).optOutPropensity).toBe(4);
+      expect(f.reads.length).toBe(reads);
+      // A notification drops the contact (after the settle window, it is cached again).
+      DecisionFactsCache.changed("ws_a ctc_1");
+      expect((await cache.facts("ws_a", "ctc_1", "brd_a")).optOutPropensity).toBe(5);
+      DecisionFactsCache.changed("garbage");
+      f.set("ws_a", "ctc_1", 6);
+      cache.changeFeed(false);
+      expect(cache.ttlMs).toBe(100);
+      expect((await cache.facts("ws_a", "ctc_1", "brd_a")).optOutPropensity).toBe(6);
+    } finally {
+      cache.close();
+    }
+  });
 });

@@ -99,18 +99,23 @@ const addressKey = (a: TAddressKey) => `${a.channel}:${a.index}`;
 /** No contact has the address (cached as such). */
 const NOBODY = "";
 
+const DEFAULT_COHERENT_TTL_MS = 30_000;
+
 /**
  * A per-process warm cache of decision facts for the advisory check API (`POST /v1/consent/check`),
  * keyed by (workspace, contact, brand), plus campaigns and address → contact lookups.
  *
- * Staleness bound: an answer never rests on a read that started more than `ttlMs` ago (2 s by default).
- * A ledger append or contact change in this process invalidates the contact at once and keeps it out of
- * the cache for `settleMs` (1 s; its transaction may not have committed yet), so this process sees its own
- * writes as soon as they commit (a transaction still open after `settleMs` is seen within `ttlMs` of its
- * commit); writes in other processes are seen within `ttlMs`. Misses of one tick are read together, and a
- * background sweep every quarter TTL re-reads, in batches, the entries used since their last read once
- * they are half a TTL old, so hot keys never miss and the database sees a few batched reads instead of
- * one per key. The dispatcher never reads this: it decides with `decideMany(tx, …, { lock: "share" })`.
+ * Coherence: every ledger append and every change to a contact's restriction, age or time zone sends a
+ * NOTIFY (`assent_contact_changes`) in its transaction; each process listens and drops the contact when the
+ * writer commits, whichever process wrote. While that change feed is up, entries live `coherentTtlMs`
+ * (30 s) as a safety net for what is not notified (brand quiet-hours policy, campaign edits). While it is
+ * down (a lost connection, or before it starts) the cache is emptied and entries live `ttlMs` (2 s):
+ * an answer then never rests on a read that started more than 2 s ago.
+ * A write in this process also drops the contact at once and keeps it out of the cache for `settleMs`
+ * (1 s; its transaction may not have committed yet). Misses of one tick are read together, and a
+ * background sweep re-reads, in batches, the entries used since their last read once they are half a
+ * TTL old, so hot keys never miss. The dispatcher never reads this: it decides with
+ * `decideMany(tx, …, { lock: "share" })` inside its own transaction.
  */
 export class DecisionFactsCache {
   private readonly contacts = new Map<string, Map<string, TTimed<TCachedFacts>>>();
@@ -130,19 +135,55 @@ export class DecisionFactsCache {
   private sweeping = false;
   /** How long a contact written in this process stays out of the cache (its transaction may be open). */
   readonly settleMs: number;
+  /** Whether change notifications are flowing (see changeFeed). */
+  private coherent = false;
+  private readonly coherentTtlMs: number;
 
   constructor(
     private readonly loader: TDecisionFactsLoader,
-    readonly ttlMs: number = DEFAULT_TTL_MS,
+    /** The bound while no change feed is up. */
+    private readonly uncoherentTtlMs: number = DEFAULT_TTL_MS,
     settleMs?: number,
+    /** The bound while the change feed is up (never shorter than `uncoherentTtlMs`). */
+    coherentTtlMs: number = DEFAULT_COHERENT_TTL_MS,
   ) {
-    this.settleMs = Math.min(settleMs ?? DEFAULT_SETTLE_MS, ttlMs);
+    this.settleMs = Math.min(settleMs ?? DEFAULT_SETTLE_MS, uncoherentTtlMs);
+    this.coherentTtlMs = Math.max(coherentTtlMs, uncoherentTtlMs);
     this.factsBatch = new TickBatch((ws, pairs) => this.loader.facts(ws, pairs));
     this.addressBatch = new TickBatch(async (ws, items) => {
       const found = await this.loader.contactsByAddress(ws, items);
       return new Map(items.map((a) => [addressKey(a), found.get(addressKey(a)) ?? NOBODY]));
     });
     caches.add(this);
+  }
+
+  /** How long an entry may serve answers now. */
+  get ttlMs(): number {
+    return this.coherent ? this.coherentTtlMs : this.uncoherentTtlMs;
+  }
+
+  /**
+   * The change feed went up or down. Notifications may have been missed around either transition, so
+   * everything cached is forgotten; the TTL follows the state.
+   */
+  changeFeed(up: boolean): void {
+    this.contacts.clear();
+    this.campaigns.clear();
+    this.addresses.clear();
+    this.nobody.clear();
+    this.propensities.clear();
+    this.coherent = up;
+    if (this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = setInterval(() => void this.sweep(), this.ttlMs / 4).unref();
+    }
+  }
+
+  /** A NOTIFY payload of the consent change feed (`workspaceId contactId`); malformed ones are ignored. */
+  static changed(payload: string): void {
+    const [workspaceId, contactId, extra] = payload.split(" ");
+    if (workspaceId && contactId && extra === undefined)
+      DecisionFactsCache.invalidate(workspaceId, contactId);
   }
 
   /** Invalidate a contact in every cache of this process (ledger appends, contact changes). */

@@ -9,7 +9,7 @@ import type { TWorkspaceKeys } from "../../core/keyring.js";
 import type { TRouteModule } from "../../http/app.js";
 import { actorOf, authorize } from "../../http/auth.js";
 import type { TApp } from "../../http/types.js";
-import { getContact, resolveContactByAddress } from "../contacts/index.js";
+import { CONTACT_CHANGES_CHANNEL, getContact, resolveContactByAddress } from "../contacts/index.js";
 import { campaignRoutes } from "./campaign-routes.js";
 import { checkRoutes } from "./check-routes.js";
 import { confirmConsent } from "./confirm-consent.js";
@@ -85,7 +85,7 @@ function contactParam(id: string): string {
 }
 
 export interface TConsentRoutesOptions {
-  /** Staleness bound of the advisory check API's warm cache (default 2 s). */
+  /** Staleness bound of the advisory check API's warm cache while its change feed is down (default 2 s). */
   decisionCacheTtlMs?: number;
   /** How long a contact written in this process bypasses that cache (default 1 s, at most the TTL). */
   decisionCacheSettleMs?: number;
@@ -105,7 +105,16 @@ export function createConsentRoutes(options: TConsentRoutesOptions = {}): TRoute
       options.decisionCacheTtlMs,
       options.decisionCacheSettleMs,
     );
-    app.addHook("onClose", async () => cache.close());
+    // Writers in any process NOTIFY when a contact's decision facts change; the cache drops the contact
+    // when their transaction commits (see DecisionFactsCache for what happens while the feed is down).
+    const feed = await ctx.database.listen(CONTACT_CHANGES_CHANNEL, {
+      onPayload: (payload) => DecisionFactsCache.changed(payload),
+      onState: (up) => cache.changeFeed(up),
+    });
+    app.addHook("onClose", async () => {
+      cache.close();
+      await feed.close();
+    });
     campaignRoutes(app, ctx);
     checkRoutes(app, ctx, cache);
     proofRoutes(app, ctx);

@@ -1,3 +1,6 @@
+/** The NOTIFY channel of contact changes that matter to decisions: payload `workspaceId contactId`. */
+export const CONTACT_CHANGES_CHANNEL = "assent_contact_changes";
+
 /** Told when a contact's profile or identities change in this process (after the statement, before commit). */
 export type TContactChangeListener = (workspaceId: string, contactId: string) => void;
 

@@ -1,5 +1,5 @@
 export { addContactIdentity } from "./add-contact-identity.js";
-export { contactChanges, type TContactChangeListener } from "./contact-changes.js";
+export { CONTACT_CHANGES_CHANNEL, contactChanges, type TContactChangeListener } from "./contact-changes.js";
 export {
   contactChannels,
   phoneChannels,

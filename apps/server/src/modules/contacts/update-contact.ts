@@ -3,7 +3,7 @@ import { recordAudit, type TActor } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
 import { AppError, notFound } from "../../core/errors.js";
 import { encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
-import { contactChanges } from "./contact-changes.js";
+import { CONTACT_CHANGES_CHANNEL, contactChanges } from "./contact-changes.js";
 import { canonicalLocale, isTimeZone } from "./contact-profile.js";
 import { minorUntil } from "./minor-until.js";
 
@@ -101,5 +101,7 @@ export async function updateContact(
       details: { fields: "restricted" },
     });
   await recordAudit(tx, events);
+  // Every process's decision cache drops the contact when this commits; this one at once.
+  await tx.execute(sql`select pg_notify(${CONTACT_CHANGES_CHANNEL}, ${`${o.workspaceId} ${o.contactId}`})`);
   contactChanges.contactChanged(o.workspaceId, o.contactId);
 }
