@@ -34,8 +34,21 @@ async function pending(ws: TBootstrapResult, address: string) {
   };
 }
 
-const click = (url: string, headers: Record<string, string> = {}) =>
-  s.app.inject({ method: "GET", url, headers: { "user-agent": "Mozilla/5.0 (Phone)", ...headers } });
+/** Open the link, then press its page's Confirm button (a form POST of the token), as a person does. */
+async function click(url: string, headers: Record<string, string> = {}) {
+  const h = { "user-agent": "Mozilla/5.0 (Phone)", ...headers };
+  const opened = await s.app.inject({ method: "GET", url, headers: h });
+  const token = /name="token" value="([^"]*)"/.exec(opened.body)?.[1];
+  if (opened.statusCode !== 200 || token === undefined) return opened;
+  expect(opened.body).toContain('<form method="post" action="/v1/consents/confirm">');
+  const value = token.replaceAll("&amp;", "&").replaceAll("&quot;", '"').replaceAll("&#39;", "'");
+  return s.app.inject({
+    method: "POST",
+    url: "/v1/consents/confirm",
+    headers: { ...h, "content-type": "application/x-www-form-urlencoded" },
+    payload: new URLSearchParams({ token: value }).toString(),
+  });
+}
 const entries = async (workspaceId: string) =>
   (
     await s.database.query<{ n: number }>(
@@ -57,6 +70,15 @@ describe("double opt-in by signed link", () => {
         headers: bearer(ws.apiKey),
         payload: { contactId: g.contactId, brandId: ws.brandId, channel: "sms" },
       });
+    expect((await ask()).json().reason).toBe("consent_pending");
+    // Opening the link (a link preview, a mail scanner) confirms nothing: only the button does.
+    const before0 = await entries(ws.workspaceId);
+    for (let i = 0; i < 3; i++) {
+      const opened = await s.app.inject({ method: "GET", url: g.confirmUrl });
+      expect(opened.statusCode).toBe(200);
+      expect(opened.body).toContain("Confirm your subscription");
+    }
+    expect(await entries(ws.workspaceId)).toBe(before0);
     expect((await ask()).json().reason).toBe("consent_pending");
     const page = await click(g.confirmUrl);
     expect(page.statusCode).toBe(200);
@@ -105,6 +127,13 @@ describe("double opt-in by signed link", () => {
     const link = (token: string) => `/v1/consents/confirm?token=${encodeURIComponent(token)}`;
     const flipped = g.confirmToken.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
     expect((await click(link(flipped))).statusCode).toBe(404);
+    // The button's POST checks the token itself.
+    const posted = await s.app.inject({
+      method: "POST",
+      url: "/v1/consents/confirm",
+      payload: { token: flipped },
+    });
+    expect(posted.statusCode).toBe(404);
     // Another workspace's grant under this workspace's name, or this grant under another's.
     const [, , exp, mac] = g.confirmToken.split(".");
     expect((await click(link(`${ws.workspaceId}.${foreign.id}.${exp}.${mac}`))).statusCode).toBe(404);
