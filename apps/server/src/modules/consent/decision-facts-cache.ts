@@ -89,8 +89,13 @@ const DEFAULT_TTL_MS = 2_000;
 const DEFAULT_SETTLE_MS = 1_000;
 /** Entries used since their last read and older than this share of the TTL are re-read by the sweep. */
 const REFRESH_AT = 0.5;
-/** Keys per background re-read: one read per workspace and chunk. */
-const SWEEP_CHUNK = 500;
+/**
+ * Keys per background re-read (one read per workspace and chunk). Small, with a turn of the event loop
+ * between chunks: on the embedded engine a read runs on the event loop, and requests must not wait for
+ * a long one.
+ */
+const SWEEP_CHUNK = 100;
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 const MAX_ENTRIES = 200_000;
 const caches = new Set<DecisionFactsCache>();
 const pairKey = (contactId: string, brandId: string) => `${contactId}\u0000${brandId}`;
@@ -383,6 +388,7 @@ export class DecisionFactsCache {
       }
       for (const [ws, list] of addresses) {
         for (let i = 0; i < list.length; i += SWEEP_CHUNK) {
+          if (i > 0) await yieldToRequests();
           const chunk = list.slice(i, i + SWEEP_CHUNK);
           const started = performance.now();
           const found = await this.loader.contactsByAddress(ws, chunk);
@@ -391,6 +397,7 @@ export class DecisionFactsCache {
       }
       for (const [ws, list] of facts) {
         for (let i = 0; i < list.length; i += SWEEP_CHUNK) {
+          if (i > 0) await yieldToRequests();
           const chunk = list.slice(i, i + SWEEP_CHUNK);
           const started = performance.now();
           const found = await this.loader.facts(ws, chunk);
