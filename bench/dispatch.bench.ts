@@ -15,6 +15,8 @@ import { createFakeAdapter } from "../apps/server/src/modules/channels/index.js"
 import { getSendBatcher, startDispatcher } from "../apps/server/src/modules/messaging/index.js";
 import { prepareSendWork } from "../apps/server/src/modules/messaging/prepare-send-work.js";
 import {
+  backendCpu,
+  backendCpuDelta,
   benchContext,
   benchWorkspace,
   createBenchDatabase,
@@ -24,6 +26,17 @@ import {
 
 const MESSAGES = Number(process.argv[2] ?? 100_000);
 const CONTACTS = 2_000;
+
+function cpuPerMessage(
+  start: { node: NodeJS.CpuUsage; db: Map<number, number> },
+  node: NodeJS.CpuUsage,
+  db: Map<number, number>,
+): { node: number; db: number } {
+  return {
+    node: Math.round((node.user + node.system) / MESSAGES),
+    db: Math.round((backendCpuDelta(start.db, db) * 1000) / MESSAGES),
+  };
+}
 
 async function main(): Promise<void> {
   const db = await createBenchDatabase();
@@ -49,6 +62,7 @@ async function main(): Promise<void> {
     const profile = profileStatements(ctx);
     const batcher = getSendBatcher(ctx, { maxBatch: 1000 });
     const actor = { type: "system", id: null } as const;
+    const acceptCpu = { node: process.cpuUsage(), db: await backendCpu(db) };
     const t1 = performance.now();
     const chunk = 5_000;
     for (let n = 0; n < MESSAGES; n += chunk) {
@@ -73,6 +87,7 @@ async function main(): Promise<void> {
       if (answers.some((a) => a.status !== "queued")) throw new Error("a bench message was not queued");
     }
     const acceptRate = MESSAGES / ((performance.now() - t1) / 1000);
+    const acceptCost = cpuPerMessage(acceptCpu, process.cpuUsage(acceptCpu.node), await backendCpu(db));
     if (process.env.BENCH_PROFILE === "1") process.stderr.write(`accept profile:\n${profile.report()}\n`);
     profile.reset();
 
@@ -92,6 +107,7 @@ async function main(): Promise<void> {
         return fake.send(m);
       },
     };
+    const dispatchCpu = { node: process.cpuUsage(), db: await backendCpu(db) };
     const t2 = performance.now();
     const stop = await startDispatcher(ctx, {
       createAdapter: () => adapter,
@@ -103,6 +119,7 @@ async function main(): Promise<void> {
     await handedAll;
     await stop();
     const dispatchSeconds = (performance.now() - t2) / 1000;
+    const dispatchCost = cpuPerMessage(dispatchCpu, process.cpuUsage(dispatchCpu.node), await backendCpu(db));
     const sent = await withSystemTx(ctx.db, (tx) =>
       tx.execute(sql`select count(*)::int as n from messages where status = 'sent'`),
     );
@@ -119,6 +136,9 @@ async function main(): Promise<void> {
       acceptMessagesPerSecond: Math.round(acceptRate),
       dispatchMessagesPerSecond: Math.round(dispatchRate),
       dispatchVsBaselineInsert: Number((dispatchRate / baselineRate).toFixed(3)),
+      /** CPU µs per message, this process and the Postgres backends (Postgres only), less load-sensitive. */
+      acceptCpuMicrosPerMessage: acceptCost,
+      dispatchCpuMicrosPerMessage: dispatchCost,
       loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
       target: "≥ 20,000 messages/s on Postgres",
       met: db.kind === "postgres" ? dispatchRate >= 20_000 : undefined,
@@ -126,7 +146,9 @@ async function main(): Promise<void> {
     process.stdout.write(
       `dispatch (${db.kind}): ${fmt(dispatchRate)} msg/s through claim + decision + no-op adapter + record ` +
         `(${fmt(MESSAGES)} messages in ${dispatchSeconds.toFixed(1)} s); accept ${fmt(acceptRate)} msg/s; ` +
-        `baseline batched insert ${fmt(baselineRate)} rows/s; ratio dispatch/baseline ${out.dispatchVsBaselineInsert}\n`,
+        `baseline batched insert ${fmt(baselineRate)} rows/s; ratio dispatch/baseline ${out.dispatchVsBaselineInsert}; ` +
+        `CPU per message: dispatch ${dispatchCost.node} µs node + ${dispatchCost.db} µs Postgres, ` +
+        `accept ${acceptCost.node} + ${acceptCost.db} µs\n`,
     );
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {

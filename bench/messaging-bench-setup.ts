@@ -3,7 +3,7 @@
  * is set, else PGlite in a temp directory), a workspace, a sender and contacts with marketing consent.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -203,4 +203,43 @@ export function profileStatements(ctx: TAppContext): { report(): string; reset()
         .join("\n"),
     reset: () => timings.clear(),
   };
+}
+
+/**
+ * CPU time (ms) used so far by the Postgres backends connected to the bench database, by pid (Linux
+ * /proc; empty on PGlite or elsewhere). With the process's own CPU time it gives a cost per message
+ * that a busy machine distorts far less than wall-clock throughput.
+ */
+export async function backendCpu(db: TBenchDatabase): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (!db.url || process.platform !== "linux") return out;
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    const name = new URL(db.url).pathname.slice(1);
+    const r = await c.query<{ pid: number }>(
+      "select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
+      [name],
+    );
+    for (const { pid } of r.rows) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second).
+        out.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+      } catch {
+        // The backend ended meanwhile.
+      }
+    }
+  } finally {
+    await c.end();
+  }
+  return out;
+}
+
+/** CPU ms the backends used between two `backendCpu` snapshots (backends started meanwhile count in full). */
+export function backendCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
 }

@@ -11,12 +11,14 @@ import { createLogger } from "../apps/server/src/core/logger.js";
 import { buildApp } from "../apps/server/src/http/app.js";
 import { allRoutes } from "../apps/server/src/http/routes.js";
 import { messageRoutes } from "../apps/server/src/modules/messaging/index.js";
+import { profileStatements } from "./messaging-bench-setup.js";
 
 async function bare(): Promise<{ port: number; close(): Promise<void> }> {
   const app = Fastify({ logger: false });
   app.post("/v1/messages", async (_request, reply) =>
     reply.status(202).send({ id: "msg_bench", status: "queued" }),
   );
+  app.get("/bench/cpu", async () => process.cpuUsage());
   await app.listen({ port: 0, host: "127.0.0.1" });
   return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
 }
@@ -25,12 +27,22 @@ async function assent(): Promise<{ port: number; close(): Promise<void> }> {
   const config = loadConfig({ ...process.env, LOG_LEVEL: "silent", NODE_ENV: "production" });
   const ctx = await createContext(config, createLogger("silent"), { migrate: false });
   const routes = allRoutes.includes(messageRoutes) ? allRoutes : [...allRoutes, messageRoutes];
-  const app = await buildApp(ctx, { routes });
+  // BENCH_PROFILE=1: time per SQL statement, printed to stderr when the server stops.
+  const profile = profileStatements(ctx);
+  const app = await buildApp(ctx, {
+    routes: [
+      ...routes,
+      (a) => {
+        a.get("/bench/cpu", { config: { public: true } }, async () => process.cpuUsage());
+      },
+    ],
+  });
   await app.listen({ port: 0, host: "127.0.0.1" });
   return {
     port: (app.server.address() as AddressInfo).port,
     close: async () => {
       await app.close();
+      if (process.env.BENCH_PROFILE === "1") process.stderr.write(`send profile:\n${profile.report()}\n`);
       await ctx.database.close();
     },
   };

@@ -14,7 +14,14 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { sql } from "drizzle-orm";
 import { withSystemTx } from "../apps/server/src/core/db/tx.js";
-import { benchContext, benchWorkspace, createBenchDatabase, fmt } from "./messaging-bench-setup.js";
+import {
+  backendCpu,
+  backendCpuDelta,
+  benchContext,
+  benchWorkspace,
+  createBenchDatabase,
+  fmt,
+} from "./messaging-bench-setup.js";
 
 const SECONDS = Number(process.argv[2] ?? 15);
 const WARMUP_SECONDS = 3;
@@ -23,11 +30,19 @@ const CONTACTS = 1_000;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 function startServer(env: Record<string, string>): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "messaging-send-server.ts")], {
-    cwd: path.resolve(here, ".."),
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  // BENCH_CPU_PROF=<dir>: each server process writes a V8 CPU profile there when it stops.
+  const prof = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...prof, "--import", "tsx", path.join(here, "messaging-send-server.ts")],
+    {
+      cwd: path.resolve(here, ".."),
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (c: Buffer) => {
@@ -47,12 +62,35 @@ function stopServer(child: ChildProcess): Promise<void> {
 }
 
 interface TRun {
+  /** CPU time of the server process per answered request (user + system, µs): robust to a busy machine. */
+  serverCpuMicrosPerRequest?: number;
   requestsPerSecond: number;
   p50: number;
   p99: number;
   non2xx: number;
   errors: number;
   total2xx: number;
+}
+
+async function serverCpu(port: number): Promise<number> {
+  const r = (await (await fetch(`http://127.0.0.1:${port}/bench/cpu`)).json()) as {
+    user: number;
+    system: number;
+  };
+  return r.user + r.system;
+}
+
+/** A load run, with the server's CPU time per answered request. */
+async function measured(
+  port: number,
+  seconds: number,
+  body: (n: number) => string,
+  headers: Record<string, string>,
+): Promise<TRun> {
+  const before = await serverCpu(port);
+  const run = await load(port, seconds, body, headers);
+  const cpu = (await serverCpu(port)) - before;
+  return { ...run, serverCpuMicrosPerRequest: Math.round(cpu / Math.max(1, run.total2xx + run.non2xx)) };
 }
 
 async function load(
@@ -108,14 +146,18 @@ async function main(): Promise<void> {
 
     const bare = await startServer({ ...env, MODE: "bare" });
     await load(bare.port, WARMUP_SECONDS, request, {});
-    const baseline = await load(bare.port, SECONDS, request, {});
+    const baseline = await measured(bare.port, SECONDS, request, {});
     await stopServer(bare.child);
 
     const ours = await startServer({ ...env, MODE: "assent" });
     const auth = { authorization: `Bearer ${setup.ws.apiKey}` };
     // Warm-up: every recipient once (the process caches address → contact after the first send).
     const warm = await load(ours.port, WARMUP_SECONDS, request, auth, CONTACTS * 2);
-    const assent = await load(ours.port, SECONDS, request, auth);
+    const dbBefore = await backendCpu(db);
+    const assent = await measured(ours.port, SECONDS, request, auth);
+    const dbMicrosPerRequest = Math.round(
+      (backendCpuDelta(dbBefore, await backendCpu(db)) * 1000) / Math.max(1, assent.total2xx + assent.non2xx),
+    );
     await stopServer(ours.child);
 
     const check = await benchContext(db);
@@ -134,6 +176,8 @@ async function main(): Promise<void> {
       bareFastify: baseline,
       postMessages: assent,
       ratio: Number(ratio.toFixed(3)),
+      /** Postgres backends' CPU per answered request during the measured run (Postgres only). */
+      postgresCpuMicrosPerRequest: db.kind === "postgres" ? dbMicrosPerRequest : undefined,
       storedRows: counts?.n,
       storedQueued: counts?.queued,
       accepted2xx: warm.total2xx + assent.total2xx,
@@ -143,7 +187,9 @@ async function main(): Promise<void> {
     };
     process.stdout.write(
       `POST /v1/messages (${db.kind}): ${fmt(assent.requestsPerSecond)} req/s, p99 ${assent.p99} ms; bare Fastify ` +
-        `${fmt(baseline.requestsPerSecond)} req/s, p99 ${baseline.p99} ms; ratio ${out.ratio}; ${counts?.n} rows stored ` +
+        `${fmt(baseline.requestsPerSecond)} req/s, p99 ${baseline.p99} ms; ratio ${out.ratio}; server CPU per request ` +
+        `${assent.serverCpuMicrosPerRequest} µs vs ${baseline.serverCpuMicrosPerRequest} µs bare` +
+        `${db.kind === "postgres" ? ` (+ ${dbMicrosPerRequest} µs Postgres)` : ""}; ${counts?.n} rows stored ` +
         `(${out.accepted2xx} answered 202)\n`,
     );
     process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { sql } from "drizzle-orm";
-import { rows, type TTx } from "./db/tx.js";
+import { type SQL, sql } from "drizzle-orm";
+import { beforeCommit, rows, type TTx } from "./db/tx.js";
 import { newId } from "./ids.js";
 
 export interface TActor {
@@ -22,6 +22,38 @@ export interface TAuditEvent {
 
 export const GENESIS_HASH = "0".repeat(64);
 
+interface TAuditRecord {
+  id: string;
+  at: string;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+}
+
+/**
+ * The canonical text of an event after its sequence number: `auditCanonical` is `[` + seq + `,` + this.
+ * The database chains a batch with it (assent_audit_append), so the text is built in one place only.
+ */
+function canonicalRest(e: Omit<TAuditRecord, "details"> & { details: unknown }): string {
+  const details =
+    e.details && typeof e.details === "object" ? sortKeys(e.details as Record<string, unknown>) : {};
+  return JSON.stringify([
+    e.id,
+    e.at,
+    e.actorType,
+    e.actorId,
+    e.action,
+    e.targetType,
+    e.targetId,
+    e.requestId,
+    details,
+  ]).slice(1);
+}
+
 /** Canonical text hashed into the chain (stable key order; what verification recomputes). */
 export function auditCanonical(e: {
   seq: number;
@@ -35,20 +67,7 @@ export function auditCanonical(e: {
   requestId: string | null;
   details: unknown;
 }): string {
-  const details =
-    e.details && typeof e.details === "object" ? sortKeys(e.details as Record<string, unknown>) : {};
-  return JSON.stringify([
-    e.seq,
-    e.id,
-    e.at,
-    e.actorType,
-    e.actorId,
-    e.action,
-    e.targetType,
-    e.targetId,
-    e.requestId,
-    details,
-  ]);
+  return `[${e.seq},${canonicalRest(e)}`;
 }
 
 function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
@@ -63,83 +82,116 @@ export function chainHash(prevHash: string, canonical: string): string {
   return createHash("sha256").update(prevHash).update(canonical).digest("hex");
 }
 
+/** Ids and times are fixed when the event is recorded. */
+function toRecord(e: TAuditEvent): TAuditRecord {
+  return {
+    id: newId("aud"),
+    at: (e.at ?? new Date()).toISOString(),
+    actorType: e.actor.type,
+    actorId: e.actor.id,
+    action: e.action,
+    targetType: e.targetType ?? null,
+    targetId: e.targetId ?? null,
+    requestId: e.requestId ?? null,
+    details: e.details ?? {},
+  };
+}
+
+/** Events waiting in a transaction for its commit (see recordAudit). */
+const pending = new WeakMap<TTx, { workspaceId: string; record: TAuditRecord }[]>();
+
 /**
- * Append audit events inside the caller's transaction (the only writer of the audit log). Events of
- * one workspace are chained through its head row, whose lock serialises concurrent writers.
+ * Append audit events inside the caller's transaction (the only writer of the audit log); they commit
+ * or roll back with it. In a transaction opened by withWorkspaceTx / withSystemTx the events are kept
+ * and written in one statement per workspace right before COMMIT, so the workspace's chain head (whose
+ * row lock serialises writers, the chain being linear) is held only for that statement and the commit,
+ * not for the whole transaction. Elsewhere (a savepoint, a bare db.transaction) they are written at once.
+ * Ids and times are fixed when the event is recorded.
  */
 export async function recordAudit(tx: TTx, events: TAuditEvent | TAuditEvent[]): Promise<void> {
-  const list = Array.isArray(events) ? events : [events];
-  const byWorkspace = new Map<string, TAuditEvent[]>();
+  const list = (Array.isArray(events) ? events : [events]).map((e) => ({
+    workspaceId: e.workspaceId,
+    record: toRecord(e),
+  }));
+  if (list.length === 0) return;
+  const waiting = pending.get(tx);
+  if (waiting) {
+    waiting.push(...list);
+    return;
+  }
+  if (beforeCommit(tx, () => flushAudit(tx))) {
+    pending.set(tx, list);
+    return;
+  }
+  await appendAudit(tx, list);
+}
+
+async function flushAudit(tx: TTx): Promise<void> {
+  const list = pending.get(tx) ?? [];
+  pending.delete(tx);
+  await appendAudit(tx, list);
+}
+
+/** One statement per workspace, workspaces in one order (concurrent multi-workspace writers never deadlock). */
+async function appendAudit(tx: TTx, list: { workspaceId: string; record: TAuditRecord }[]): Promise<void> {
+  const byWorkspace = new Map<string, TAuditRecord[]>();
   for (const e of list) {
     const l = byWorkspace.get(e.workspaceId) ?? [];
-    l.push(e);
+    l.push(e.record);
     byWorkspace.set(e.workspaceId, l);
   }
-  for (const [workspaceId, evs] of byWorkspace) {
-    // One statement creates the head row if needed and locks it (the row lock serialises writers).
-    const head = (
-      await rows<{ seq: number; hash: string }>(
-        tx,
-        sql`insert into audit_heads (workspace_id, seq, hash) values (${workspaceId}, 0, ${GENESIS_HASH})
-          on conflict (workspace_id) do update set seq = audit_heads.seq returning seq, hash`,
-      )
-    )[0];
-    if (!head) throw new Error("audit head missing");
-    let seq = Number(head.seq);
-    let prev = head.hash;
-    const cols = {
-      seq: [] as number[],
-      id: [] as string[],
-      at: [] as string[],
-      actorType: [] as string[],
-      actorId: [] as (string | null)[],
-      action: [] as string[],
-      targetType: [] as (string | null)[],
-      targetId: [] as (string | null)[],
-      requestId: [] as (string | null)[],
-      details: [] as string[],
-      prev: [] as string[],
-      hash: [] as string[],
-    };
-    for (const e of evs) {
-      seq += 1;
-      const rec = {
-        seq,
-        id: newId("aud"),
-        at: (e.at ?? new Date()).toISOString(),
-        actorType: e.actor.type,
-        actorId: e.actor.id,
-        action: e.action,
-        targetType: e.targetType ?? null,
-        targetId: e.targetId ?? null,
-        requestId: e.requestId ?? null,
-        details: e.details ?? {},
-      };
-      const hash = chainHash(prev, auditCanonical(rec));
-      cols.seq.push(seq);
-      cols.id.push(rec.id);
-      cols.at.push(rec.at);
-      cols.actorType.push(rec.actorType);
-      cols.actorId.push(rec.actorId);
-      cols.action.push(rec.action);
-      cols.targetType.push(rec.targetType);
-      cols.targetId.push(rec.targetId);
-      cols.requestId.push(rec.requestId);
-      cols.details.push(JSON.stringify(sortKeys(rec.details)));
-      cols.prev.push(prev);
-      cols.hash.push(hash);
-      prev = hash;
-    }
-    await tx.execute(sql`with appended as (
-        insert into audit_log (workspace_id, seq, id, at, actor_type, actor_id, action, target_type,
-          target_id, request_id, details, prev_hash, hash)
-        select ${workspaceId}, s, i, a::timestamptz, aty, aid, act, tt, ti, rid, d::jsonb, p, h
-        from unnest(${sql.param(cols.seq)}::bigint[], ${sql.param(cols.id)}::text[], ${sql.param(cols.at)}::text[],
-          ${sql.param(cols.actorType)}::text[], ${sql.param(cols.actorId)}::text[], ${sql.param(cols.action)}::text[],
-          ${sql.param(cols.targetType)}::text[], ${sql.param(cols.targetId)}::text[], ${sql.param(cols.requestId)}::text[],
-          ${sql.param(cols.details)}::text[], ${sql.param(cols.prev)}::text[], ${sql.param(cols.hash)}::text[])
-          as t(s, i, a, aty, aid, act, tt, ti, rid, d, p, h)
-        returning 1)
-      update audit_heads set seq = ${seq}, hash = ${prev} where workspace_id = ${workspaceId}`);
+  for (const workspaceId of [...byWorkspace.keys()].sort()) {
+    const statement = appendStatement(workspaceId, byWorkspace.get(workspaceId) ?? []);
+    const [head] = await rows<TAuditAppendHead>(tx, statement.query);
+    statement.verify(head);
   }
+}
+
+/** What assent_audit_append answers: the head it started from and the new head's hash. */
+export interface TAuditAppendHead {
+  start_seq: number | string;
+  start_hash: string;
+  end_hash: string;
+}
+
+export interface TAuditAppendStatement {
+  /** Appends the events and selects their TAuditAppendHead (one row). */
+  query: SQL;
+  /** Throws (so the transaction rolls back) unless the database chained the events as computed here. */
+  verify(head: TAuditAppendHead | undefined): void;
+}
+
+/**
+ * Audit events of ONE workspace as a query to embed in the caller's own last statement before COMMIT
+ * (a CTE whose row the statement must read, or the CTE is not run), saving the round trip of the
+ * commit-time flush. Call `verify` with the row it selected. Only for a statement whose effects the
+ * events describe exactly; otherwise use recordAudit.
+ */
+export function auditAppendStatement(workspaceId: string, events: TAuditEvent[]): TAuditAppendStatement {
+  if (events.some((e) => e.workspaceId !== workspaceId)) throw new Error("audit events of another workspace");
+  return appendStatement(workspaceId, events.map(toRecord));
+}
+
+function appendStatement(workspaceId: string, recs: TAuditRecord[]): TAuditAppendStatement {
+  const rests = recs.map(canonicalRest);
+  const col = <T>(f: (r: TAuditRecord) => T): T[] => recs.map(f);
+  return {
+    query: sql`select start_seq, start_hash, end_hash from assent_audit_append(${workspaceId},
+        ${sql.param(col((r) => r.id))}::text[], ${sql.param(col((r) => r.at))}::text[],
+        ${sql.param(col((r) => r.actorType))}::text[], ${sql.param(col((r) => r.actorId))}::text[],
+        ${sql.param(col((r) => r.action))}::text[], ${sql.param(col((r) => r.targetType))}::text[],
+        ${sql.param(col((r) => r.targetId))}::text[], ${sql.param(col((r) => r.requestId))}::text[],
+        ${sql.param(col((r) => JSON.stringify(sortKeys(r.details))))}::text[], ${sql.param(rests)}::text[])`,
+    verify(head) {
+      if (!head) throw new Error("audit append returned no head");
+      // The database chained the events; recompute the chain here and refuse (roll back) on any difference.
+      let seq = Number(head.start_seq);
+      let hash = head.start_hash;
+      for (const rest of rests) {
+        seq += 1;
+        hash = chainHash(hash, `[${seq},${rest}`);
+      }
+      if (hash !== head.end_hash) throw new Error("audit chain hash computed by the database differs");
+    },
+  };
 }

@@ -4,6 +4,34 @@ import type { TDb } from "./client.js";
 /** A Drizzle transaction. Operations that must be atomic with others take a `TTx`, never a `TDb`. */
 export type TTx = Parameters<Parameters<TDb["transaction"]>[0]>[0];
 
+/** Work registered by `beforeCommit`, per transaction opened by the helpers below. */
+const commitHooks = new WeakMap<TTx, (() => Promise<void>)[]>();
+
+/**
+ * Run `hook` inside `tx` right before it commits (after the caller's function returned; not at all if
+ * it threw). Answers false when `tx` was not opened by withWorkspaceTx / withSystemTx (for instance a
+ * savepoint or a bare `db.transaction`): the caller must then do the work at once.
+ */
+export function beforeCommit(tx: TTx, hook: () => Promise<void>): boolean {
+  const hooks = commitHooks.get(tx);
+  if (!hooks) return false;
+  hooks.push(hook);
+  return true;
+}
+
+async function runThenHooks<T>(tx: TTx, fn: (tx: TTx) => Promise<T>): Promise<T> {
+  const hooks: (() => Promise<void>)[] = [];
+  commitHooks.set(tx, hooks);
+  try {
+    const result = await fn(tx);
+    // A hook may register another one: run until none is left.
+    for (let n = 0; n < hooks.length; n++) await hooks[n]?.();
+    return result;
+  } finally {
+    commitHooks.delete(tx);
+  }
+}
+
 /**
  * Run `fn` in a transaction as the unprivileged `assent_app` role with `app.workspace_id` set, so
  * Postgres row-level security confines every statement to that workspace, behind the app's own checks.
@@ -13,7 +41,7 @@ export function withWorkspaceTx<T>(db: TDb, workspaceId: string, fn: (tx: TTx) =
     await tx.execute(
       sql`select set_config('role', 'assent_app', true), set_config('app.workspace_id', ${workspaceId}, true)`,
     );
-    return fn(tx);
+    return runThenHooks(tx, fn);
   });
 }
 
@@ -26,7 +54,7 @@ export function withSystemTx<T>(db: TDb, fn: (tx: TTx) => Promise<T>): Promise<T
     await tx.execute(
       sql`select set_config('role', 'assent_app', true), set_config('app.bypass_rls', 'on', true)`,
     );
-    return fn(tx);
+    return runThenHooks(tx, fn);
   });
 }
 

@@ -1,5 +1,11 @@
 import { sql } from "drizzle-orm";
-import { recordAudit, type TAuditEvent } from "../../core/audit.js";
+import {
+  auditAppendStatement,
+  recordAudit,
+  type TAuditAppendHead,
+  type TAuditAppendStatement,
+  type TAuditEvent,
+} from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
@@ -392,14 +398,19 @@ function acceptedEventDetails(item: TItem): Record<string, unknown> {
 }
 
 /**
- * The messages, their `accepted` timeline events and (Postgres) the dispatcher wake-up in one statement:
- * the send path's round trips are its cost.
+ * The messages, their `accepted` timeline events, (Postgres) the dispatcher wake-up and, when given, the
+ * batch's audit append in one statement: the send path's round trips are its cost.
  */
-async function insertMessages(tx: TTx, items: TItem[], o: TAcceptBatchOptions): Promise<Set<string>> {
+async function insertMessages(
+  tx: TTx,
+  items: TItem[],
+  o: TAcceptBatchOptions,
+  audit: TAuditAppendStatement | undefined,
+): Promise<Set<string>> {
   const col = <T>(f: (i: TItem) => T): T[] => items.map(f);
   const created = o.now.toISOString();
   const details = jsonMap(items, acceptedEventDetails);
-  const inserted = await rows<{ id: string }>(
+  const inserted = await rows<{ ids: string[]; audit?: TAuditAppendHead | null }>(
     tx,
     sql`with ins as (insert into messages (id, workspace_id, brand_id, campaign_id, contact_id, channel, channel_account_id, category,
         source, status, reason, accept_status, accept_reason, not_before, due_at, content_kind, content_sealed, segments,
@@ -429,9 +440,14 @@ async function insertMessages(tx: TTx, items: TItem[], o: TAcceptBatchOptions): 
         select ins.workspace_id, ins.id, 'accepted', ${created}::timestamptz, ins.reason, v.j -> ins.id
         from ins, (select ${details}::jsonb as j) v)
       ${o.notify ? sql`, wake as (select pg_notify('assent_dispatch', '') from (select 1 from ins where status = 'queued' limit 1) q)` : sql``}
-      select id${o.notify ? sql`, (select count(*) from wake) as woke` : sql``} from ins`,
+      ${audit ? sql`, aud as (${audit.query})` : sql``}
+      select (select coalesce(json_agg(id), '[]'::json) from ins) as ids
+        ${o.notify ? sql`, (select count(*) from wake) as woke` : sql``}
+        ${audit ? sql`, (select row_to_json(a) from aud a) as audit` : sql``}`,
   );
-  return new Set(inserted.map((r) => r.id));
+  const row = inserted[0];
+  if (audit) audit.verify(row?.audit ?? undefined);
+  return new Set(row?.ids ?? []);
 }
 
 function sealContent(item: TItem, o: TAcceptBatchOptions): string {
@@ -458,46 +474,90 @@ function acceptedOf(item: TItem, now: Date): TAcceptedMessage {
   };
 }
 
-async function recordAccepted(tx: TTx, items: TItem[], o: TAcceptBatchOptions): Promise<void> {
-  const audits: TAuditEvent[] = [];
-  const hooks: TMessageWebhookEvent[] = [];
+/**
+ * The audit record of a batch: one event per workspace and actor. A lone message keeps the per-message
+ * shape (`message.accepted`, target = the message, its request id); several become one
+ * `messages.accepted` event listing the message ids (and their request ids, in the same order) with
+ * counts per status — the chain then commits to exactly which messages were accepted by whom, at the
+ * cost of one audit row per batch instead of one per message. The per-message detail (decision, ledger
+ * entries) is in each message's append-only `accepted` timeline event.
+ */
+function acceptedAudits(items: TItem[], o: TAcceptBatchOptions): TAuditEvent[] {
+  const groups = new Map<string, TItem[]>();
   for (const item of items) {
-    const { work } = item;
-    audits.push({
-      workspaceId: work.workspaceId,
-      actor: work.actor,
-      action: "message.accepted",
-      targetType: "message",
-      targetId: item.id,
-      requestId: work.requestId,
-      at: o.now,
-      details: {
-        status: item.status ?? null,
-        reason: item.reason ?? null,
-        channel: work.channel,
-        category: item.category ?? null,
-      },
-    });
-    hooks.push({
-      workspaceId: work.workspaceId,
-      type: `message.${item.status === "queued" ? "queued" : item.status === "scheduled" ? "scheduled" : "suppressed"}`,
-      at: o.now,
-      data: {
-        messageId: item.id,
-        status: item.status,
-        reason: item.reason ?? null,
-        contactId: item.contactId,
-        brandId: work.brandId,
-        channel: work.channel,
-        category: item.category,
-        ...(item.notBefore ? { notBefore: item.notBefore.toISOString() } : {}),
-      },
-    });
+    const k = `${item.work.workspaceId}\u0000${item.work.actor.type}\u0000${item.work.actor.id ?? ""}`;
+    const g = groups.get(k);
+    if (g) g.push(item);
+    else groups.set(k, [item]);
   }
+  return [...groups.values()].flatMap((group): TAuditEvent[] => {
+    const first = group[0];
+    if (!first) return [];
+    const { work } = first;
+    if (group.length === 1) {
+      return [
+        {
+          workspaceId: work.workspaceId,
+          actor: work.actor,
+          action: "message.accepted",
+          targetType: "message",
+          targetId: first.id,
+          requestId: work.requestId,
+          at: o.now,
+          details: {
+            status: first.status ?? null,
+            reason: first.reason ?? null,
+            channel: work.channel,
+            category: first.category ?? null,
+          },
+        },
+      ];
+    }
+    const count = (status: TMessageStatus) => group.filter((i) => i.status === status).length;
+    return [
+      {
+        workspaceId: work.workspaceId,
+        actor: work.actor,
+        action: "messages.accepted",
+        targetType: "message_batch",
+        at: o.now,
+        details: {
+          count: group.length,
+          queued: count("queued"),
+          scheduled: count("scheduled"),
+          suppressed: count("suppressed"),
+          messageIds: group.map((i) => i.id).join(","),
+          requestIds: group.map((i) => i.work.requestId ?? "").join(","),
+        },
+      },
+    ];
+  });
+}
+
+async function recordAccepted(
+  tx: TTx,
+  items: TItem[],
+  o: TAcceptBatchOptions,
+  audited: boolean,
+): Promise<void> {
+  const hooks: TMessageWebhookEvent[] = items.map((item) => ({
+    workspaceId: item.work.workspaceId,
+    type: `message.${item.status === "queued" ? "queued" : item.status === "scheduled" ? "scheduled" : "suppressed"}`,
+    at: o.now,
+    data: {
+      messageId: item.id,
+      status: item.status,
+      reason: item.reason ?? null,
+      contactId: item.contactId,
+      brandId: item.work.brandId,
+      channel: item.work.channel,
+      category: item.category,
+      ...(item.notBefore ? { notBefore: item.notBefore.toISOString() } : {}),
+    },
+  }));
   await emitWebhookEvents(tx, hooks);
-  // The audit chain head is locked last (and workspaces in one order) to keep it held briefly.
-  audits.sort((a, b) => a.workspaceId.localeCompare(b.workspaceId));
-  await recordAudit(tx, audits);
+  // Written right before COMMIT (recordAudit), so the workspace's chain head is held only then.
+  if (!audited) await recordAudit(tx, acceptedAudits(items, o));
 }
 
 /**
@@ -534,7 +594,17 @@ export async function acceptMessageBatch(
     item.decision = decisions[n];
   });
   await assignStatuses(tx, deciding, o.now);
-  const inserted = deciding.length > 0 ? await insertMessages(tx, deciding, o) : new Set<string>();
+  // Without Idempotency-Keys every row is inserted, so the batch's audit event can be appended by the
+  // insert statement itself (one round trip less; the chain head is then held from it to COMMIT).
+  const workspaces = new Set(deciding.map((i) => i.work.workspaceId));
+  const [onlyWorkspace] = workspaces;
+  const audit =
+    workspaces.size === 1 &&
+    onlyWorkspace !== undefined &&
+    deciding.every((i) => i.work.idempotencyKey === undefined)
+      ? auditAppendStatement(onlyWorkspace, acceptedAudits(deciding, o))
+      : undefined;
+  const inserted = deciding.length > 0 ? await insertMessages(tx, deciding, o, audit) : new Set<string>();
   const lostRace = deciding.filter((i) => !inserted.has(i.id));
   if (lostRace.length > 0) {
     // Another transaction stored the same Idempotency-Key meanwhile: answer with its message.
@@ -545,7 +615,7 @@ export async function acceptMessageBatch(
     }
   }
   const stored = deciding.filter((i) => inserted.has(i.id));
-  if (stored.length > 0) await recordAccepted(tx, stored, o);
+  if (stored.length > 0) await recordAccepted(tx, stored, o, audit !== undefined);
   for (const item of stored) item.outcome = { ok: true, value: acceptedOf(item, o.now) };
   return { outcomes: items.map((i) => (i.follows === undefined ? i.outcome : undefined)), resolved };
 }

@@ -48,5 +48,5 @@ export { suppressQueuedForContact, type TSuppressQueuedOptions } from "./suppres
 export { touchCustomerWindow } from "./touch-customer-window.js";
 export { deliverTwilioCallbacks } from "./twilio/deliver-twilio-callbacks.js";
 export { startTwilioCallbackSender } from "./twilio/start-twilio-callback-sender.js";
-export { twilioRoutes } from "./twilio/twilio-routes.js";
+export { createTwilioRoutes, twilioRoutes } from "./twilio/twilio-routes.js";
 export { twilioSignature } from "./twilio/twilio-signature.js";

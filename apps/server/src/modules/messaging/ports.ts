@@ -14,4 +14,9 @@ export {
   type TContactChannel,
 } from "../contacts/index.js";
 export { listUnreachable, setReachability } from "../inbound/index.js";
-export { emitWebhookEvents as emitCustomerWebhookEvents } from "../webhooks/index.js";
+export {
+  checkWebhookUrl,
+  emitWebhookEvents as emitCustomerWebhookEvents,
+  type TResolveHost,
+  type TUrlPolicy,
+} from "../webhooks/index.js";

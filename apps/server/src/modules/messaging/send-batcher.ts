@@ -92,7 +92,8 @@ export function getSendBatcher(
     batcher = new GroupCommit<TSendWork, TAcceptedMessage>({
       run: (works) => runBatch(ctx, works),
       maxBatch: options.maxBatch ?? 256,
-      // Batches of one workspace serialise on its audit-chain head, so a couple at a time is enough.
+      // Batches of one workspace serialise on its audit-chain head only from their last statement to COMMIT;
+      // two at a time keep one batch deciding while the other commits (more measured no better on 2 cores).
       concurrency: options.concurrency ?? (ctx.database.kind === "postgres" ? 2 : 1),
       lingerMs: options.lingerMs ?? (ctx.database.kind === "pglite" ? 2 : 0),
     });

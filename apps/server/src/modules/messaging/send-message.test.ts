@@ -3,8 +3,11 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TTestServer } from "../../../test/server.js";
 import { withSystemTx, withWorkspaceTx } from "../../core/db/tx.js";
+import { verifyAuditChain } from "../audit/index.js";
 import { createCampaign } from "../consent/index.js";
 import { forgetContacts } from "./contact-cache.js";
+import { prepareSendWork } from "./prepare-send-work.js";
+import { getSendBatcher } from "./send-batcher.js";
 import {
   messagingFixture,
   messagingTestServer,
@@ -448,5 +451,65 @@ describe("POST /v1/messages", () => {
     });
     expect(raw.statusCode).toBe(400);
     expect(await f.count()).toBe(before + accepted);
+  });
+  it("audits a group commit with one event per workspace and actor that lists every accepted message", async () => {
+    const contacts = await Promise.all(
+      ["+33612345681", "+33612345682", "+33612345683"].map((a) => f.contact("sandbox", a)),
+    );
+    for (const c of contacts) await f.grant(c.contactId);
+    const batcher = getSendBatcher(s.ctx);
+    const submit = (address: string, n: number, actor = testActor) =>
+      batcher.submit(
+        prepareSendWork({
+          workspaceId: f.workspaceId,
+          actor,
+          requestId: `req_batch_${n}`,
+          request: {
+            to: address,
+            channel: "sandbox",
+            brandId: f.brandId,
+            category: "transactional",
+            body: `B${n}`,
+          },
+        }),
+      );
+    // Submitted in one event-loop turn: one group commit.
+    const other = { type: "api_key" as const, id: "key_other" };
+    const accepted = await Promise.all([
+      submit("+33612345681", 1),
+      submit("+33612345682", 2),
+      submit("+33612345683", 3),
+      submit("+33612345681", 4, other),
+    ]);
+    const ids = accepted.map((a) => a.id);
+    const audit = await f.rows<{
+      action: string;
+      actor_id: string;
+      target_id: string | null;
+      details: Record<string, unknown>;
+    }>(
+      sql`select action, actor_id, target_id, details from audit_log where workspace_id = ${f.workspaceId}
+        and (target_id = any(${sql.param(ids)}::text[]) or details->>'messageIds' like ${`%${ids[0]}%`}) order by seq`,
+    );
+    expect(audit).toEqual([
+      {
+        action: "messages.accepted",
+        actor_id: testActor.id,
+        target_id: null,
+        details: expect.objectContaining({
+          count: 3,
+          queued: 3,
+          messageIds: ids.slice(0, 3).join(","),
+          requestIds: "req_batch_1,req_batch_2,req_batch_3",
+        }),
+      },
+      {
+        action: "message.accepted",
+        actor_id: "key_other",
+        target_id: ids[3],
+        details: expect.objectContaining({ status: "queued" }),
+      },
+    ]);
+    expect((await verifyAuditChain(s.ctx.db, { workspaceId: f.workspaceId })).ok).toBe(true);
   });
 });

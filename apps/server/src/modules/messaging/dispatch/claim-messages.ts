@@ -124,7 +124,15 @@ function planOne(
 async function applyPlans(tx: TTx, s: TClaimSender, holder: string, leaseMs: number, plans: TPlan[]) {
   // Per-row values travel as one jsonb object keyed by message id and rows are found by primary key
   // (id = any(...)): no join whose plan could go wrong when the planner misjudges a queue's statuses.
-  const values = jsonMap(plans, (p) => ({
+  // The common case, `sending`, sets constants and reads only its decision from the map; every other
+  // outcome (suppressed, scheduled, failed, paced) goes through the general update. One statement.
+  const sending = plans.filter((p) => p.status === "sending");
+  const others = plans.filter((p) => p.status !== "sending");
+  const sendingValues = jsonMap(sending, (p) => ({
+    led: p.decision ? p.decision.ledgerEntryIds : null,
+    dr: p.decision?.reason ?? (p.c.source === "compliance" ? "compliance_reply" : null),
+  }));
+  const otherValues = jsonMap(others, (p) => ({
     st: p.status,
     rs: p.reason,
     due: p.dueAt?.toISOString() ?? null,
@@ -139,23 +147,34 @@ async function applyPlans(tx: TTx, s: TClaimSender, holder: string, leaseMs: num
           and channel_account_id = ${s.id}
         for update skip locked
       ),
-      v as (select ${values}::jsonb as j)
-      update messages m set
-        status = coalesce(v.j -> m.id ->> 'st', m.status),
-        reason = case when v.j -> m.id ->> 'st' is null then m.reason else v.j -> m.id ->> 'rs' end,
-        due_at = case when v.j -> m.id ->> 'st' is null or v.j -> m.id ->> 'st' = 'scheduled'
-          then (v.j -> m.id ->> 'due')::timestamptz else null end,
-        decision_ledger_ids = case when jsonb_typeof(v.j -> m.id -> 'led') = 'array'
-          then array(select jsonb_array_elements_text(v.j -> m.id -> 'led')) else m.decision_ledger_ids end,
-        lease_until = case when v.j -> m.id ->> 'st' = 'sending' then now() + ${leaseMs} * interval '1 millisecond' else null end,
-        lease_holder = case when v.j -> m.id ->> 'st' = 'sending' then ${holder} else null end,
-        idempotent_send = case when v.j -> m.id ->> 'st' = 'sending' then ${s.idempotentSends} else m.idempotent_send end,
-        claimed_at = case when v.j -> m.id ->> 'st' = 'sending' then clock_timestamp() else m.claimed_at end,
-        dispatch_reason = coalesce(v.j -> m.id ->> 'dr', m.dispatch_reason),
-        attempts = m.attempts + case when v.j -> m.id ->> 'st' = 'sending' then 1 else 0 end,
-        updated_at = now()
-      from v where m.id = any(array(select id from locked))
-      returning m.id, m.claimed_at, m.status`,
+      sv as (select ${sendingValues}::jsonb as j),
+      ov as (select ${otherValues}::jsonb as j),
+      claimed as (
+        update messages m set status = 'sending', reason = null, due_at = null,
+          decision_ledger_ids = case when jsonb_typeof(sv.j -> m.id -> 'led') = 'array'
+            then array(select jsonb_array_elements_text(sv.j -> m.id -> 'led')) else m.decision_ledger_ids end,
+          lease_until = now() + ${leaseMs} * interval '1 millisecond', lease_holder = ${holder},
+          idempotent_send = ${s.idempotentSends}, claimed_at = clock_timestamp(),
+          dispatch_reason = coalesce(sv.j -> m.id ->> 'dr', m.dispatch_reason), attempts = m.attempts + 1,
+          updated_at = now()
+        from sv where m.id = any(array(select id from locked where id = any(${sql.param(sending.map((p) => p.c.id))}::text[])))
+        returning m.id, m.claimed_at, m.status
+      ),
+      moved as (
+        update messages m set
+          status = coalesce(ov.j -> m.id ->> 'st', m.status),
+          reason = case when ov.j -> m.id ->> 'st' is null then m.reason else ov.j -> m.id ->> 'rs' end,
+          due_at = case when ov.j -> m.id ->> 'st' is null or ov.j -> m.id ->> 'st' = 'scheduled'
+            then (ov.j -> m.id ->> 'due')::timestamptz else null end,
+          decision_ledger_ids = case when jsonb_typeof(ov.j -> m.id -> 'led') = 'array'
+            then array(select jsonb_array_elements_text(ov.j -> m.id -> 'led')) else m.decision_ledger_ids end,
+          lease_until = null, lease_holder = null,
+          dispatch_reason = coalesce(ov.j -> m.id ->> 'dr', m.dispatch_reason),
+          updated_at = now()
+        from ov where m.id = any(array(select id from locked where id = any(${sql.param(others.map((p) => p.c.id))}::text[])))
+        returning m.id, m.claimed_at, m.status
+      )
+      select * from claimed union all select * from moved`,
   );
 }
 
@@ -205,7 +224,10 @@ export async function claimMessages(
     limit: number;
     senderLeaseMs: number;
     messageLeaseMs: number;
-    /** Concurrent claimers of one sender each take their share of the due messages (by id hash). */
+    /**
+     * Concurrent claimers of one sender each take their share of the due messages, by recipient (so two
+     * lanes never share-lock the same consent head, and one recipient's messages stay in one lane).
+     */
     lane?: { index: number; of: number } | undefined;
   },
 ): Promise<TClaimResult> {
@@ -223,7 +245,7 @@ export async function claimMessages(
           m.content_sealed, m.segments, m.attempts, m.status_callback_url, m.callback_key_id, m.due_at
         from messages m where exists (select 1 from fence) and m.channel_account_id = ${s.id}
           and m.status in ('queued', 'scheduled') and m.due_at <= now()
-          ${o.lane ? sql`and abs(hashtext(m.id)) % ${o.lane.of} = ${o.lane.index}` : sql``}
+          ${o.lane ? sql`and abs(hashtext(m.contact_id)) % ${o.lane.of} = ${o.lane.index}` : sql``}
         order by m.due_at limit ${o.limit}
       )
       select (select count(*) from fence)::int as fenced, p.* from (select 1) as one left join picked p on true

@@ -11,18 +11,31 @@ import { resolveContactByAddress, type TContactChannel } from "../../contacts/in
 import { channelAccountRoutes } from "../channel-account-routes.js";
 import { messageRoutes } from "../message-routes.js";
 import { suppressQueuedForContact } from "../suppress-queued-for-contact.js";
-import { twilioRoutes } from "../twilio/twilio-routes.js";
+import { createTwilioRoutes, twilioRoutes } from "../twilio/twilio-routes.js";
 
 export const testActor: TActor = { type: "api_key", id: "key_test" };
 
-/** The app with messaging mounted (once wired into allRoutes, not twice). */
-export function messagingTestRoutes(): TRouteModule[] {
-  const mine = [channelAccountRoutes, messageRoutes, twilioRoutes];
-  return [...allRoutes, ...mine.filter((r) => !allRoutes.includes(r))];
+/**
+ * The app with messaging mounted (once wired into allRoutes, not twice). Twilio StatusCallbacks may
+ * point to loopback (the tests' callback receivers) unless `privateCallbacks` is false.
+ */
+export function messagingTestRoutes(o: { privateCallbacks?: boolean } = {}): TRouteModule[] {
+  const twilio = createTwilioRoutes({ allowPrivateUrls: o.privateCallbacks !== false });
+  const mine = [channelAccountRoutes, messageRoutes];
+  return [
+    ...allRoutes.filter((r) => r !== twilioRoutes),
+    ...mine.filter((r) => !allRoutes.includes(r)),
+    twilio,
+  ];
 }
 
-export function messagingTestServer(o: { database?: TTestDatabase } = {}): Promise<TTestServer> {
-  return createTestServer({ routes: messagingTestRoutes(), ...(o.database ? { database: o.database } : {}) });
+export function messagingTestServer(
+  o: { database?: TTestDatabase; privateCallbacks?: boolean } = {},
+): Promise<TTestServer> {
+  return createTestServer({
+    routes: messagingTestRoutes(o),
+    ...(o.database ? { database: o.database } : {}),
+  });
 }
 
 export type TMessagingFixture = Awaited<ReturnType<typeof messagingFixture>>;

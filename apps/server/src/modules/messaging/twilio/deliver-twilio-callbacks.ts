@@ -4,7 +4,7 @@ import { rows, withSystemTx } from "../../../core/db/tx.js";
 import { decryptField, type TWorkspaceKeys } from "../../../core/keyring.js";
 import type { TChannel } from "../../channels/index.js";
 import { backoffMs } from "../dispatch/backoff.js";
-import { getContactAddresses } from "../ports.js";
+import { checkWebhookUrl, getContactAddresses, type TUrlPolicy } from "../ports.js";
 import { twilioStatus } from "./twilio-errors.js";
 import { twilioSignature } from "./twilio-signature.js";
 
@@ -85,7 +85,10 @@ async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
   });
 }
 
-async function post(p: TPrepared, fetchImpl: typeof fetch): Promise<string | null> {
+async function post(p: TPrepared, fetchImpl: typeof fetch, policy: TUrlPolicy): Promise<string | null> {
+  // Checked again now: the name may resolve elsewhere than when the message was accepted.
+  const checked = await checkWebhookUrl(p.due.url, policy);
+  if (!checked.ok) return `refused URL: ${checked.message}`;
   try {
     const response = await fetchImpl(p.due.url, {
       method: "POST",
@@ -112,8 +115,9 @@ async function post(p: TPrepared, fetchImpl: typeof fetch): Promise<string | nul
  */
 export async function deliverTwilioCallbacks(
   ctx: TAppContext,
-  o: { limit?: number; fetch?: typeof fetch } = {},
+  o: { limit?: number; fetch?: typeof fetch; allowPrivateUrls?: boolean } = {},
 ): Promise<number> {
+  const policy = { allowPrivate: o.allowPrivateUrls ?? ctx.config.webhooksAllowPrivate };
   const due = await withSystemTx(ctx.db, (tx) =>
     rows<TDue>(
       tx,
@@ -135,7 +139,11 @@ export async function deliverTwilioCallbacks(
   await Promise.all(
     [...byMessage.values()].map(async (list) => {
       for (const p of list)
-        results.push({ id: p.due.id, error: await post(p, o.fetch ?? fetch), attempts: p.due.attempts });
+        results.push({
+          id: p.due.id,
+          error: await post(p, o.fetch ?? fetch, policy),
+          attempts: p.due.attempts,
+        });
     }),
   );
   const skipped = due

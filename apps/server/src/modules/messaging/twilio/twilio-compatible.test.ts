@@ -5,11 +5,14 @@ import fc from "fast-check";
 import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TTestServer } from "../../../../test/server.js";
-import { withSystemTx } from "../../../core/db/tx.js";
+import { rows, withSystemTx } from "../../../core/db/tx.js";
+import { buildApp } from "../../../http/app.js";
+import { sessionResolver } from "../../../wiring.js";
 import { applyStatusEvent } from "../apply-status-event.js";
 import { startDispatcher } from "../dispatch/start-dispatcher.js";
 import {
   messagingFixture,
+  messagingTestRoutes,
   messagingTestServer,
   type TMessagingFixture,
   waitUntil,
@@ -177,9 +180,21 @@ describe("Twilio-compatible Messages API", () => {
       }),
     );
     callbacks.length = 0;
+    // The URL is checked again at delivery: with private targets refused, nothing is posted to loopback.
+    expect(await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: false })).toBe(0);
+    expect(callbacks.filter((x) => x.params.MessageSid === msg.sid)).toHaveLength(0);
+    const refused = await withSystemTx(s.ctx.db, (tx) =>
+      rows<{ last_error: string | null }>(
+        tx,
+        sql`update twilio_status_callbacks set next_attempt_at = now() where message_id = ${row?.id ?? ""}
+          returning last_error`,
+      ),
+    );
+    expect(refused.length).toBe(2);
+    for (const r of refused) expect(r.last_error).toMatch(/^refused URL: must not point to a private/);
     await waitUntil(
       async () => {
-        await deliverTwilioCallbacks(s.ctx);
+        await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true });
         return callbacks.filter((x) => x.params.MessageSid === msg.sid).length >= 2;
       },
       { what: "callbacks" },
@@ -285,5 +300,55 @@ describe("Twilio-compatible Messages API", () => {
       { numRuns: 80 },
     );
     expect(await f.count()).toBe(before + created);
+  });
+  it("refuses a StatusCallback to a private, loopback or link-local address (400 21609 naming the field)", async () => {
+    // The app with this deployment's default policy (ASSENT_WEBHOOKS_ALLOW_PRIVATE off), same context.
+    const strict = {
+      app: await buildApp(s.ctx, {
+        routes: messagingTestRoutes({ privateCallbacks: false }),
+        resolveSession: sessionResolver(s.ctx),
+      }),
+    };
+    try {
+      const c = await f.contact("sandbox", "+33612345670");
+      await f.grant(c.contactId);
+      const post = (statusCallback: string) =>
+        strict.app.inject({
+          method: "POST",
+          url: `/2010-04-01/Accounts/${f.ws.accountSid}/Messages.json`,
+          headers: {
+            authorization: `Basic ${Buffer.from(`${f.ws.accountSid}:${f.ws.apiKey}`).toString("base64")}`,
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          payload: new URLSearchParams({
+            To: "+33612345670",
+            From: "+15005550006",
+            Body: "Your code is 1234",
+            StatusCallback: statusCallback,
+          }).toString(),
+        });
+      const before = await f.count();
+      for (const url of [
+        "http://127.0.0.1:8080/status",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.1.2.3/cb",
+        "http://[::1]/cb",
+        "http://localhost:3000/cb",
+        "http://0x7f000001/cb",
+        "ftp://example.com/cb",
+        "http://user:pw@93.184.216.34/cb",
+      ]) {
+        const r = await post(url);
+        expect(r.statusCode, url).toBe(400);
+        expect(r.json(), url).toMatchObject({ code: 21609, status: 400, field: "StatusCallback" });
+        expect(r.json().message, url).toMatch(/^Invalid StatusCallback: /);
+      }
+      expect(await f.count()).toBe(before);
+      const ok = await post("https://93.184.216.34/twilio/status");
+      expect(ok.statusCode).toBe(201);
+      expect(await f.count()).toBe(before + 1);
+    } finally {
+      await strict.app.close();
+    }
   });
 });

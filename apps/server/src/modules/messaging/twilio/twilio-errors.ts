@@ -54,7 +54,8 @@ export const twilioErrors = {
   unknownService: () => new TwilioApiError(21701, "The Messaging Service Sid is invalid"),
   fromToPair: () =>
     new TwilioApiError(21910, "Invalid 'From' and 'To' pair. 'From' and 'To' should be of the same channel"),
-  invalidCallback: () => new TwilioApiError(21609, "Invalid StatusCallback"),
+  invalidCallback: (why: string) =>
+    new TwilioApiError(21609, `Invalid StatusCallback: ${why}`, 400, { field: "StatusCallback" }),
   invalidMedia: () => new TwilioApiError(21620, "Invalid media URL(s)"),
   idempotency: () => new TwilioApiError(20409, "Idempotency token reused with a different request", 409),
   badRequest: (message: string) => new TwilioApiError(21100, message),

@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { TAppContext } from "../../../core/context.js";
 import { rows, withSystemTx } from "../../../core/db/tx.js";
 import { AppError } from "../../../core/errors.js";
+import type { TRouteModule } from "../../../http/app.js";
 import type { TApp } from "../../../http/types.js";
 import { activeChannelAccounts, cachedChannelAccounts } from "../channel-account-cache.js";
 import { contentRules } from "../content-rules.js";
@@ -12,7 +13,7 @@ import type { TMessageDbRow } from "../message-row.js";
 import { messageColumns } from "../message-row.js";
 import type { TChannelAccountRow, TMessageContent } from "../messaging.types.js";
 import { normalizeRecipient } from "../normalize-recipient.js";
-import { getContactAddresses } from "../ports.js";
+import { checkWebhookUrl, getContactAddresses, type TResolveHost, type TUrlPolicy } from "../ports.js";
 import { contentKindOf, segmentsOf } from "../prepare-send-work.js";
 import { openContent } from "../present-message.js";
 import { getSendBatcher } from "../send-batcher.js";
@@ -33,6 +34,15 @@ type TTwilioSend = z.infer<typeof ZTwilioSend>;
 
 const ZHttpUrl = z.url({ protocol: /^https?$/ }).max(2048);
 const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+
+/** The StatusCallback URL as stored, or Twilio's 21609 naming the field and why it was refused. */
+async function checkedCallback(raw: string | undefined, policy: TUrlPolicy): Promise<string | undefined> {
+  if (raw === undefined || raw === "") return undefined;
+  if (!ZHttpUrl.safeParse(raw).success) throw twilioErrors.invalidCallback("must be an http or https URL");
+  const checked = await checkWebhookUrl(raw, policy);
+  if (!checked.ok) throw twilioErrors.invalidCallback(checked.message);
+  return raw;
+}
 
 function send(reply: FastifyReply, error: unknown): FastifyReply {
   if (error instanceof TwilioApiError) return reply.status(error.status).send(error.toJSON());
@@ -86,6 +96,24 @@ function contentOf(b: TTwilioSend, channel: TChannelAccountRow["channel"]): TMes
  * A recipient who opted out gets Twilio's 400 error 21610; the refused message is still stored.
  */
 export function twilioRoutes(app: TApp, ctx: TAppContext): void {
+  createTwilioRoutes({ allowPrivateUrls: ctx.config.webhooksAllowPrivate })(app, ctx);
+}
+
+/**
+ * The Twilio-compatible routes with an explicit URL policy: a `StatusCallback` must pass the same check
+ * as a customer webhook URL (no private, loopback or link-local target unless ASSENT_WEBHOOKS_ALLOW_PRIVATE).
+ */
+export function createTwilioRoutes(
+  options: { allowPrivateUrls?: boolean; resolveHost?: TResolveHost } = {},
+): TRouteModule {
+  const policy = {
+    allowPrivate: options.allowPrivateUrls === true,
+    ...(options.resolveHost ? { resolve: options.resolveHost } : {}),
+  };
+  return (app, ctx) => mountTwilioRoutes(app, ctx, policy);
+}
+
+function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): void {
   const batcher = getSendBatcher(ctx);
   const params = z.object({ AccountSid: z.string().max(64) });
 
@@ -115,10 +143,7 @@ export function twilioRoutes(app: TApp, ctx: TAppContext): void {
           throw twilioErrors.invalidTo();
         }
         const content = contentOf(b, account.channel);
-        const callback =
-          b.StatusCallback === undefined || b.StatusCallback === "" ? undefined : b.StatusCallback;
-        if (callback !== undefined && !ZHttpUrl.safeParse(callback).success)
-          throw twilioErrors.invalidCallback();
+        const callback = await checkedCallback(b.StatusCallback, policy);
         if (callback !== undefined) await rememberCallbackKey(ctx, caller);
         const tokenHeader = request.headers["i-twilio-idempotency-token"];
         const idempotencyKey =
