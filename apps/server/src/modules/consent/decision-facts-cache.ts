@@ -104,7 +104,12 @@ const addressKey = (a: TAddressKey) => `${a.channel}:${a.index}`;
 /** No contact has the address (cached as such). */
 const NOBODY = "";
 
-const DEFAULT_COHERENT_TTL_MS = 30_000;
+/**
+ * While the change feed is up, what it does not carry is only the cross-brand signal (a number, never part
+ * of a decision): brands' quiet-hours policies are set when the brand is created and campaigns do not
+ * change. A writer of either in the future must NOTIFY too, or this bound must shrink.
+ */
+const DEFAULT_COHERENT_TTL_MS = 300_000;
 
 /**
  * A per-process warm cache of decision facts for the advisory check API (`POST /v1/consent/check`),
@@ -113,7 +118,7 @@ const DEFAULT_COHERENT_TTL_MS = 30_000;
  * Coherence: every ledger append and every change to a contact's restriction, age or time zone sends a
  * NOTIFY (`assent_contact_changes`) in its transaction; each process listens and drops the contact when the
  * writer commits, whichever process wrote. While that change feed is up, entries live `coherentTtlMs`
- * (30 s) as a safety net for what is not notified (brand quiet-hours policy, campaign edits). While it is
+ * (5 min; see DEFAULT_COHERENT_TTL_MS for what is not notified). While it is
  * down (a lost connection, or before it starts) the cache is emptied and entries live `ttlMs` (2 s):
  * an answer then never rests on a read that started more than 2 s ago.
  * A write in this process also drops the contact at once and keeps it out of the cache for `settleMs`
