@@ -18,6 +18,7 @@ import { startDispatcher } from "../messaging/index.js";
 import {
   contactOf,
   creds,
+  ledger,
   postWebhook,
   replies,
   signedMeta,
@@ -200,6 +201,47 @@ export function loopSuite(server: () => TInboundServer): void {
           confirmation,
         ]);
         expect(accepted.find((x) => x.params.To === phone)?.params.From).toBe(creds.twilio.from);
+      });
+
+      it("Twilio refuses a send with 21610: the opt-out enters the ledger and the rest of the brand's queue is suppressed", async () => {
+        const phone = "+33612360077";
+        tw.failFor(phone, 21610);
+        const post = (body: string, scheduledAt?: string) =>
+          s.app.inject({
+            method: "POST",
+            url: "/v1/messages",
+            headers: { authorization: `Bearer ${w.ws.apiKey}` },
+            payload: {
+              to: phone,
+              channel: "sms",
+              brandId: w.ws.brandId,
+              channelAccountId: w.senders.twilio.id,
+              category: "transactional",
+              body,
+              ...(scheduledAt ? { scheduledAt } : {}),
+            },
+          });
+        const later = await post("never", new Date(Date.now() + 3_600_000).toISOString());
+        expect(later.json().status).toBe("scheduled");
+        const first = await post("refused by the provider");
+        const refused = await until(
+          "the refused send",
+          async () => (await statuses(s, [first.json().id]))[first.json().id],
+          (v) => v?.status === "failed",
+        );
+        expect(refused?.reason).toBe("recipient_opted_out");
+        const contactId = await contactOf(s, w, "sms", phone);
+        if (!contactId) throw new Error("no contact");
+        const entries = await ledger(s, contactId);
+        expect(entries.filter((e) => e.kind === "opt_out")).toEqual([
+          expect.objectContaining({ brand_id: w.ws.brandId, scope: "all", method: "provider_preference" }),
+        ]);
+        expect((await statuses(s, [later.json().id]))[later.json().id]).toEqual({
+          status: "suppressed",
+          reason: "opted_out",
+        });
+        // Every later send of the brand is refused before it reaches the provider.
+        expect((await post("after")).json()).toMatchObject({ status: "suppressed", reason: "opted_out" });
       });
 
       it("Telegram: 退订 → the Chinese confirmation reaches the chat", async () => {

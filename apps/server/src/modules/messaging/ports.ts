@@ -13,7 +13,7 @@ export {
   resolveContactByAddress,
   type TContactChannel,
 } from "../contacts/index.js";
-export { listUnreachable, setReachability } from "../inbound/index.js";
+export { listUnreachable, recordProviderOptOut, setReachability } from "../inbound/index.js";
 export {
   checkWebhookUrl,
   emitWebhookEvents as emitCustomerWebhookEvents,

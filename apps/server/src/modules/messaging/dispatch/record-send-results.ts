@@ -3,7 +3,7 @@ import { rows, type TTx } from "../../../core/db/tx.js";
 import { applyStatusEvent } from "../apply-status-event.js";
 import { jsonMap } from "../json-map.js";
 import type { TProviderStatus } from "../messaging.types.js";
-import { setReachability } from "../ports.js";
+import { recordProviderOptOut, setReachability } from "../ports.js";
 import { recordStatusEffects, type TStatusChange } from "../status-effects.js";
 
 export type TSendResultItem =
@@ -176,6 +176,17 @@ async function recordFailures(
   const moved = new Set(updated.map((r) => r.id));
   const failed = items.filter((i) => moved.has(i.id));
   for (const i of failed) {
+    // A refusal because the person opted out at the provider (WhatsApp 131050, Twilio 21610) goes into
+    // the consent ledger, so nothing else is sent to them by this brand in that scope.
+    if (i.errorCode)
+      await recordProviderOptOut(tx, {
+        workspaceId: i.workspaceId,
+        channelAccountId: i.channelAccountId,
+        errorCode: i.errorCode,
+        messageId: i.id,
+        contactId: i.contactId,
+        at: now,
+      });
     if (i.markUnreachable) {
       await setReachability(tx, {
         workspaceId: i.workspaceId,
