@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
 import { beforeCommit, rows, type TTx } from "./db/tx.js";
 import { newId } from "./ids.js";
@@ -79,7 +79,7 @@ function sortKeys(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function chainHash(prevHash: string, canonical: string): string {
-  return createHash("sha256").update(prevHash).update(canonical).digest("hex");
+  return hash("sha256", prevHash + canonical, "hex");
 }
 
 /** Ids and times are fixed when the event is recorded. */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { TDb } from "./db/client.js";
 import { rows, sqlState, type TTx, withWorkspaceTx } from "./db/tx.js";
@@ -10,10 +10,7 @@ export interface TIdempotentResult {
 }
 
 export function requestHash(route: string, payload: unknown): string {
-  return createHash("sha256")
-    .update(route)
-    .update(JSON.stringify(payload ?? null))
-    .digest("hex");
+  return hash("sha256", route + JSON.stringify(payload ?? null), "hex");
 }
 
 /**

@@ -58,11 +58,8 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
   });
   app.decorateRequest("rawBody", undefined);
 
-  // Callback hooks, not async ones: they run on every request and need no promise.
-  app.addHook("onRequest", (request, reply, done) => {
-    void reply.header("x-request-id", String(request.id));
-    done();
-  });
+  // Callback hooks, not async ones: they run on every request and need no promise. The request id and
+  // the security headers are set by one onRequest hook (installSecurityHeaders).
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     observeDuration(request.method, route, reply.statusCode, reply.elapsedTime / 1000);

@@ -46,13 +46,14 @@ function helmetHeaders(): Record<string, string> {
 }
 
 /**
- * Security headers on every response: helmet's set (computed once at start, not per request as
+ * The request id and security headers on every response: helmet's set (computed once at start, not per request as
  * @fastify/helmet does), or the API set for routes that ask for it, or none (`securityHeaders: "none"`,
  * for routes that set their own, like the docs UI).
  */
 export function installSecurityHeaders(app: TApp): void {
   const full = helmetHeaders();
   app.addHook("onRequest", (request, reply, done) => {
+    void reply.header("x-request-id", String(request.id));
     const kind = request.routeOptions.config.securityHeaders;
     if (kind !== "none") void reply.headers(kind === "api" ? API_HEADERS : full);
     done();

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { recordAudit, type TActor } from "../../core/audit.js";
 import { randomToken } from "../../core/crypto.js";
 import type { TTx } from "../../core/db/tx.js";
@@ -27,7 +27,7 @@ export interface TCreatedApiKey {
 }
 
 export function hashApiKeySecret(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+  return hash("sha256", key, "hex");
 }
 
 export async function createApiKey(tx: TTx, options: TCreateApiKeyOptions): Promise<TCreatedApiKey> {

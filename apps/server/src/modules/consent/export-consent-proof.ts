@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { GENESIS_HASH } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
@@ -41,7 +41,7 @@ export interface TConsentProof {
   message: TMessageDecision | null;
 }
 
-const sha256 = (v: string) => createHash("sha256").update(v, "utf8").digest("hex");
+const sha256 = (v: string) => hash("sha256", v, "hex");
 
 /**
  * Everything needed to demonstrate a contact's consent (GDPR 7(1), CASL s.13, TCPA evidence): every grant,

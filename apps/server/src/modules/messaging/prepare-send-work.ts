@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { TActor } from "../../core/audit.js";
 import { AppError } from "../../core/errors.js";
 import { countSmsSegments } from "../channels/index.js";
@@ -50,7 +50,7 @@ export function prepareSendWork(o: {
     requestId: o.requestId,
     source: "api",
     idempotencyKey: o.idempotencyKey,
-    requestHash: createHash("sha256").update("POST /v1/messages").update(JSON.stringify(r)).digest("hex"),
+    requestHash: hash("sha256", `POST /v1/messages${JSON.stringify(r)}`, "hex"),
     to,
     contactId: r.contactId,
     channel: r.channel,

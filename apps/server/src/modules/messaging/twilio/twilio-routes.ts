@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
@@ -157,10 +157,11 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
           requestId: String(request.id),
           source: "twilio",
           idempotencyKey,
-          requestHash: createHash("sha256")
-            .update("twilio")
-            .update(JSON.stringify([b.To, b.From, b.MessagingServiceSid, b.Body, b.MediaUrl, callback]))
-            .digest("hex"),
+          requestHash: hash(
+            "sha256",
+            `twilio${JSON.stringify([b.To, b.From, b.MessagingServiceSid, b.Body, b.MediaUrl, callback])}`,
+            "hex",
+          ),
           to: { address: to, field: "To" },
           channel: account.channel,
           brandId: account.brandId,
