@@ -48,4 +48,5 @@ export {
 export { sandboxProviderMessageId } from "./sandbox/sandbox.adapter.js";
 export { sandboxSignatureToleranceMs, signSandboxWebhook } from "./sandbox/sandbox.signature.js";
 export { countSmsSegments, type TSmsSegmentCount } from "./sms-segments.js";
+export { computeTwilioSignature } from "./twilio/twilio.signature.js";
 export { webhookRoutingKeys } from "./webhook-routing.js";

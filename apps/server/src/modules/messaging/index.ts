@@ -49,4 +49,3 @@ export { touchCustomerWindow } from "./touch-customer-window.js";
 export { deliverTwilioCallbacks } from "./twilio/deliver-twilio-callbacks.js";
 export { startTwilioCallbackSender } from "./twilio/start-twilio-callback-sender.js";
 export { createTwilioRoutes, twilioRoutes } from "./twilio/twilio-routes.js";
-export { twilioSignature } from "./twilio/twilio-signature.js";

@@ -2,11 +2,10 @@ import { sql } from "drizzle-orm";
 import type { TAppContext } from "../../../core/context.js";
 import { rows, withSystemTx } from "../../../core/db/tx.js";
 import { decryptField, type TWorkspaceKeys } from "../../../core/keyring.js";
-import type { TChannel } from "../../channels/index.js";
+import { computeTwilioSignature, type TChannel } from "../../channels/index.js";
 import { backoffMs } from "../dispatch/backoff.js";
 import { checkWebhookUrl, getContactAddresses, type TUrlPolicy } from "../ports.js";
 import { twilioStatus } from "./twilio-errors.js";
-import { twilioSignature } from "./twilio-signature.js";
 
 interface TDue {
   id: number;
@@ -94,7 +93,7 @@ async function post(p: TPrepared, fetchImpl: typeof fetch, policy: TUrlPolicy): 
       method: "POST",
       headers: {
         "content-type": "application/x-www-form-urlencoded",
-        "x-twilio-signature": twilioSignature(p.token, p.due.url, p.fields),
+        "x-twilio-signature": computeTwilioSignature(p.token, p.due.url, p.fields),
         "user-agent": "TwilioProxy/1.1 (Assent)",
       },
       body: new URLSearchParams(p.fields).toString(),
