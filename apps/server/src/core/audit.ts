@@ -55,18 +55,7 @@ function canonicalRest(e: Omit<TAuditRecord, "details"> & { details: unknown }):
 }
 
 /** Canonical text hashed into the chain (stable key order; what verification recomputes). */
-export function auditCanonical(e: {
-  seq: number;
-  id: string;
-  at: string;
-  actorType: string;
-  actorId: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  requestId: string | null;
-  details: unknown;
-}): string {
+export function auditCanonical(e: Omit<TAuditRecord, "details"> & { seq: number; details: unknown }): string {
   return `[${e.seq},${canonicalRest(e)}`;
 }
 
