@@ -9,7 +9,7 @@
  * - `RECIPIENT_OPTED_OUT`: the provider holds an opt-out for this recipient (Twilio 21610, WhatsApp 131050).
  * - `INVALID_PAYLOAD`: a webhook body, or an outbound message, does not fit the provider's format.
  * - `UNAVAILABLE`: provider 5xx, network failure or timeout (retryable; the provider may have the message).
- * - `REJECTED`: any other refusal; not retryable.
+ * - `REJECTED`: every other refusal; not retryable.
  */
 export type TChannelErrorCode =
   | "RATE_LIMITED"
