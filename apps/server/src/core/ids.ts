@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
@@ -30,6 +30,20 @@ export const idPrefixes = [
 export type TIdPrefix = (typeof idPrefixes)[number];
 
 let lastTime = 0;
+let lastTimeText = encodeTime(0);
+/** Random bytes drawn 4 KiB at a time: one system call for hundreds of ids instead of one each. */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function randomTen(): Buffer {
+  if (poolAt + 10 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolAt, poolAt + 10));
+  poolAt += 10;
+  return out;
+}
 let lastRandom: Buffer = Buffer.alloc(10);
 
 function encodeTime(ms: number): string {
@@ -57,28 +71,28 @@ function encodeRandom(bytes: Buffer): string {
   return out;
 }
 
-function incremented(bytes: Buffer): Buffer {
-  const next = Buffer.from(bytes);
-  for (let i = next.length - 1; i >= 0; i--) {
-    if (next[i] !== 255) {
-      next[i] = (next[i] ?? 0) + 1;
-      return next;
+/** Adds one to the big-endian number in `bytes`, in place (the buffer is this module's own). */
+function increment(bytes: Buffer): void {
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    if (bytes[i] !== 255) {
+      bytes[i] = (bytes[i] ?? 0) + 1;
+      return;
     }
-    next[i] = 0;
+    bytes[i] = 0;
   }
-  return next;
 }
 
 /** A prefixed, time-sortable identifier (ULID layout, lowercase Crockford base32): `msg_01j…`. */
 export function newId(prefix: TIdPrefix): string {
   const now = Date.now();
   if (now <= lastTime) {
-    lastRandom = incremented(lastRandom);
+    increment(lastRandom);
   } else {
     lastTime = now;
-    lastRandom = randomBytes(10);
+    lastTimeText = encodeTime(now);
+    lastRandom = randomTen();
   }
-  return `${prefix}_${encodeTime(lastTime)}${encodeRandom(lastRandom)}`;
+  return `${prefix}_${lastTimeText}${encodeRandom(lastRandom)}`;
 }
 
 /** True when `id` looks like an id of that prefix (used to answer 404 early on malformed ids). */

@@ -15,6 +15,7 @@ import type { TAppContext } from "../core/context.js";
 import { newId } from "../core/ids.js";
 import { installAuthHook, type TSessionResolver } from "./auth.js";
 import { errorHandler } from "./error-handler.js";
+import { lazyChildLogger } from "./lazy-child-logger.js";
 import { httpErrors, metricsRegistry, observeDuration } from "./metrics.js";
 import { installSecurityHeaders } from "./security-headers.js";
 import type { TApp } from "./types.js";
@@ -44,6 +45,7 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>();
 
+  app.setChildLoggerFactory(lazyChildLogger);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
