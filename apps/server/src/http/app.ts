@@ -1,4 +1,3 @@
-import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
@@ -70,7 +69,6 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
   });
 
   installSecurityHeaders(app);
-  await app.register(cookie);
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {

@@ -2,7 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { TAppContext } from "../../core/context.js";
 import { loadSession } from "./load-session.js";
 import type { TPrincipal } from "./permissions.js";
-import { SESSION_COOKIE } from "./session-policy.js";
+import { sessionCookieOf } from "./session-cookie.js";
 
 /**
  * The session resolver for the HTTP auth hook (`TSessionResolver`): the `assent_session` cookie → the
@@ -12,7 +12,7 @@ export function resolveSession(
   ctx: Pick<TAppContext, "db" | "clock">,
 ): (request: FastifyRequest) => Promise<TPrincipal | null> {
   return async (request) => {
-    const token = request.cookies[SESSION_COOKIE];
+    const token = sessionCookieOf(request);
     if (typeof token !== "string" || token === "") return null;
     const loaded = await loadSession(ctx, token);
     return loaded?.principal ?? null;

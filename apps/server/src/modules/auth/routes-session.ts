@@ -1,3 +1,4 @@
+import cookie from "@fastify/cookie";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { TAppContext } from "../../core/context.js";
@@ -19,6 +20,7 @@ import { logIn } from "./log-in.js";
 import { logOut } from "./log-out.js";
 import { logOutEverywhere } from "./log-out-everywhere.js";
 import { requireJson } from "./require-json.js";
+import { sessionCookieOf } from "./session-cookie.js";
 import { SESSION_COOKIE, sessionCookieOptions } from "./session-policy.js";
 import { requireSessionUser } from "./session-user.js";
 import { signUp } from "./sign-up.js";
@@ -26,7 +28,7 @@ import { switchWorkspace } from "./switch-workspace.js";
 import { withRetryAfter } from "./with-retry-after.js";
 
 function cookieToken(request: FastifyRequest): string {
-  const token = request.cookies[SESSION_COOKIE];
+  const token = sessionCookieOf(request);
   if (typeof token !== "string" || token === "") {
     throw new AppError("unauthenticated", { message: "sign in first", field: "Cookie" });
   }
@@ -35,7 +37,7 @@ function cookieToken(request: FastifyRequest): string {
 
 /** The caller's own session on a public route: live cookie, matching CSRF header, MFA passed. */
 async function optionalSession(ctx: TAppContext, request: FastifyRequest): Promise<TUserPrincipal | null> {
-  const token = request.cookies[SESSION_COOKIE];
+  const token = sessionCookieOf(request);
   if (typeof token !== "string" || token === "") return null;
   const loaded = await loadSession(ctx, token);
   const csrf = request.headers["x-csrf-token"];
@@ -53,7 +55,16 @@ const publicCredentials = (rateLimit: { max: number; timeWindow: number }) => ({
  * People: sign-up, sign-in, sessions (cookie `assent_session` + `X-CSRF-Token`), invitations accepted,
  * workspace switching, logout and logout everywhere.
  */
-export function sessionRoutes(app: TApp, ctx: TAppContext): void {
+export async function sessionRoutes(app: TApp, ctx: TAppContext): Promise<void> {
+  // The cookie plugin (parsing on request, Set-Cookie on send) in this scope only: the other routes read
+  // the session cookie through sessionCookieOf and never set one.
+  await app.register(async (scope) => {
+    await scope.register(cookie);
+    sessionScopeRoutes(scope, ctx);
+  });
+}
+
+function sessionScopeRoutes(app: TApp, ctx: TAppContext): void {
   const startSession = async (reply: FastifyReply, request: FastifyRequest, session: TNewSession) => {
     void reply.setCookie(SESSION_COOKIE, session.token, sessionCookieOptions(ctx, request));
     return describeSession(ctx, session.token);
