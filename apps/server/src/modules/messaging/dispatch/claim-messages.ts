@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { recordAudit } from "../../../core/audit.js";
 import { rows, type TTx } from "../../../core/db/tx.js";
 import { decryptField, type TWorkspaceKeys } from "../../../core/keyring.js";
@@ -8,6 +8,8 @@ import { jsonMap } from "../json-map.js";
 import type { TMessageContent, TMessageStatus } from "../messaging.types.js";
 import { decideMany, getContactAddresses, listUnreachable, type TDecision } from "../ports.js";
 import { recordStatusEffects, type TStatusChange } from "../status-effects.js";
+import { planWithout } from "./plan-without.js";
+import { scalarJsonMap } from "./scalar-json-map.js";
 import type { RecipientPacer } from "./send-rate-limiter.js";
 
 export interface TClaimSender {
@@ -44,7 +46,6 @@ interface TCandidate {
   contact_id: string;
   category: "marketing" | "transactional" | "authentication";
   source: string;
-  status: TMessageStatus;
   content_kind: string;
   content_sealed: string;
   segments: number;
@@ -86,81 +87,79 @@ async function lookupSets(tx: TTx, s: TClaimSender, contactIds: string[], now: D
 function planOne(
   c: TCandidate,
   decision: TDecision | undefined,
+  address: string | undefined,
   ctx: {
-    address: string | undefined;
-    unreachable: boolean;
-    windowOpen: boolean;
+    unreachable: ReadonlySet<string>;
+    windowOpen: ReadonlySet<string>;
     windowed: boolean;
     pacer: RecipientPacer | undefined;
-    now: Date;
+    nowMs: number;
   },
 ): TPlan {
-  const base = { c, decision };
+  // Object literals of one shape (no spreads): this runs once per message.
   if (decision && !decision.allowed) {
     if (decision.reason === "quiet_hours" && decision.notBefore) {
-      return { ...base, status: "scheduled", reason: "quiet_hours", dueAt: decision.notBefore };
+      return { c, decision, status: "scheduled", reason: "quiet_hours", dueAt: decision.notBefore };
     }
-    return { ...base, status: "suppressed", reason: decision.reason, dueAt: null };
+    return { c, decision, status: "suppressed", reason: decision.reason, dueAt: null };
   }
-  if (ctx.address === undefined)
-    return { ...base, status: "failed", reason: "recipient_address_missing", dueAt: null };
-  if (ctx.unreachable) return { ...base, status: "failed", reason: "recipient_unreachable", dueAt: null };
-  if (ctx.windowed && c.content_kind !== "template" && !ctx.windowOpen) {
-    return { ...base, status: "failed", reason: "outside_session_window", dueAt: null };
+  if (address === undefined)
+    return { c, decision, status: "failed", reason: "recipient_address_missing", dueAt: null };
+  if (ctx.unreachable.has(c.contact_id))
+    return { c, decision, status: "failed", reason: "recipient_unreachable", dueAt: null };
+  if (ctx.windowed && c.content_kind !== "template" && !ctx.windowOpen.has(c.contact_id)) {
+    return { c, decision, status: "failed", reason: "outside_session_window", dueAt: null };
   }
-  const nowMs = ctx.now.getTime();
   if (ctx.pacer) {
     const next = ctx.pacer.nextAt(c.contact_id);
-    if (next > nowMs) {
-      const due = Number.isFinite(next) ? next : nowMs + ctx.pacer.intervalMs;
-      return { ...base, status: null, reason: null, dueAt: new Date(due) };
+    if (next > ctx.nowMs) {
+      const due = Number.isFinite(next) ? next : ctx.nowMs + ctx.pacer.intervalMs;
+      return { c, decision, status: null, reason: null, dueAt: new Date(due) };
     }
     const pacerPrevious = ctx.pacer.begin(c.contact_id);
-    return { ...base, status: "sending", reason: null, dueAt: null, address: ctx.address, pacerPrevious };
+    return { c, decision, status: "sending", reason: null, dueAt: null, address, pacerPrevious };
   }
-  return { ...base, status: "sending", reason: null, dueAt: null, address: ctx.address };
+  return { c, decision, status: "sending", reason: null, dueAt: null, address };
 }
 
+const idOf = (p: TPlan): string => p.c.id;
+const ledgerOf = (p: TPlan): string | null => (p.decision ? p.decision.ledgerEntryIds.join(",") : null);
+const dispatchReasonOf = (p: TPlan): string | null =>
+  p.decision?.reason ?? (p.c.source === "compliance" ? "compliance_reply" : null);
+
 async function applyPlans(tx: TTx, s: TClaimSender, holder: string, leaseMs: number, plans: TPlan[]) {
-  // Per-row values travel as one jsonb object keyed by message id and rows are found by primary key
+  // Per-row values travel as jsonb objects keyed by message id and rows are found by primary key
   // (id = any(...)): no join whose plan could go wrong when the planner misjudges a queue's statuses.
-  // The common case, `sending`, sets constants and reads only its decision from the map; every other
-  // outcome (suppressed, scheduled, failed, paced) goes through the general update. One statement.
+  // The common case, `sending`, sets constants and reads its ledger entries and reason from two scalar
+  // maps (a nested object per row costs a copy per lookup); every other outcome (suppressed, scheduled,
+  // failed, paced) goes through the general update. One statement; a part with no rows is left out.
+  // Message and ledger entry ids never contain a comma (prefixed ids): id lists travel as one text
+  // (string_to_array is folded into a constant array when the statement is planned). A part that
+  // takes every claimable row needs no list of its own.
   const sending = plans.filter((p) => p.status === "sending");
   const others = plans.filter((p) => p.status !== "sending");
-  const sendingValues = jsonMap(sending, (p) => ({
-    led: p.decision ? p.decision.ledgerEntryIds : null,
-    dr: p.decision?.reason ?? (p.c.source === "compliance" ? "compliance_reply" : null),
-  }));
-  const otherValues = jsonMap(others, (p) => ({
-    st: p.status,
-    rs: p.reason,
-    due: p.dueAt?.toISOString() ?? null,
-    led: p.decision ? p.decision.ledgerEntryIds : null,
-    dr: p.decision?.reason ?? (p.c.source === "compliance" ? "compliance_reply" : null),
-  }));
-  return rows<{ id: string; claimed_at: Date | string | null; status: TMessageStatus }>(
-    tx,
-    sql`with locked as (
-        select id from messages
-        where id = any(${sql.param(plans.map((p) => p.c.id))}::text[]) and status in ('queued', 'scheduled')
-          and channel_account_id = ${s.id}
-        for update skip locked
-      ),
-      sv as (select ${sendingValues}::jsonb as j),
-      ov as (select ${otherValues}::jsonb as j),
-      claimed as (
+  const parts: SQL[] = [];
+  if (sending.length > 0)
+    parts.push(sql`claimed as (
         update messages m set status = 'sending', reason = null, due_at = null,
-          decision_ledger_ids = case when jsonb_typeof(sv.j -> m.id -> 'led') = 'array'
-            then array(select jsonb_array_elements_text(sv.j -> m.id -> 'led')) else m.decision_ledger_ids end,
+          decision_ledger_ids = coalesce(string_to_array(sl.j ->> m.id, ','), m.decision_ledger_ids),
           lease_until = now() + ${leaseMs} * interval '1 millisecond', lease_holder = ${holder},
           idempotent_send = ${s.idempotentSends}, claimed_at = clock_timestamp(),
-          dispatch_reason = coalesce(sv.j -> m.id ->> 'dr', m.dispatch_reason), attempts = m.attempts + 1,
+          dispatch_reason = coalesce(sr.j ->> m.id, m.dispatch_reason), attempts = m.attempts + 1,
           updated_at = now()
-        from sv where m.id = any(array(select id from locked where id = any(${sql.param(sending.map((p) => p.c.id))}::text[])))
+        from (select ${scalarJsonMap(sending, idOf, ledgerOf)}::jsonb as j) sl, (select ${scalarJsonMap(sending, idOf, dispatchReasonOf)}::jsonb as j) sr
+        where m.id = any(array(select id from claimable ${others.length > 0 ? sql`where id = any(string_to_array(${sending.map((p) => p.c.id).join(",")}, ','))` : sql``}))
         returning m.id, m.claimed_at, m.status
-      ),
-      moved as (
+      )`);
+  if (others.length > 0) {
+    const otherValues = jsonMap(others, (p) => ({
+      st: p.status,
+      rs: p.reason,
+      due: p.dueAt?.toISOString() ?? null,
+      led: p.decision ? p.decision.ledgerEntryIds : null,
+      dr: dispatchReasonOf(p),
+    }));
+    parts.push(sql`moved as (
         update messages m set
           status = coalesce(ov.j -> m.id ->> 'st', m.status),
           reason = case when ov.j -> m.id ->> 'st' is null then m.reason else ov.j -> m.id ->> 'rs' end,
@@ -171,30 +170,63 @@ async function applyPlans(tx: TTx, s: TClaimSender, holder: string, leaseMs: num
           lease_until = null, lease_holder = null,
           dispatch_reason = coalesce(ov.j -> m.id ->> 'dr', m.dispatch_reason),
           updated_at = now()
-        from ov where m.id = any(array(select id from locked where id = any(${sql.param(others.map((p) => p.c.id))}::text[])))
+        from (select ${otherValues}::jsonb as j) ov
+        where m.id = any(array(select id from claimable ${sending.length > 0 ? sql`where id = any(string_to_array(${others.map((p) => p.c.id).join(",")}, ','))` : sql``}))
         returning m.id, m.claimed_at, m.status
-      )
-      select * from claimed union all select * from moved`,
+      )`);
+  }
+  const results = [
+    sending.length > 0 ? sql`select * from claimed` : undefined,
+    others.length > 0 ? sql`select * from moved` : undefined,
+  ].filter((q): q is SQL => q !== undefined);
+  // The picked rows are locked by primary key alone (with a status condition the planner may walk the
+  // whole queue in messages_due instead), and only those still queued or scheduled and this sender's,
+  // as locked, are updated: the updates find rows by primary key and nothing else, so no other index
+  // can be chosen for them. No sequential scan either: see plan-without.ts.
+  const restoreScan = await planWithout(tx, ["enable_seqscan"]);
+  return rows<{ id: string; claimed_at: Date | string | null; status: TMessageStatus }>(
+    tx,
+    sql`with restored as (${restoreScan}),
+      locked as (
+        select id, status, channel_account_id from messages
+        where (select count(*) from restored) = 1 and id = any(string_to_array(${plans.map((p) => p.c.id).join(",")}, ','))
+        for update skip locked
+      ),
+      claimable as (
+        select id from locked where status in ('queued', 'scheduled') and channel_account_id = ${s.id}
+      ),
+      ${sql.join(parts, sql`, `)}
+      ${sql.join(results, sql` union all `)}`,
   );
 }
 
 function changeOf(p: TPlan, at: Date): TStatusChange | undefined {
   if (p.status === null) return undefined;
+  const { c } = p;
+  if (p.status === "sending")
+    return {
+      workspaceId: c.workspace_id,
+      messageId: c.id,
+      at,
+      reason: p.reason,
+      statusCallbackUrl: c.status_callback_url,
+      callbackKeyId: c.callback_key_id,
+      status: "sending",
+      event: null,
+    };
   const d = p.decision;
   const decision = d
     ? { allowed: d.allowed, reason: d.reason, basis: d.basis, ledgerEntryIds: d.ledgerEntryIds }
     : undefined;
   const base = {
-    workspaceId: p.c.workspace_id,
-    messageId: p.c.id,
+    workspaceId: c.workspace_id,
+    messageId: c.id,
     at,
     reason: p.reason,
-    statusCallbackUrl: p.c.status_callback_url,
-    callbackKeyId: p.c.callback_key_id,
+    statusCallbackUrl: c.status_callback_url,
+    callbackKeyId: c.callback_key_id,
   };
   switch (p.status) {
-    case "sending":
-      return { ...base, status: "sending", event: null };
     case "suppressed":
       return { ...base, status: "suppressed", event: "suppressed", details: { decision } };
     case "scheduled":
@@ -232,27 +264,34 @@ export async function claimMessages(
   },
 ): Promise<TClaimResult> {
   const s = o.sender;
+  // Walking messages_due in due order and stopping at the limit is the plan wanted at any queue size;
+  // without sorts the planner cannot read and sort the whole queue instead (see plan-without.ts).
+  const restoreSort = await planWithout(tx, ["enable_sort"]);
   // The lease check and the pick are one statement: a lost lease picks nothing. FOR SHARE keeps a
   // takeover out until this claim commits, and lets this worker's other claim lanes run meanwhile.
-  const picked = await rows<Omit<TCandidate, "id"> & { id: string | null; fenced: number }>(
+  const picked = await rows<Omit<TCandidate, "id"> & { id: string | null; fenced: number; restored: number }>(
     tx,
-    sql`with fence as (
+    sql`with restored as (${restoreSort}),
+      fence as (
         select 1 from sender_leases
         where channel_account_id = ${s.id} and holder = ${o.holder} and lease_until > now() for share
       ),
       picked as (
-        select m.id, m.workspace_id, m.brand_id, m.campaign_id, m.contact_id, m.category, m.source, m.status, m.content_kind,
+        select m.id, m.workspace_id, m.brand_id, m.campaign_id, m.contact_id, m.category, m.source, m.content_kind,
           m.content_sealed, m.segments, m.attempts, m.status_callback_url, m.callback_key_id, m.due_at
         from messages m where exists (select 1 from fence) and m.channel_account_id = ${s.id}
           and m.status in ('queued', 'scheduled') and m.due_at <= now()
-          ${o.lane ? sql`and abs(hashtext(m.contact_id)) % ${o.lane.of} = ${o.lane.index}` : sql``}
+          ${o.lane ? sql`and (hashtext(m.contact_id) & 2147483647) % ${o.lane.of} = ${o.lane.index}` : sql``}
         order by m.due_at limit ${o.limit}
       )
-      select (select count(*) from fence)::int as fenced, p.* from (select 1) as one left join picked p on true
+      select (select count(*) from fence)::int as fenced, (select count(*) from restored)::int as restored, p.*
+      from (select 1) as one left join picked p on true
       order by p.due_at`,
   );
   if ((picked[0]?.fenced ?? 0) === 0) return { lost: true };
-  const candidates = picked.filter((c): c is TCandidate & { fenced: number } => c.id !== null);
+  const candidates = picked.filter(
+    (c): c is TCandidate & { fenced: number; restored: number } => c.id !== null,
+  );
   if (candidates.length === 0) return { lost: false, candidates: 0, claimed: [] };
   const now = new Date();
   const deciding = candidates.filter((c) => c.source !== "compliance");
@@ -295,15 +334,15 @@ export async function claimMessages(
         })
       : new Map<string, string>();
   const sets = await lookupSets(tx, s, contactIds, now);
+  const planning = {
+    unreachable: sets.unreachable,
+    windowOpen: sets.windowOpen,
+    windowed: windowedChannels.has(s.channel),
+    pacer: s.pacer,
+    nowMs: now.getTime(),
+  };
   const plans = candidates.map((c) =>
-    planOne(c, decisionOf.get(c.id), {
-      address: contents.get(c.id)?.to ?? addresses.get(c.contact_id),
-      unreachable: sets.unreachable.has(c.contact_id),
-      windowOpen: sets.windowOpen.has(c.contact_id),
-      windowed: windowedChannels.has(s.channel),
-      pacer: s.pacer,
-      now,
-    }),
+    planOne(c, decisionOf.get(c.id), contents.get(c.id)?.to ?? addresses.get(c.contact_id), planning),
   );
   const applied = await applyPlans(tx, s, o.holder, o.messageLeaseMs, plans);
   const appliedAt = new Map(applied.map((r) => [r.id, r.claimed_at]));
