@@ -9,18 +9,20 @@ import {
 import { rows, type TTx } from "../../core/db/tx.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
+import { blindIndex, encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
 import { activeChannelAccounts } from "./channel-account-cache.js";
 import { cachedContact } from "./contact-cache.js";
 import { customerWindowMs, windowedChannels } from "./content-rules.js";
 import { emitWebhookEvents, type TMessageWebhookEvent } from "./emit-webhook-events.js";
-import { jsonMap } from "./json-map.js";
 import type { TChannelAccountRow, TMessageCategory, TMessageStatus } from "./messaging.types.js";
 import {
   decideMany,
+  findContactsByIdentity,
   getCampaign,
   getContactAddresses,
+  normalizeAddress,
   resolveContactByAddress,
+  type TContactIdentityKind,
   type TDecision,
 } from "./ports.js";
 import type { TAcceptedMessage, TAcceptOutcome, TSendWork } from "./send-work.js";
@@ -229,13 +231,17 @@ async function assignContacts(
   const now = o.now.getTime();
   const byContactId = new Map<string, TItem[]>();
   const toCreate: TItem[] = [];
+  // Addresses this process has not seen yet, per workspace, looked up in one statement each.
+  const lookups = new Map<string, { item: TItem; kind: TContactIdentityKind; index: string }[]>();
   for (const item of live(items)) {
     const { work } = item;
     const keys = o.keys.get(work.workspaceId);
     if (!keys) throw new Error("workspace keys missing");
     if (work.contactId !== undefined) {
       const group = `${work.workspaceId}\u0000${work.channel}`;
-      byContactId.set(group, [...(byContactId.get(group) ?? []), item]);
+      const list = byContactId.get(group);
+      if (list) list.push(item);
+      else byContactId.set(group, [item]);
       continue;
     }
     if (work.to === undefined) continue;
@@ -246,27 +252,33 @@ async function assignContacts(
       continue;
     }
     try {
-      const found = await resolveContactByAddress(tx, keys, {
-        workspaceId: work.workspaceId,
-        channel: work.channel,
-        address: work.to.address,
-        create: false,
-        field: work.to.field,
-      });
-      if (found) {
-        item.contactId = found.contactId;
-        resolved.push({
-          workspaceId: work.workspaceId,
-          channel: work.channel,
-          address: work.to.address,
-          contactId: found.contactId,
-        });
-      } else {
-        toCreate.push(item);
-      }
+      const n = normalizeAddress(work.channel, work.to.address, work.to.field);
+      const list = lookups.get(work.workspaceId) ?? [];
+      list.push({ item, kind: n.kind, index: blindIndex(keys, n.kind, n.address) });
+      lookups.set(work.workspaceId, list);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       fail(item, error);
+    }
+  }
+  for (const [workspaceId, list] of lookups) {
+    const found = await findContactsByIdentity(tx, {
+      workspaceId,
+      items: list.map(({ item, kind, index }) => ({ channel: item.work.channel, kind, index })),
+    });
+    for (const { item, index } of list) {
+      const contactId = found.get(`${item.work.channel}:${index}`);
+      if (contactId === undefined) {
+        toCreate.push(item);
+        continue;
+      }
+      item.contactId = contactId;
+      resolved.push({
+        workspaceId,
+        channel: item.work.channel,
+        address: item.address ?? "",
+        contactId,
+      });
     }
   }
   // New contacts in a stable order, so that concurrent batches take their address locks in one order.
@@ -397,9 +409,40 @@ function acceptedEventDetails(item: TItem): Record<string, unknown> {
   };
 }
 
+/** One row of `assent_accept_messages` (migration 0320); absent keys are null. */
+function acceptRow(item: TItem, o: TAcceptBatchOptions): Record<string, unknown> {
+  const { work } = item;
+  return {
+    id: item.id,
+    ws: work.workspaceId,
+    brand: work.brandId,
+    campaign: work.campaignId,
+    contact: item.contactId ?? "",
+    channel: work.channel,
+    account: item.account?.id ?? "",
+    category: item.category ?? "marketing",
+    source: work.source,
+    status: item.status ?? "suppressed",
+    reason: item.reason ?? undefined,
+    not_before: item.notBefore ?? undefined,
+    due_at: item.dueAt ?? undefined,
+    kind: work.contentKind,
+    content: sealContent(item, o),
+    segments: work.segments,
+    ikey: work.idempotencyKey,
+    rhash: work.requestHash,
+    ledger: item.decision?.ledgerEntryIds,
+    tsid: work.twilio?.sid,
+    callback: work.twilio?.statusCallbackUrl,
+    ckey: work.twilio?.callbackKeyId,
+    details: acceptedEventDetails(item),
+  };
+}
+
 /**
  * The messages, their `accepted` timeline events, (Postgres) the dispatcher wake-up and, when given, the
- * batch's audit append in one statement: the send path's round trips are its cost.
+ * batch's audit append in one statement: the send path's round trips are its cost. The rows travel as
+ * one JSON parameter to a PL/pgSQL function whose plan is kept per session (migration 0320).
  */
 async function insertMessages(
   tx: TTx,
@@ -407,47 +450,19 @@ async function insertMessages(
   o: TAcceptBatchOptions,
   audit: TAuditAppendStatement | undefined,
 ): Promise<Set<string>> {
-  const col = <T>(f: (i: TItem) => T): T[] => items.map(f);
-  const created = o.now.toISOString();
-  const details = jsonMap(items, acceptedEventDetails);
-  const inserted = await rows<{ ids: string[]; audit?: TAuditAppendHead | null }>(
+  const call = sql`assent_accept_messages(${JSON.stringify(items.map((i) => acceptRow(i, o)))}::json,
+    ${o.now.toISOString()}::timestamptz, ${o.notify}::boolean)`;
+  const inserted = await rows<{ ids: string[] | string; audit?: TAuditAppendHead | null }>(
     tx,
-    sql`with ins as (insert into messages (id, workspace_id, brand_id, campaign_id, contact_id, channel, channel_account_id, category,
-        source, status, reason, accept_status, accept_reason, not_before, due_at, content_kind, content_sealed, segments,
-        idempotency_key, request_hash, decision_ledger_ids, twilio_sid, status_callback_url, callback_key_id, created_at,
-        updated_at)
-      select id, ws, brand, campaign, contact, channel, account, category, source, status, reason, status, reason,
-        not_before::timestamptz, due_at::timestamptz, kind, content, segments, ikey, rhash,
-        coalesce(string_to_array(ledger, ','), '{}'), tsid, callback, ckey, ${created}::timestamptz, ${created}::timestamptz
-      from unnest(${sql.param(col((i) => i.id))}::text[], ${sql.param(col((i) => i.work.workspaceId))}::text[],
-        ${sql.param(col((i) => i.work.brandId))}::text[], ${sql.param(col((i) => i.work.campaignId ?? null))}::text[],
-        ${sql.param(col((i) => i.contactId ?? ""))}::text[], ${sql.param(col((i) => i.work.channel))}::text[],
-        ${sql.param(col((i) => i.account?.id ?? ""))}::text[], ${sql.param(col((i) => i.category ?? "marketing"))}::text[],
-        ${sql.param(col((i) => i.work.source))}::text[], ${sql.param(col((i) => i.status ?? "suppressed"))}::text[],
-        ${sql.param(col((i) => i.reason ?? null))}::text[], ${sql.param(col((i) => i.notBefore?.toISOString() ?? null))}::text[],
-        ${sql.param(col((i) => i.dueAt?.toISOString() ?? null))}::text[], ${sql.param(col((i) => i.work.contentKind))}::text[],
-        ${sql.param(col((i) => sealContent(i, o)))}::text[], ${sql.param(col((i) => i.work.segments))}::int[],
-        ${sql.param(col((i) => i.work.idempotencyKey ?? null))}::text[], ${sql.param(col((i) => i.work.requestHash))}::text[],
-        ${sql.param(col((i) => i.decision?.ledgerEntryIds.join(",") ?? ""))}::text[],
-        ${sql.param(col((i) => i.work.twilio?.sid ?? null))}::text[],
-        ${sql.param(col((i) => i.work.twilio?.statusCallbackUrl ?? null))}::text[],
-        ${sql.param(col((i) => i.work.twilio?.callbackKeyId ?? null))}::text[])
-        as t(id, ws, brand, campaign, contact, channel, account, category, source, status, reason, not_before, due_at, kind,
-          content, segments, ikey, rhash, ledger, tsid, callback, ckey)
-      on conflict (workspace_id, idempotency_key) where idempotency_key is not null do nothing
-      returning id, workspace_id, status, reason),
-      ev as (insert into message_events (workspace_id, message_id, type, at, reason, details)
-        select ins.workspace_id, ins.id, 'accepted', ${created}::timestamptz, ins.reason, v.j -> ins.id
-        from ins, (select ${details}::jsonb as j) v)
-      ${o.notify ? sql`, wake as (select pg_notify('assent_dispatch', '') from (select 1 from ins where status = 'queued' limit 1) q)` : sql``}
-      ${audit ? sql`, aud as (${audit.query})` : sql``}
-      select (select coalesce(json_agg(id), '[]'::json) from ins) as ids
-        ${o.notify ? sql`, (select count(*) from wake) as woke` : sql``}
-        ${audit ? sql`, (select row_to_json(a) from aud a) as audit` : sql``}`,
+    audit
+      ? sql`with m as (select ${call} as ids), aud as (${audit.query})
+          select (select ids from m) as ids, (select row_to_json(a) from aud a) as audit`
+      : sql`select ${call} as ids`,
   );
   const row = inserted[0];
   if (audit) audit.verify(row?.audit ?? undefined);
-  return new Set(row?.ids ?? []);
+  const ids = typeof row?.ids === "string" ? (JSON.parse(row.ids) as string[]) : (row?.ids ?? []);
+  return new Set(ids);
 }
 
 function sealContent(item: TItem, o: TAcceptBatchOptions): string {

@@ -8,10 +8,12 @@ export {
   type TDecisionReason,
 } from "../consent/index.js";
 export {
+  findContactsByIdentity,
   getContactAddresses,
   normalizeAddress,
   resolveContactByAddress,
   type TContactChannel,
+  type TIdentityKind as TContactIdentityKind,
 } from "../contacts/index.js";
 export { listUnreachable, recordProviderOptOut, setReachability } from "../inbound/index.js";
 export {

@@ -19,8 +19,8 @@ export function contentKindOf(content: TMessageContent): TSendWork["contentKind"
 
 /**
  * Turn a validated `POST /v1/messages` body into group-commit work: the address normalised (400
- * `invalid_address` naming `to`), the content to seal, the SMS segments, the request hash that an
- * Idempotency-Key replay is compared with.
+ * `invalid_address` naming `to`), the content to seal, the SMS segments and, with an Idempotency-Key, the
+ * request hash that a replay is compared with.
  */
 export function prepareSendWork(o: {
   workspaceId: string;
@@ -50,7 +50,10 @@ export function prepareSendWork(o: {
     requestId: o.requestId,
     source: "api",
     idempotencyKey: o.idempotencyKey,
-    requestHash: hash("sha256", `POST /v1/messages${JSON.stringify(r)}`, "hex"),
+    requestHash:
+      o.idempotencyKey === undefined
+        ? undefined
+        : hash("sha256", `POST /v1/messages${JSON.stringify(r)}`, "hex"),
     to,
     contactId: r.contactId,
     channel: r.channel,

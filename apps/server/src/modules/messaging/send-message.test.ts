@@ -512,4 +512,37 @@ describe("POST /v1/messages", () => {
     ]);
     expect((await verifyAuditChain(s.ctx.db, { workspaceId: f.workspaceId })).ok).toBe(true);
   });
+
+  it("finds the contacts of addresses this process has not seen, in one group commit, and creates the others once", async () => {
+    await f.sender({ channel: "sms", providerId: "fake" });
+    const known = await f.contact("sandbox", "+33612345691");
+    const onWhatsapp = await f.contact("whatsapp", "+33612345692");
+    forgetContacts();
+    const batcher = getSendBatcher(s.ctx);
+    const submit = (channel: "sandbox" | "sms", to: string, n: number) =>
+      batcher.submit(
+        prepareSendWork({
+          workspaceId: f.workspaceId,
+          actor: testActor,
+          request: { to, channel, brandId: f.brandId, category: "transactional", body: `R${n}` },
+        }),
+      );
+    const [a, b, c, d] = await Promise.all([
+      submit("sandbox", "+33612345691", 1),
+      // The same phone number on another phone channel is the same contact.
+      submit("sms", "+33 6 12 34 56 92", 2),
+      submit("sandbox", "+33612345693", 3),
+      submit("sandbox", "+33 6 12 34 56 93", 4),
+    ]);
+    expect(a?.contactId).toBe(known.contactId);
+    expect(b?.contactId).toBe(onWhatsapp.contactId);
+    expect(c?.contactId).toMatch(/^ctc_/);
+    expect([known.contactId, onWhatsapp.contactId]).not.toContain(c?.contactId);
+    expect(d?.contactId).toBe(c?.contactId);
+    const created = await f.rows<{ n: number }>(
+      sql`select count(*)::int as n from contact_identities where workspace_id = ${f.workspaceId}
+        and contact_id = ${c?.contactId ?? ""}`,
+    );
+    expect(created[0]?.n).toBe(1);
+  });
 });

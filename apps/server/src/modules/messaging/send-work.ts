@@ -9,7 +9,8 @@ export interface TSendWork {
   requestId?: string | undefined;
   source: Exclude<TMessageSource, "compliance">;
   idempotencyKey?: string | undefined;
-  requestHash: string;
+  /** What an Idempotency-Key replay is compared with; only needed (and stored) with a key. */
+  requestHash?: string | undefined;
   /** The address as given (already checked to normalise), or the contact id. */
   to?: { address: string; field: string } | undefined;
   contactId?: string | undefined;
