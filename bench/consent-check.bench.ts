@@ -52,6 +52,8 @@ interface TLoadResult {
   requestsPerSec: number;
   /** CPU time of this process (the servers) per request, in microseconds (the load generator is a child). */
   serverCpuUsPerRequest?: number;
+  /** Of which in the kernel (socket reads and writes). */
+  serverSystemCpuUsPerRequest?: number;
   /** The same by thread of the server process (Linux): main thread, V8 workers (GC, compiler), libuv pool. */
   serverCpuUsPerRequestByThread?: Record<string, number>;
   p50: number;
@@ -123,6 +125,7 @@ async function load(job: TLoadJob): Promise<TLoadResult> {
   return {
     ...r,
     serverCpuUsPerRequest: Math.round((used.user + used.system) / requests),
+    serverSystemCpuUsPerRequest: Math.round(used.system / requests),
     serverCpuUsPerRequestByThread: perThread,
   };
 }

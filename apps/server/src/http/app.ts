@@ -11,11 +11,11 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { TAppContext } from "../core/context.js";
-import { newId } from "../core/ids.js";
 import { installAuthHook, type TSessionResolver } from "./auth.js";
 import { errorHandler } from "./error-handler.js";
 import { lazyChildLogger } from "./lazy-child-logger.js";
 import { httpErrors, metricsRegistry, observeDuration } from "./metrics.js";
+import { newRequestId } from "./request-id.js";
 import { installSecurityHeaders } from "./security-headers.js";
 import type { TApp } from "./types.js";
 
@@ -37,7 +37,7 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
     logController: new LogController({ disableRequestLogging: options.logRequests !== true }),
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
-      return typeof given === "string" && REQUEST_ID.test(given) ? given : newId("req");
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : newRequestId();
     },
     bodyLimit: 1_048_576,
     trustProxy: ctx.config.trustProxy,
