@@ -4,16 +4,41 @@ import {
   createHmac,
   hkdfSync,
   randomBytes,
+  randomFillSync,
   timingSafeEqual,
 } from "node:crypto";
 
+/**
+ * IVs are cut from a pool of CSPRNG bytes refilled 1,024 IVs at a time: one `randomBytes(12)` per seal
+ * costs about as much as the encryption itself. Each slice is used once, so IVs stay random and unique.
+ */
+const IV_POOL = Buffer.allocUnsafe(12 * 1024);
+let ivOffset = IV_POOL.length;
+
+function takeIv(into: Buffer): void {
+  if (ivOffset + 12 > IV_POOL.length) {
+    randomFillSync(IV_POOL);
+    ivOffset = 0;
+  }
+  IV_POOL.copy(into, 0, ivOffset, ivOffset + 12);
+  ivOffset += 12;
+}
+
 /** AES-256-GCM with a random 96-bit IV. Output: base64url(iv ‖ tag ‖ ciphertext). */
 export function sealBytes(key: Buffer, plaintext: Buffer, aad?: string): string {
-  const iv = randomBytes(12);
+  // GCM is a stream mode: the ciphertext is as long as the plaintext, so one buffer holds it all.
+  const out = Buffer.allocUnsafe(28 + plaintext.length);
+  const iv = out.subarray(0, 12);
+  takeIv(iv);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   if (aad !== undefined) cipher.setAAD(Buffer.from(aad, "utf8"));
-  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), ct]).toString("base64url");
+  const ct = cipher.update(plaintext);
+  const tail = cipher.final();
+  if (ct.length + tail.length !== plaintext.length) throw new Error("unexpected ciphertext length");
+  ct.copy(out, 28);
+  tail.copy(out, 28 + ct.length);
+  cipher.getAuthTag().copy(out, 12);
+  return out.toString("base64url");
 }
 
 export function openBytes(key: Buffer, sealed: string, aad?: string): Buffer {
@@ -22,7 +47,9 @@ export function openBytes(key: Buffer, sealed: string, aad?: string): Buffer {
   const decipher = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
   if (aad !== undefined) decipher.setAAD(Buffer.from(aad, "utf8"));
   decipher.setAuthTag(raw.subarray(12, 28));
-  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);
+  const pt = decipher.update(raw.subarray(28));
+  const tail = decipher.final();
+  return tail.length === 0 ? pt : Buffer.concat([pt, tail]);
 }
 
 /** HKDF-SHA256 sub-key derivation (one data key → separate encryption and blind-index keys). */
