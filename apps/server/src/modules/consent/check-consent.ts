@@ -1,7 +1,12 @@
 import { blindIndex, type TWorkspaceKeys } from "../../core/keyring.js";
 import { normalizeAddress, type TContactChannel } from "../contacts/index.js";
 import type { TCampaign, TCategory, TDecision } from "./consent.types.js";
-import type { DecisionFactsCache, TCachedFacts } from "./decision-facts-cache.js";
+import {
+  addressKeyOf,
+  type DecisionFactsCache,
+  type TAddressKey,
+  type TCachedFacts,
+} from "./decision-facts-cache.js";
 import { evaluateDecision } from "./evaluate-decision.js";
 import { signalHashes } from "./signal-hashes.js";
 
@@ -28,19 +33,42 @@ export interface TCheckConsentResult {
   optOutPropensity: number;
 }
 
-type TNormalized = ReturnType<typeof normalizeAddress> & { index: string };
-/** Parsing a phone number costs tens of microseconds: recent answers are kept (per workspace key version). */
-const normalized = new Map<string, TNormalized>();
+type TNormalized = ReturnType<typeof normalizeAddress> & {
+  index: string;
+  /** What the cache finds the address's contact by (built once, not per check). */
+  addressKey: TAddressKey;
+  workspaceId: string;
+  keyVersion: TWorkspaceKeys["version"];
+  channel: TContactChannel;
+};
+/**
+ * Parsing a phone number costs tens of microseconds: recent answers are kept, by the text as given (a
+ * short string: no key is built per check), each for its workspace, key version and channel.
+ */
+const normalized = new Map<string, TNormalized[]>();
 const MAX_NORMALIZED = 10_000;
 
 function normalizeTo(keys: TWorkspaceKeys, o: TCheckConsentInput, to: string): TNormalized {
-  const key = `${o.workspaceId}\u0000${keys.version}\u0000${o.channel}\u0000${to}`;
-  const hit = normalized.get(key);
-  if (hit) return hit;
+  const known = normalized.get(to);
+  if (known)
+    for (const n of known)
+      if (n.workspaceId === o.workspaceId && n.keyVersion === keys.version && n.channel === o.channel)
+        return n;
   const n = normalizeAddress(o.channel, to, o.toField ?? "to");
-  const out = { ...n, index: blindIndex(keys, n.kind, n.address) };
+  const index = blindIndex(keys, n.kind, n.address);
+  const out: TNormalized = {
+    ...n,
+    index,
+    addressKey: addressKeyOf({ channel: o.channel, kind: n.kind, index }),
+    workspaceId: o.workspaceId,
+    keyVersion: keys.version,
+    channel: o.channel,
+  };
   if (normalized.size >= MAX_NORMALIZED) normalized.clear();
-  normalized.set(key, out);
+  const list = known ?? [];
+  if (list.length >= 8) list.shift();
+  list.push(out);
+  normalized.set(to, list);
   return out;
 }
 
@@ -123,9 +151,7 @@ export function checkConsent(
   const ws = o.workspaceId;
   const n = o.to === undefined ? null : normalizeTo(keys, o, o.to);
   const p: TPieces = {
-    contactId: n
-      ? cache.peekContactByAddress(ws, { channel: o.channel, kind: n.kind, index: n.index })
-      : (o.contactId ?? null),
+    contactId: n ? cache.peekContactByAddress(ws, n.addressKey) : (o.contactId ?? null),
     campaign: o.campaignId ? cache.peekCampaign(ws, o.campaignId) : null,
     facts: undefined,
     strangerScore: undefined,
@@ -148,11 +174,7 @@ async function readAndDecide(
 ): Promise<TCheckConsentResult> {
   const ws = o.workspaceId;
   const contactId =
-    p.contactId !== undefined
-      ? p.contactId
-      : n
-        ? await cache.contactByAddress(ws, { channel: o.channel, kind: n.kind, index: n.index })
-        : null;
+    p.contactId !== undefined ? p.contactId : n ? await cache.contactByAddress(ws, n.addressKey) : null;
   const campaign =
     p.campaign !== undefined
       ? p.campaign

@@ -12,7 +12,15 @@ export interface TAddressKey {
   channel: TContactChannel;
   kind: TIdentityKind;
   index: string;
+  /** `channel:index`, when the caller built it once (see addressKeyOf). */
+  key?: string;
 }
+
+/** The address with its cache key computed once, for callers that look the same address up often. */
+export const addressKeyOf = (a: Omit<TAddressKey, "key">): TAddressKey => ({
+  ...a,
+  key: `${a.channel}:${a.index}`,
+});
 
 /** What the cache asks the database for, one workspace at a time (misses are batched per tick). */
 export interface TDecisionFactsLoader {
@@ -100,7 +108,7 @@ const MAX_ENTRIES = 200_000;
 const caches = new Set<DecisionFactsCache>();
 const pairKey = (contactId: string, brandId: string) => `${contactId}\u0000${brandId}`;
 const contactKey = (workspaceId: string, contactId: string) => `${workspaceId}\u0000${contactId}`;
-const addressKey = (a: TAddressKey) => `${a.channel}:${a.index}`;
+const addressKey = (a: TAddressKey) => a.key ?? `${a.channel}:${a.index}`;
 /** No contact has the address (cached as such). */
 const NOBODY = "";
 
