@@ -77,7 +77,9 @@ export async function readDecisionFacts(
     grants?: (TGrantRow & { workspace_id: string })[];
   };
   const found = parsed.facts ?? [];
-  const grantRows = parsed.grants ?? [];
+  // In ledger order (grant ids are time-ordered), as the fold has them: a decision between equal grants,
+  // and the entries a refusal lists, must not depend on the order a plan happens to return rows in.
+  const grantRows = (parsed.grants ?? []).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const grants = new Map<string, TGrantState[]>();
   for (const r of grantRows) {
     const k = keyOf(r.workspace_id, r.contact_id, r.brand_id);
