@@ -51,10 +51,31 @@ describe("HTTP basics", () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.headers["x-content-type-options"]).toBe("nosniff");
     const denied = await s.app.inject({ method: "POST", url: "/v1/consent/check", payload: {} });
-    expect(denied.statusCode).toBe(400);
+    expect(denied.statusCode).toBe(401);
     expect(denied.headers["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(denied.headers["cache-control"]).toBe("no-store");
     expect(denied.headers["x-request-id"]).toMatch(/^req_/);
+  });
+
+  it("refuses an unauthenticated caller before reading its body: 401, not 400 or 413", async () => {
+    const bad = await s.app.inject({ method: "POST", url: "/v1/brands", payload: { name: 42 } });
+    expect(bad.statusCode).toBe(401);
+    expect(bad.json().error).toMatchObject({ code: "unauthenticated", field: "Authorization" });
+    const big = await s.app.inject({
+      method: "POST",
+      url: "/v1/brands",
+      headers: { authorization: "Bearer ask_not-a-key", "content-type": "application/json" },
+      payload: JSON.stringify({ name: "x".repeat(1_100_000) }),
+    });
+    expect(big.statusCode).toBe(401);
+    const ws = await s.workspace();
+    const invalid = await s.app.inject({
+      method: "POST",
+      url: "/v1/brands",
+      headers: { authorization: `Bearer ${ws.apiKey}` },
+      payload: { name: 42 },
+    });
+    expect(invalid.statusCode).toBe(400);
   });
 
   it("refuses a body over 1 MiB with 413 and an unknown content type with 415", async () => {

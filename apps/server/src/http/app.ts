@@ -11,12 +11,13 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { TAppContext } from "../core/context.js";
-import { installAuthHook, type TSessionResolver } from "./auth.js";
+import type { TSessionResolver } from "./auth.js";
 import { errorHandler } from "./error-handler.js";
 import { lazyChildLogger } from "./lazy-child-logger.js";
-import { httpErrors, metricsRegistry, observeDuration } from "./metrics.js";
+import { metricsRegistry, observeDuration } from "./metrics.js";
 import { newRequestId } from "./request-id.js";
-import { installSecurityHeaders } from "./security-headers.js";
+import { installRouteHooks } from "./route-hooks.js";
+import { securityHeaderSet } from "./security-headers.js";
 import type { TApp } from "./types.js";
 
 /** A module's HTTP surface: it receives the app and the context and mounts its routes. */
@@ -48,7 +49,11 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // No route, so none of the route hooks (route-hooks.ts): the headers and the metric are set here.
+  const notFoundHeaders = securityHeaderSet("full");
   app.setNotFoundHandler((request, reply) => {
+    void reply.header("x-request-id", String(request.id)).headers(notFoundHeaders);
+    observeDuration(request.method, "unmatched", 404, reply.elapsedTime / 1000);
     void reply.status(404).send({
       error: {
         code: "not_found",
@@ -58,19 +63,13 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
     });
   });
   app.decorateRequest("rawBody", undefined);
+  app.decorateRequest("principal", null);
 
-  // Callback hooks, not async ones: they run on every request and need no promise. The request id and
-  // the security headers are set by one onRequest hook (installSecurityHeaders).
-  app.addHook("onResponse", (request, reply, done) => {
-    const route = request.routeOptions.url ?? "unmatched";
-    observeDuration(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    if (reply.statusCode >= 500) httpErrors.inc({ route });
-    done();
-  });
-
-  installSecurityHeaders(app);
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
+  // Request ids, security headers, authentication and metrics as hooks of each route, attached as routes
+  // are declared: after the rate limiter (whose onRoute hook adds the routes' limits first).
+  installRouteHooks(app, ctx, options.resolveSession);
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -90,14 +89,7 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
     },
     transform: jsonSchemaTransform,
   });
-  // The browsable docs are public; everything they describe still needs credentials.
-  app.addHook("onRoute", (route) => {
-    if (route.url === "/docs" || route.url.startsWith("/docs/"))
-      route.config = { ...route.config, public: true };
-  });
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: true, uiConfig: { deepLinking: true } });
-
-  installAuthHook(app, ctx, options.resolveSession);
 
   app.get("/openapi.json", { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { config: { public: true }, schema: { hide: true } }, async () => ({ status: "ok" }));

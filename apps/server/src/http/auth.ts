@@ -7,50 +7,56 @@ import {
   type TPermission,
   type TPrincipal,
 } from "../modules/auth/index.js";
-import type { TApp } from "./types.js";
 
 /** Resolves session cookies; provided by the auth module's session routes once they are mounted. */
 export type TSessionResolver = (request: FastifyRequest) => Promise<TPrincipal | null>;
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+type TDone = (error?: Error) => void;
+
 /**
- * Resolve the caller before any handler: `Authorization: Bearer <api key>` for machines, the session
- * cookie (plus `X-CSRF-Token` on unsafe methods) for people. Public routes skip it.
+ * Resolve the caller before anything else of the request: `Authorization: Bearer <api key>` for machines,
+ * the session cookie (plus `X-CSRF-Token` on unsafe methods) for people. A callback, not a promise: with a
+ * cached API key the whole check runs synchronously. Run by the route hooks (route-hooks.ts) in the
+ * request's onRequest stage, before the body is read: an unauthenticated caller gets its 401 before any
+ * parsing or validation of what it sent.
  */
-export function installAuthHook(
-  app: TApp,
+export function authenticateRequest(
+  request: FastifyRequest,
   ctx: TAppContext,
   resolveSession: TSessionResolver | undefined,
+  done: TDone,
 ): void {
-  app.decorateRequest("principal", null);
-  // A callback hook, not an async one: with a cached API key the whole check runs without a promise.
-  app.addHook("preHandler", (request, _reply, done) => {
-    if (request.routeOptions.config.public || request.routeOptions.url === undefined) return done();
-    const header = request.headers.authorization;
-    if (typeof header === "string" && header.startsWith("Bearer ")) {
-      const found = authenticateApiKey(ctx.db, header.slice(7).trim(), ctx.clock());
-      if (!(found instanceof Promise)) return done(admitKey(request, found));
-      found.then((p) => done(admitKey(request, p)), done);
-      return;
-    }
-    // Basic auth is only for the Twilio-compatible endpoint, which authenticates itself.
-    if (typeof header === "string" && header.startsWith("Basic ")) return done();
-    if (!resolveSession) return done(credentialsRequired());
-    resolveSession(request).then((principal) => {
-      if (principal?.kind === "user" && !SAFE_METHODS.has(request.method)) {
-        const token = request.headers["x-csrf-token"];
-        if (typeof token !== "string" || token !== principal.csrfToken) {
-          return done(
-            new AppError("csrf_failed", { message: "missing or wrong X-CSRF-Token", field: "X-CSRF-Token" }),
-          );
-        }
+  const header = request.headers.authorization;
+  if (typeof header === "string" && header.startsWith("Bearer ")) {
+    const found = authenticateApiKey(ctx.db, header.slice(7).trim(), ctx.clock());
+    if (found instanceof Promise) found.then((p) => done(admitKey(request, p)), done);
+    else done(admitKey(request, found));
+    return;
+  }
+  // Basic auth is only for the Twilio-compatible endpoint, which authenticates itself.
+  if (typeof header === "string" && header.startsWith("Basic ")) {
+    done();
+    return;
+  }
+  if (!resolveSession) {
+    done(credentialsRequired());
+    return;
+  }
+  resolveSession(request).then((principal) => {
+    if (principal?.kind === "user" && !SAFE_METHODS.has(request.method)) {
+      const token = request.headers["x-csrf-token"];
+      if (typeof token !== "string" || token !== principal.csrfToken) {
+        return done(
+          new AppError("csrf_failed", { message: "missing or wrong X-CSRF-Token", field: "X-CSRF-Token" }),
+        );
       }
-      if (!principal) return done(credentialsRequired());
-      request.principal = principal;
-      done();
-    }, done);
-  });
+    }
+    if (!principal) return done(credentialsRequired());
+    request.principal = principal;
+    done();
+  }, done);
 }
 
 const credentialsRequired = () =>

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import helmet from "helmet";
-import type { TApp } from "./types.js";
 
 /** Helmet's settings for our pages: the API docs load their own scripts and inline styles only. */
 const HELMET_OPTIONS = {
@@ -45,17 +44,18 @@ function helmetHeaders(): Record<string, string> {
   return headers;
 }
 
+let helmetSet: Record<string, string> | undefined;
+
 /**
- * The request id and security headers on every response: helmet's set (computed once at start, not per request as
- * @fastify/helmet does), or the API set for routes that ask for it, or none (`securityHeaders: "none"`,
- * for routes that set their own, like the docs UI).
+ * The security headers of a kind of route: helmet's set (computed once, not per request as
+ * @fastify/helmet does), the short API set (`securityHeaders: "api"`), or none (`"none"`, for routes that
+ * set their own, like the docs UI). Set on every response by the route hooks (route-hooks.ts).
  */
-export function installSecurityHeaders(app: TApp): void {
-  const full = helmetHeaders();
-  app.addHook("onRequest", (request, reply, done) => {
-    void reply.header("x-request-id", String(request.id));
-    const kind = request.routeOptions.config.securityHeaders;
-    if (kind !== "none") void reply.headers(kind === "api" ? API_HEADERS : full);
-    done();
-  });
+export function securityHeaderSet(
+  kind: "full" | "api" | "none" | undefined,
+): Readonly<Record<string, string>> {
+  if (kind === "none") return {};
+  if (kind === "api") return API_HEADERS;
+  helmetSet ??= helmetHeaders();
+  return helmetSet;
 }

@@ -15,11 +15,18 @@ interface TCachedKey {
 const CACHE_MS = 5_000;
 const LAST_USED_EVERY_MS = 60_000;
 const cache = new Map<string, TCachedKey>();
+/**
+ * The same entries by the token as presented, so a cached key costs no SHA-256 per call. Only tokens that
+ * matched a live key are ever added (a wrong token always goes through the hash and the database), and an
+ * entry lives as long as its hashed twin.
+ */
+const byToken = new Map<string, TCachedKey>();
 const lastUsedWrites = new Map<string, number>();
 
 /** Forget a key at once in this process (revocation); other processes see it within CACHE_MS. */
 export function forgetApiKey(keyId: string): void {
   for (const [hash, entry] of cache) if (entry.principal.keyId === keyId) cache.delete(hash);
+  for (const [token, entry] of byToken) if (entry.principal.keyId === keyId) byToken.delete(token);
 }
 
 /**
@@ -31,14 +38,16 @@ export function authenticateApiKey(
   token: string,
   now: Date,
 ): TPrincipal | null | Promise<TPrincipal | null> {
+  const known = byToken.get(token);
+  if (known && now.getTime() - known.cachedAt <= CACHE_MS) return principalOf(db, known, now);
   if (!token.startsWith("ask_") || token.length > 100) return null;
   const hash = hashApiKeySecret(token);
   const entry = cache.get(hash);
-  if (!entry || now.getTime() - entry.cachedAt > CACHE_MS) return lookUp(db, hash, now);
+  if (!entry || now.getTime() - entry.cachedAt > CACHE_MS) return lookUp(db, token, hash, now);
   return principalOf(db, entry, now);
 }
 
-async function lookUp(db: TDb, hash: string, now: Date): Promise<TPrincipal | null> {
+async function lookUp(db: TDb, token: string, hash: string, now: Date): Promise<TPrincipal | null> {
   const found = await withSystemTx(db, (tx) =>
     tx
       .select({
@@ -53,6 +62,7 @@ async function lookUp(db: TDb, hash: string, now: Date): Promise<TPrincipal | nu
   const row = found[0];
   if (!row) {
     cache.delete(hash);
+    byToken.delete(token);
     return null;
   }
   const entry: TCachedKey = {
@@ -66,6 +76,7 @@ async function lookUp(db: TDb, hash: string, now: Date): Promise<TPrincipal | nu
     cachedAt: now.getTime(),
   };
   cache.set(hash, entry);
+  byToken.set(token, entry);
   return principalOf(db, entry, now);
 }
 
