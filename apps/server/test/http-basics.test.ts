@@ -13,6 +13,11 @@ describe("HTTP basics", () => {
     expect((await s.app.inject({ method: "GET", url: "/readyz" })).json().status).toBe("ready");
     const metrics = await s.app.inject({ method: "GET", url: "/metrics" });
     expect(metrics.body).toContain("assent_http_request_duration_seconds");
+    // Each route's own hooks record its duration under its pattern, and unmatched requests under one name.
+    await s.app.inject({ method: "GET", url: "/v1/nothing-here" });
+    const after = (await s.app.inject({ method: "GET", url: "/metrics" })).body;
+    expect(after).toMatch(/_count\{method="GET",route="\/healthz",status="200"\} [1-9]/);
+    expect(after).toMatch(/_count\{method="GET",route="unmatched",status="404"\} [1-9]/);
     const doc = (await s.app.inject({ method: "GET", url: "/openapi.json" })).json();
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toContain("/v1/brands");

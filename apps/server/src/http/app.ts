@@ -12,7 +12,7 @@ import {
 } from "fastify-type-provider-zod";
 import type { TAppContext } from "../core/context.js";
 import type { TSessionResolver } from "./auth.js";
-import { errorHandler } from "./error-handler.js";
+import { errorHandlerFor } from "./error-handler.js";
 import { lazyChildLogger } from "./lazy-child-logger.js";
 import { metricsRegistry, observeDuration } from "./metrics.js";
 import { newRequestId } from "./request-id.js";
@@ -26,16 +26,19 @@ export type TRouteModule = (app: TApp, ctx: TAppContext) => Promise<void> | void
 export interface TBuildAppOptions {
   routes: readonly TRouteModule[];
   resolveSession?: TSessionResolver;
-  /** Fastify's access log; off in tests. */
+  /** Fastify's access log (a line per request); off in tests and benchmarks. */
   logRequests?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Promise<TApp> {
+  // Fastify gets the logger only for its access log: without one it builds no per-request child logger
+  // and sets no response listeners. Our own logs go to ctx.logger (the error handler's included).
   const app = Fastify({
-    loggerInstance: ctx.logger as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: options.logRequests !== true }),
+    ...(options.logRequests === true
+      ? { loggerInstance: ctx.logger as FastifyBaseLogger, logController: new LogController() }
+      : {}),
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : newRequestId();
@@ -45,15 +48,16 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
     ajv: { customOptions: { coerceTypes: false } },
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.setChildLoggerFactory(lazyChildLogger);
+  if (options.logRequests === true) app.setChildLoggerFactory(lazyChildLogger);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(errorHandlerFor(ctx.logger));
   // No route, so none of the route hooks (route-hooks.ts): the headers and the metric are set here.
   const notFoundHeaders = securityHeaderSet("full");
   app.setNotFoundHandler((request, reply) => {
     void reply.header("x-request-id", String(request.id)).headers(notFoundHeaders);
-    observeDuration(request.method, "unmatched", 404, reply.elapsedTime / 1000);
+    // Answered as soon as routing found nothing: counted, with no time of its own worth measuring.
+    observeDuration(request.method, "unmatched", 404, 0);
     void reply.status(404).send({
       error: {
         code: "not_found",
@@ -64,6 +68,7 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
   });
   app.decorateRequest("rawBody", undefined);
   app.decorateRequest("principal", null);
+  app.decorateRequest("startedAt", 0);
 
   await app.register(formbody);
   await app.register(rateLimit, { global: false });

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ZodError } from "zod";
 import { sqlState } from "../core/db/tx.js";
@@ -32,8 +32,19 @@ const fastifyCodes: Record<string, TAppErrorCode> = {
   FST_ERR_VALIDATION: "validation_failed",
 };
 
-/** Every error answers in one shape: `{"error":{"code","message","field"?,"requestId"}}`. */
-export function errorHandler(
+type TErrorHandler = (error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) => void;
+
+/**
+ * Every error answers in one shape: `{"error":{"code","message","field"?,"requestId"}}`; unexpected ones
+ * are logged to `logger` with the request id (not through `request.log`: Fastify is given a logger only
+ * when the access log is on).
+ */
+export function errorHandlerFor(logger: Pick<FastifyBaseLogger, "error">): TErrorHandler {
+  return (error, request, reply) => handleError(logger, error, request, reply);
+}
+
+function handleError(
+  logger: Pick<FastifyBaseLogger, "error">,
   error: FastifyError | Error,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -113,6 +124,6 @@ export function errorHandler(
     return;
   }
   const errorId = newId("err");
-  request.log.error({ err: error, errorId }, "unhandled error");
+  logger.error({ err: error, errorId, reqId: requestId }, "unhandled error");
   send(500, { code: "internal", message: "internal error", requestId, errorId });
 }

@@ -6,6 +6,12 @@ import { securityHeaderSet } from "./security-headers.js";
 import type { TApp } from "./types.js";
 
 type THook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+type TSendHook = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (error: Error | null, payload?: unknown) => void,
+) => void;
 type THooks = RouteOptions["onRequest"];
 
 /** A route's own hooks as a list (Fastify takes one function or an array). */
@@ -36,6 +42,7 @@ export function installRouteHooks(
     const headers = securityHeaderSet(config.securityHeaders);
     const isPublic = config.public === true;
     const setHeaders: THook = (request, reply, done) => {
+      request.startedAt = performance.now();
       void reply.header("x-request-id", String(request.id)).headers(headers);
       done();
     };
@@ -48,14 +55,17 @@ export function installRouteHooks(
       route.onRequest = isPublic
         ? setHeaders
         : (request, reply, done) => {
+            request.startedAt = performance.now();
             void reply.header("x-request-id", String(request.id)).headers(headers);
             authenticateRequest(request, ctx, resolveSession, done);
           };
-    const observe: THook = (request, reply, done) => {
-      observeDuration(request.method, url, reply.statusCode, reply.elapsedTime / 1000);
+    // When the response is handed to the socket (onSend, not onResponse: an onResponse hook makes Fastify
+    // listen for the end of every response).
+    const observe: TSendHook = (request, reply, payload, done) => {
+      observeDuration(request.method, url, reply.statusCode, (performance.now() - request.startedAt) / 1000);
       if (reply.statusCode >= 500) httpErrors.inc({ route: url });
-      done();
+      done(null, payload);
     };
-    route.onResponse = [observe, ...listOf(route.onResponse as THooks)];
+    route.onSend = [observe, ...listOf(route.onSend as THooks)] as RouteOptions["onSend"];
   });
 }

@@ -17,6 +17,8 @@ declare module "fastify" {
     principal: TPrincipal | null;
     /** The exact bytes of the body (webhook signature verification), when the route asked for them. */
     rawBody: Buffer | undefined;
+    /** performance.now() when the route's first hook ran (the request-duration metric). */
+    startedAt: number;
   }
   interface FastifyContextConfig {
     /** Public route: no credentials needed (health, docs, login, provider webhooks). */
