@@ -110,6 +110,11 @@ describe("POST /v1/consent/check", () => {
       allowed: false,
       reason: "consent_missing",
     });
+    // The same text asked about in two workspaces, alternately: each workspace gets its own answer.
+    for (let i = 0; i < 2; i++) {
+      expect((await check(other, { to: "+33611110000" })).json().contactId).toBe(g.contactId);
+      expect((await check(ws, { to: "+33611110000" })).json().contactId).toBeNull();
+    }
     const readOnly = await withSystemTx(s.ctx.db, (tx) =>
       createApiKey(tx, {
         workspaceId: ws.workspaceId,

@@ -1,5 +1,5 @@
 import { blindIndex, type TWorkspaceKeys } from "../../core/keyring.js";
-import { normalizeAddress, type TContactChannel } from "../contacts/index.js";
+import { normalizeAddress, type TContactChannel, type TIdentityKind } from "../contacts/index.js";
 import type { TCampaign, TCategory, TDecision } from "./consent.types.js";
 import {
   addressKeyOf,
@@ -33,42 +33,58 @@ export interface TCheckConsentResult {
   optOutPropensity: number;
 }
 
-type TNormalized = ReturnType<typeof normalizeAddress> & {
-  index: string;
-  /** What the cache finds the address's contact by (built once, not per check). */
-  addressKey: TAddressKey;
-  workspaceId: string;
-  keyVersion: TWorkspaceKeys["version"];
-  channel: TContactChannel;
-};
+/** A parsed address with its blind index and cache key, for one workspace, key version and channel. */
+class TNormalized {
+  constructor(
+    readonly address: string,
+    readonly kind: TIdentityKind,
+    readonly country: string | null,
+    readonly region: string | null,
+    readonly timeZone: string | null,
+    readonly index: string,
+    /** What the cache finds the address's contact by (built once, not per check). */
+    readonly addressKey: TAddressKey,
+    readonly workspaceId: string,
+    readonly keyVersion: TWorkspaceKeys["version"],
+    readonly channel: TContactChannel,
+    /** Another parse of the same text (another workspace, key version or channel), if any. */
+    public next: TNormalized | undefined,
+  ) {}
+}
 /**
  * Parsing a phone number costs tens of microseconds: recent answers are kept, by the text as given (a
- * short string: no key is built per check), each for its workspace, key version and channel.
+ * short string: no key is built per check), each for its workspace, key version and channel (a short
+ * chain: the same text in another workspace or on another channel is another entry).
  */
-const normalized = new Map<string, TNormalized[]>();
+const normalized = new Map<string, TNormalized>();
 const MAX_NORMALIZED = 10_000;
+const MAX_CHAIN = 8;
 
 function normalizeTo(keys: TWorkspaceKeys, o: TCheckConsentInput, to: string): TNormalized {
-  const known = normalized.get(to);
-  if (known)
-    for (const n of known)
-      if (n.workspaceId === o.workspaceId && n.keyVersion === keys.version && n.channel === o.channel)
-        return n;
-  const n = normalizeAddress(o.channel, to, o.toField ?? "to");
-  const index = blindIndex(keys, n.kind, n.address);
-  const out: TNormalized = {
-    ...n,
+  const first = normalized.get(to);
+  for (let n = first, depth = 0; n !== undefined && depth < MAX_CHAIN; n = n.next, depth++)
+    if (n.workspaceId === o.workspaceId && n.keyVersion === keys.version && n.channel === o.channel) return n;
+  const a = normalizeAddress(o.channel, to, o.toField ?? "to");
+  const index = blindIndex(keys, a.kind, a.address);
+  const out = new TNormalized(
+    a.address,
+    a.kind,
+    a.country,
+    a.region,
+    a.timeZone,
     index,
-    addressKey: addressKeyOf({ channel: o.channel, kind: n.kind, index }),
-    workspaceId: o.workspaceId,
-    keyVersion: keys.version,
-    channel: o.channel,
-  };
+    addressKeyOf({ channel: o.channel, kind: a.kind, index }),
+    o.workspaceId,
+    keys.version,
+    o.channel,
+    first,
+  );
+  // The chain keeps its most recent entries only.
+  let last = out;
+  for (let depth = 1; depth < MAX_CHAIN && last.next !== undefined; depth++) last = last.next;
+  last.next = undefined;
   if (normalized.size >= MAX_NORMALIZED) normalized.clear();
-  const list = known ?? [];
-  if (list.length >= 8) list.shift();
-  list.push(out);
-  normalized.set(to, list);
+  normalized.set(to, out);
   return out;
 }
 
