@@ -495,11 +495,16 @@ describe("webhook delivery", () => {
     );
     expect(failed).toMatchObject({ attemptCount: 2, nextAttemptAt: null, lastStatusCode: 500 });
     expect(failed?.attempts[1]?.nextRetryAt).toBeNull();
-    const [job] = await withSystemTx(s.ctx.db, (tx) =>
-      rows<{ state: string; max_attempts: number }>(
-        tx,
-        sql`select state, max_attempts from jobs where payload->>'deliveryId' = ${d!.id}`,
-      ),
+    // The job is marked completed by the runner after the handler's transaction (which failed the delivery).
+    const [job] = await until(
+      () =>
+        withSystemTx(s.ctx.db, (tx) =>
+          rows<{ state: string; max_attempts: number }>(
+            tx,
+            sql`select state, max_attempts from jobs where payload->>'deliveryId' = ${d!.id}`,
+          ),
+        ),
+      (l) => l[0]?.state !== "running",
     );
     expect(job).toEqual({ state: "completed", max_attempts: webhookRetryDelaysMs.length + 1 });
   });
