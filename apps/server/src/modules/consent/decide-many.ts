@@ -5,9 +5,9 @@ import { getCampaigns } from "./get-campaigns.js";
 import { keyOf, readDecisionFacts } from "./read-decision-facts.js";
 
 /**
- * Decide many sends at once: one call of `assent_decision_facts` (migration 0240) reads every contact's
- * flags, opt-outs and grants of the brand asked for (inputs may span workspaces in a system transaction),
- * plus one statement for campaigns when any input names one. With `lock: "share"` the same call first
+ * Decide many sends at once: one call of `assent_decision_facts_compact` (migrations 0240, 0250) reads
+ * every contact's flags, opt-outs and grants of the brand asked for (inputs may span workspaces in a
+ * system transaction), plus one statement for campaigns when any input names one. With `lock: "share"` the same call first
  * share-locks the contacts' consent heads (creating missing ones), so no send is decided on a state older
  * than a committed opt-out. Call it before writing audit events in the same transaction (opt-outs lock the
  * consent head, then the audit head).

@@ -3,31 +3,53 @@ import { GENESIS_HASH } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
 import type { TGrantState } from "./consent.types.js";
 import type { TDecisionFacts } from "./evaluate-decision.js";
-import { type TGrantRow, toGrant } from "./find-grant.js";
-import { toMaybeDate } from "./ledger-entry.js";
 import { type TBrandQuietHours, ZBrandQuietHours } from "./quiet-hours.js";
 
 /** The facts of one (contact, brand) pair: everything a decision reads except the campaign. */
 export type TContactBrandFacts = Omit<TDecisionFacts, "campaign">;
 
-interface TFactsRow {
-  ws: string;
-  contact_id: string;
-  brand_id: string;
-  contact_found: boolean;
-  erased_at: Date | string | null;
-  restricted_at: Date | string | null;
-  minor: boolean | null;
-  minor_until: Date | string | null;
-  time_zone: string | null;
-  phone_time_zone: string | null;
-  country: string | null;
-  region: string | null;
-  brand_found: boolean;
-  quiet_hours: unknown;
-  opt_out_all_entry_id: string | null;
-  opt_out_marketing_entry_id: string | null;
-}
+/**
+ * One facts row of assent_decision_facts_compact (migration 0250): [n, contact_found, erased_at, restricted_at,
+ * minor, minor_until, time_zone, phone_time_zone, country, region, brand_found, quiet_hours,
+ * opt_out_all_entry_id, opt_out_marketing_entry_id]; n is the triple's 1-based position, times are epoch ms.
+ */
+type TFactsRow = [
+  number,
+  boolean,
+  number | null,
+  number | null,
+  boolean | null,
+  number | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  boolean,
+  unknown,
+  string | null,
+  string | null,
+];
+
+/**
+ * One grant row: [n, id, campaign_id, category, channels, basis, status, effective_at, expires_at, confirm_by,
+ * confirmed_entry_id, withdrawn_entry_id].
+ */
+type TGrantArrayRow = [
+  number,
+  string,
+  string | null,
+  string,
+  string[],
+  string,
+  string,
+  number,
+  number | null,
+  number | null,
+  string | null,
+  string | null,
+];
+
+const dateOf = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
 /** The key of a (workspace, contact, brand) triple in readDecisionFacts' answer. */
 export const keyOf = (ws: string, contactId: string, brandId: string): string =>
@@ -60,7 +82,7 @@ export async function readDecisionFacts(
   const list = [...distinct.values()];
   const facts = new Map<string, TContactBrandFacts>();
   if (list.length === 0) return facts;
-  // One call of assent_decision_facts (migration 0240): with `lock: "share"` it share-locks every contact's
+  // One call of assent_decision_facts_compact (migrations 0240, 0250): with `lock: "share"` it share-locks every contact's
   // consent head in a fixed order (creating missing heads) before reading. Opt-outs take the same rows FOR
   // UPDATE, so a decision and an opt-out for one contact are serialised; the facts are read by a later
   // statement of that (volatile) function, whose snapshot therefore includes every opt-out committed before
@@ -68,47 +90,68 @@ export async function readDecisionFacts(
   // the cost of a batch), and the function's plans are kept for the session.
   const [answer] = await rows<{ j: string }>(
     tx,
-    sql`select assent_decision_facts(${sql.param(list.map((t) => t.ws))}::text[],
+    sql`select assent_decision_facts_compact(${sql.param(list.map((t) => t.ws))}::text[],
       ${sql.param(list.map((t) => t.contactId))}::text[], ${sql.param(list.map((t) => t.brandId))}::text[],
       ${o.lock === "share"}::boolean, ${GENESIS_HASH}::text) as j`,
   );
-  const parsed = JSON.parse(answer?.j ?? "{}") as {
-    facts?: TFactsRow[];
-    grants?: (TGrantRow & { workspace_id: string })[];
-  };
-  const found = parsed.facts ?? [];
+  const [found = [], grantRows = []] = JSON.parse(answer?.j ?? "[]") as [TFactsRow[]?, TGrantArrayRow[]?];
   // In ledger order (grant ids are time-ordered), as the fold has them: a decision between equal grants,
   // and the entries a refusal lists, must not depend on the order a plan happens to return rows in.
-  const grantRows = (parsed.grants ?? []).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const grants = new Map<string, TGrantState[]>();
+  grantRows.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  const grants = new Map<number, TGrantState[]>();
   for (const r of grantRows) {
-    const k = keyOf(r.workspace_id, r.contact_id, r.brand_id);
-    const { contactId: _c, ...g } = toGrant(r);
-    const l = grants.get(k) ?? [];
-    l.push(g);
-    grants.set(k, l);
+    const t = list[r[0] - 1];
+    if (!t) continue;
+    const g: TGrantState = {
+      id: r[1],
+      brandId: t.brandId,
+      campaignId: r[2],
+      category: r[3] as TGrantState["category"],
+      channels: r[4] as TGrantState["channels"],
+      basis: r[5] as TGrantState["basis"],
+      status: r[6] as TGrantState["status"],
+      effectiveAt: new Date(r[7]),
+      expiresAt: dateOf(r[8]),
+      confirmBy: dateOf(r[9]),
+      confirmedEntryId: r[10],
+      withdrawnEntryId: r[11],
+    };
+    const l = grants.get(r[0]);
+    if (l) l.push(g);
+    else grants.set(r[0], [g]);
   }
+  // Every row of a brand carries the same quiet hours: validated once per (workspace, brand) and shared.
+  const quietHours = new Map<string, TBrandQuietHours | null>();
+  const quietHoursFor = (t: { ws: string; brandId: string }, raw: unknown): TBrandQuietHours | null => {
+    if (raw === null) return null;
+    const k = `${t.ws}\u0000${t.brandId}`;
+    let q = quietHours.get(k);
+    if (q === undefined) {
+      q = quietHoursOf(raw);
+      quietHours.set(k, q);
+    }
+    return q;
+  };
   for (const r of found) {
-    facts.set(keyOf(r.ws, r.contact_id, r.brand_id), {
-      contact: r.contact_found
+    const t = list[r[0] - 1];
+    if (!t) continue;
+    facts.set(keyOf(t.ws, t.contactId, t.brandId), {
+      contact: r[1]
         ? {
-            erasedAt: toMaybeDate(r.erased_at),
-            restrictedAt: toMaybeDate(r.restricted_at),
-            minor: r.minor === true,
-            minorUntil: toMaybeDate(r.minor_until),
-            timeZone: r.time_zone,
-            phoneTimeZone: r.phone_time_zone,
-            country: r.country,
-            region: r.region,
+            erasedAt: dateOf(r[2]),
+            restrictedAt: dateOf(r[3]),
+            minor: r[4] === true,
+            minorUntil: dateOf(r[5]),
+            timeZone: r[6],
+            phoneTimeZone: r[7],
+            country: r[8],
+            region: r[9],
           }
         : null,
-      brandFound: r.brand_found,
-      quietHours: r.quiet_hours === null ? null : quietHoursOf(r.quiet_hours),
-      suppression: {
-        optOutAllEntryId: r.opt_out_all_entry_id,
-        optOutMarketingEntryId: r.opt_out_marketing_entry_id,
-      },
-      grants: grants.get(keyOf(r.ws, r.contact_id, r.brand_id)) ?? [],
+      brandFound: r[10],
+      quietHours: quietHoursFor(t, r[11]),
+      suppression: { optOutAllEntryId: r[12], optOutMarketingEntryId: r[13] },
+      grants: grants.get(r[0]) ?? [],
     });
   }
   return facts;

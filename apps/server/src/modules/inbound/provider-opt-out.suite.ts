@@ -50,12 +50,20 @@ async function person(digits: string) {
   };
 }
 
-/** What the dispatcher does when a send is accepted: the message is `sent` with the provider's id. */
+/**
+ * What the dispatcher does when a send is accepted: the message is `sent` with the provider's id, which
+ * status webhooks find through message_provider_ids.
+ */
 async function markSent(messageId: string, providerMessageId: string) {
-  await s.database.query("update messages set status = 'sent', provider_message_id = $2 where id = $1", [
-    messageId,
-    providerMessageId,
-  ]);
+  await s.database.query(
+    "update messages set status = 'sent', due_at = null, provider_message_id = $2 where id = $1",
+    [messageId, providerMessageId],
+  );
+  await s.database.query(
+    `insert into message_provider_ids (channel_account_id, provider_message_id, message_id, workspace_id)
+      select channel_account_id, provider_message_id, id, workspace_id from messages where id = $1`,
+    [messageId],
+  );
 }
 
 async function waStatus(id: string, recipientId: string, errorCode: number) {

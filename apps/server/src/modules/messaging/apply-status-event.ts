@@ -29,10 +29,14 @@ interface TTarget {
 async function findTarget(tx: TTx, o: TApplyStatusEventOptions): Promise<TTarget | undefined> {
   const byProvider = await rows<TTarget>(
     tx,
+    // Provider ids are found through message_provider_ids (migration 0330: no index on the messages row).
     sql`select id, status, provider_message_id, status_callback_url, callback_key_id from messages
-      where channel_account_id = ${o.channelAccountId} and provider_message_id = ${o.providerMessageId}
-        and workspace_id = ${o.workspaceId}
-      limit 1 for update`,
+      where id = (select p.message_id from message_provider_ids p
+          where p.channel_account_id = ${o.channelAccountId} and p.provider_message_id = ${o.providerMessageId}
+            and p.workspace_id = ${o.workspaceId}
+          limit 1)
+        and channel_account_id = ${o.channelAccountId} and workspace_id = ${o.workspaceId}
+      for update`,
   );
   if (byProvider[0] || o.messageId === undefined) return byProvider[0];
   const byId = await rows<TTarget>(
@@ -85,6 +89,9 @@ export async function applyStatusEvent(
       read_at = ${o.status === "read" ? sql`coalesce(read_at, ${o.at})` : sql`read_at`},
       lease_until = null, due_at = null, updated_at = now()
     where id = ${target.id}`);
+  if (target.provider_message_id === null)
+    await tx.execute(sql`insert into message_provider_ids (channel_account_id, provider_message_id, message_id, workspace_id)
+      values (${o.channelAccountId}, ${o.providerMessageId}, ${target.id}, ${o.workspaceId})`);
   await recordStatusEffects(
     tx,
     [

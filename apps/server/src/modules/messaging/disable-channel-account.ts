@@ -28,7 +28,7 @@ export async function disableChannelAccount(
     tx,
     sql`update messages set status = 'failed', reason = 'channel_account_disabled', due_at = null, updated_at = ${o.now}
       where channel_account_id = ${o.channelAccountId} and workspace_id = ${o.workspaceId}
-        and status in ('queued', 'scheduled') returning id`,
+        and status in ('queued', 'scheduled') and due_at is not null returning id`,
   );
   await insertMessageEvents(
     tx,

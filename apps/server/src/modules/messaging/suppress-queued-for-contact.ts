@@ -30,7 +30,7 @@ export async function suppressQueuedForContact(
     sql`update messages set status = 'suppressed', reason = ${o.reason}, due_at = null, updated_at = ${at},
         decision_ledger_ids = ${sql.param(ledger)}::text[]
       where workspace_id = ${o.workspaceId} and contact_id = ${o.contactId} and brand_id = ${o.brandId}
-        and status in ('queued', 'scheduled') and source <> 'compliance'
+        and status in ('queued', 'scheduled') and due_at is not null and source <> 'compliance'
         ${o.scope === "marketing" ? sql`and category = 'marketing'` : sql``}
       returning id`,
   );

@@ -150,6 +150,11 @@ async function applyPlans(tx: TTx, s: TClaimSender, holder: string, leaseMs: num
         from (select ${scalarJsonMap(sending, idOf, ledgerOf)}::jsonb as j) sl, (select ${scalarJsonMap(sending, idOf, dispatchReasonOf)}::jsonb as j) sr
         where m.id = any(array(select id from claimable ${others.length > 0 ? sql`where id = any(string_to_array(${sending.map((p) => p.c.id).join(",")}, ','))` : sql``}))
         returning m.id, m.claimed_at, m.status
+      ),
+      leased as (
+        insert into message_leases (workspace_id, channel_account_id, holder, lease_until, message_ids)
+        select ${s.workspaceId}, ${s.id}, ${holder}, now() + ${leaseMs} * interval '1 millisecond', array_agg(id)
+        from claimed having count(*) > 0
       )`);
   if (others.length > 0) {
     const otherValues = jsonMap(others, (p) => ({
@@ -245,7 +250,8 @@ function changeOf(p: TPlan, at: Date): TStatusChange | undefined {
  * One claim transaction for one leased sender: check the lease is still ours, pick due messages, decide
  * AGAIN against the consent ledger with FOR SHARE on each contact's consent head (an opt-out takes FOR
  * UPDATE on the same row, so the two are serialised), then lock the picked rows (SKIP LOCKED) and mark
- * each `sending` with a lease, or suppressed / scheduled (quiet hours) / failed with its reason. The
+ * each `sending` with a lease (on the row, and one message_leases row listing the claim's messages, which
+ * crash recovery sweeps), or suppressed / scheduled (quiet hours) / failed with its reason. The
  * consent locks are taken before the message row locks, in the same order as an opt-out transaction.
  */
 export async function claimMessages(

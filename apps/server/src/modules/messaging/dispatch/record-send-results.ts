@@ -50,6 +50,8 @@ async function recordSent(
 ): Promise<void> {
   if (items.length === 0) return;
   // One statement: record the provider ids and `sent`, and take any status that arrived before them.
+  // The row is updated in place (HOT: the update touches no indexed column, migration 0330); the provider
+  // id is found again through message_provider_ids, written by the same statement.
   // Rows are found by primary key, per-row values come from scalar jsonb maps keyed by message id (see
   // json-map.ts; a nested object per row costs a copy per lookup). Most adapters report no segment
   // count: that map is usually empty. Times travel as epoch milliseconds (cheaper to read than text).
@@ -92,7 +94,11 @@ async function recordSent(
           segments = coalesce((g.j ->> m.id)::int, m.segments), lease_until = null, lease_holder = null, updated_at = now()
         from p, a, g where m.id = any(string_to_array(${items.map((i) => i.id).join(",")}, ','))
           and m.status in ('sending', 'unknown')
-        returning m.id
+        returning m.id, m.channel_account_id, m.provider_message_id, m.workspace_id
+      ),
+      ids as (
+        insert into message_provider_ids (channel_account_id, provider_message_id, message_id, workspace_id)
+        select channel_account_id, provider_message_id, id, workspace_id from upd
       ),
       orphans as (
         delete from orphan_status_events o where ${sql.join(orphanKeys, sql` or `)}

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { TDb } from "../../../core/db/client.js";
 import { rows, withSystemTx } from "../../../core/db/tx.js";
+import { planWithout } from "./plan-without.js";
 
 export interface TAcquiredLease {
   channelAccountId: string;
@@ -21,11 +22,15 @@ export async function acquireSenderLeases(
   o: { holder: string; leaseMs: number; max: number; exclude: readonly string[] },
 ): Promise<TAcquiredLease[]> {
   if (o.max <= 0) return [];
-  const found = await withSystemTx(db, (tx) =>
+  // The due-message index is partial on due_at (migration 0330), which the planner, blind under row-level
+  // security, would read whole and sort: sorts are off for this statement (see plan-without.ts).
+  const found = await withSystemTx(db, async (tx) =>
     rows<{ channel_account_id: string; workspace_id: string; recent: unknown; pacing: unknown }>(
       tx,
-      sql`with recursive due(id) as (
+      sql`with recursive restored as (${await planWithout(tx, ["enable_sort"])}),
+        due(id) as (
           (select channel_account_id from messages where status in ('queued', 'scheduled') and due_at <= now()
+            and (select count(*) from restored) = 1
             order by channel_account_id limit 1)
           union all
           select (select m.channel_account_id from messages m
