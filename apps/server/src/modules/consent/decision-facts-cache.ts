@@ -43,25 +43,38 @@ interface TTimed<T> {
   usedAt?: number;
 }
 
+/** A value read for a batch, with the time the earliest of its callers started (its entries' age). */
+interface TBatchRead<T> {
+  value: T;
+  started: number;
+}
+
 interface TWaiter<T> {
   key: string;
-  resolve: (v: T) => void;
+  resolve: (v: TBatchRead<T>) => void;
   reject: (e: unknown) => void;
 }
 
-/** Reads of one kind waiting for the end of the tick, by workspace. */
+/**
+ * Reads of one kind waiting for the end of the tick, by workspace. Every value of a batch is answered
+ * with the same start time (the earliest caller's: never younger than any caller thought), so entries
+ * read together age together and the background sweep re-reads them together.
+ */
 class TickBatch<TItem, T> {
-  private pending = new Map<string, { items: Map<string, TItem>; waiters: TWaiter<T>[] }>();
+  private pending = new Map<string, { items: Map<string, TItem>; waiters: TWaiter<T>[]; started: number }>();
   private scheduled = false;
 
   constructor(private readonly read: (workspaceId: string, items: TItem[]) => Promise<Map<string, T>>) {}
 
-  get(workspaceId: string, key: string, item: TItem): Promise<T> {
+  /** `started`: performance.now() when the caller began (before waiting for the tick). */
+  get(workspaceId: string, key: string, item: TItem, started: number): Promise<TBatchRead<T>> {
     return new Promise((resolve, reject) => {
       const batch = this.pending.get(workspaceId) ?? {
         items: new Map<string, TItem>(),
         waiters: [] as TWaiter<T>[],
+        started,
       };
+      batch.started = Math.min(batch.started, started);
       batch.items.set(key, item);
       batch.waiters.push({ key, resolve, reject });
       this.pending.set(workspaceId, batch);
@@ -82,7 +95,7 @@ class TickBatch<TItem, T> {
           for (const w of batch.waiters) {
             const v = found.get(w.key);
             if (v === undefined) w.reject(new Error(`no answer for ${w.key}`));
-            else w.resolve(v);
+            else w.resolve({ value: v, started: batch.started });
           }
         },
         (error: unknown) => {
@@ -250,12 +263,17 @@ export class DecisionFactsCache {
     const hit = this.peek(workspaceId, contactId, brandId);
     if (hit) return hit;
     const ck = contactKey(workspaceId, contactId);
-    const read = () => this.factsBatch.get(workspaceId, pairKey(contactId, brandId), { contactId, brandId });
+    const read = () =>
+      this.factsBatch.get(
+        workspaceId,
+        pairKey(contactId, brandId),
+        { contactId, brandId },
+        performance.now(),
+      );
     const inv = this.invalidatedAt.get(ck);
-    if (inv !== undefined && performance.now() - inv < this.settleMs) return read();
+    if (inv !== undefined && performance.now() - inv < this.settleMs) return (await read()).value;
     return this.single(`f:${ck}\u0000${brandId}`, async () => {
-      const started = performance.now();
-      const value = await read();
+      const { value, started } = await read();
       this.store(ck, brandId, value, started);
       return value;
     });
@@ -297,8 +315,7 @@ export class DecisionFactsCache {
     if (hit !== undefined) return hit;
     const key = addressKey(address);
     const found = await this.single(`a:${workspaceId}\u0000${key}`, async () => {
-      const started = performance.now();
-      const value = await this.addressBatch.get(workspaceId, key, address);
+      const { value, started } = await this.addressBatch.get(workspaceId, key, address, performance.now());
       this.storeAddress(workspaceId, address, value, started);
       return value;
     });
