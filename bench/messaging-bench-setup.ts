@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { NodePgTransaction } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { loadConfig } from "../apps/server/src/config/env.js";
 import type { TAppContext } from "../apps/server/src/core/context.js";
@@ -144,6 +145,18 @@ export function fmt(n: number): string {
 }
 
 /** BENCH_PROFILE=1: time every statement run inside transactions; `report()` prints the slowest. */
+/** A statement's text with parameters as `?`, whitespace folded, cut to 90 characters. */
+function statementKey(q: unknown): string {
+  const chunks = (q as { queryChunks?: { value?: string[] }[] }).queryChunks;
+  const text =
+    typeof q === "string"
+      ? q
+      : (chunks
+          ?.map((c) => (c?.constructor?.name === "StringChunk" && c.value ? c.value.join("") : "?"))
+          .join("") ?? "?");
+  return text.replace(/\s+/g, " ").slice(0, 90);
+}
+
 export function profileStatements(ctx: TAppContext): { report(): string; reset(): void } {
   const timings = new Map<string, { n: number; ms: number }>();
   if (process.env.BENCH_PROFILE !== "1") return { report: () => "", reset: () => undefined };
@@ -167,6 +180,8 @@ export function profileStatements(ctx: TAppContext): { report(): string; reset()
       timings.set("(commit and transaction overhead)", e);
     }
     async function run(tx: unknown): Promise<unknown> {
+      // On Postgres every transaction's statements are timed on the class (below).
+      if (ctx.database.kind === "postgres") return fn(tx);
       const t = tx as { execute: (q: unknown) => Promise<unknown> };
       const execute = t.execute.bind(t);
       t.execute = async (q: unknown) => {
@@ -174,14 +189,7 @@ export function profileStatements(ctx: TAppContext): { report(): string; reset()
         try {
           return await execute(q);
         } finally {
-          const chunks = (q as { queryChunks?: { value?: string[] }[] }).queryChunks;
-          const text =
-            typeof q === "string"
-              ? q
-              : (chunks
-                  ?.map((c) => (c?.constructor?.name === "StringChunk" && c.value ? c.value.join("") : "?"))
-                  .join("") ?? "?");
-          const key = text.replace(/\s+/g, " ").slice(0, 90);
+          const key = statementKey(q);
           const e = timings.get(key) ?? { n: 0, ms: 0 };
           e.n += 1;
           e.ms += performance.now() - start;
@@ -191,6 +199,23 @@ export function profileStatements(ctx: TAppContext): { report(): string; reset()
       return fn(tx);
     }
   };
+  // On Postgres, withWorkspaceTx / withSystemTx build their own drizzle transactions (BEGIN and settings in
+  // one round trip, core/db/tx.ts) without db.transaction: their statements are timed on the class.
+  if (ctx.database.kind === "postgres") {
+    const proto = NodePgTransaction.prototype as unknown as { execute: (q: unknown) => Promise<unknown> };
+    const execute = proto.execute;
+    proto.execute = async function (this: unknown, q: unknown) {
+      const start = performance.now();
+      try {
+        return await execute.call(this, q);
+      } finally {
+        const e = timings.get(statementKey(q)) ?? { n: 0, ms: 0 };
+        e.n += 1;
+        e.ms += performance.now() - start;
+        timings.set(statementKey(q), e);
+      }
+    };
+  }
   return {
     report: () =>
       [...timings.entries()]

@@ -29,6 +29,18 @@ export function presentAccepted(a: TAcceptedMessage): TSendMessageResponse {
   };
 }
 
+const quoted = (s: string): string => JSON.stringify(s);
+
+/**
+ * The 202 answer as JSON text, byte for byte what JSON.stringify gives for presentAccepted's object,
+ * written directly (the send path's answer; the response schema stays for the documentation).
+ */
+export function acceptedJsonText(r: TSendMessageResponse): string {
+  const reason = r.reason === undefined ? "" : `,"reason":${quoted(r.reason)}`;
+  const notBefore = r.notBefore === undefined ? "" : `,"notBefore":${quoted(r.notBefore)}`;
+  return `{"id":${quoted(r.id)},"status":${quoted(r.status)}${reason}${notBefore},"contactId":${quoted(r.contactId)},"channelAccountId":${quoted(r.channelAccountId)}}`;
+}
+
 const ZListMessagesQuery = ZListQuery.extend({
   status: z.enum(messageStatuses).optional(),
   brandId: z.string().min(1).max(100).optional(),
@@ -51,6 +63,9 @@ export function messageRoutes(app: TApp, ctx: TAppContext): void {
         headers: z.object({ "idempotency-key": z.string().optional() }),
         response: { 202: ZSendMessageResponse },
       },
+      serializerCompiler: () => (data: unknown) => acceptedJsonText(data as TSendMessageResponse),
+      // JSON only, on the hottest path of the API: the short OWASP REST header set.
+      config: { securityHeaders: "api" },
     },
     async (request, reply) => {
       const p = authorize(request, "messages:send");

@@ -6,6 +6,8 @@ import { withSystemTx, withWorkspaceTx } from "../../core/db/tx.js";
 import { verifyAuditChain } from "../audit/index.js";
 import { createCampaign } from "../consent/index.js";
 import { forgetContacts } from "./contact-cache.js";
+import { acceptedJsonText, presentAccepted } from "./message-routes.js";
+import { messageStatuses } from "./messaging.types.js";
 import { prepareSendWork } from "./prepare-send-work.js";
 import { getSendBatcher } from "./send-batcher.js";
 import {
@@ -544,5 +546,31 @@ describe("POST /v1/messages", () => {
         and contact_id = ${c?.contactId ?? ""}`,
     );
     expect(created[0]?.n).toBe(1);
+  });
+});
+
+describe("the 202 answer's JSON text", () => {
+  it("is byte for byte JSON.stringify of the presented answer", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          id: fc.string(),
+          status: fc.constantFrom(...messageStatuses),
+          reason: fc.option(fc.string(), { nil: null }),
+          notBefore: fc.option(fc.date({ noInvalidDate: true }), { nil: null }),
+          contactId: fc.string(),
+          channelAccountId: fc.string(),
+        }),
+        (a) => {
+          const presented = presentAccepted({
+            ...a,
+            createdAt: new Date(0),
+            replayed: false,
+            twilioSid: null,
+          });
+          expect(acceptedJsonText(presented)).toBe(JSON.stringify(presented));
+        },
+      ),
+    );
   });
 });

@@ -1,0 +1,81 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TTestDatabase } from "../../../test/harness.js";
+import { beforeCommit, rows, withSystemTx, withWorkspaceTx } from "./tx.js";
+
+let database: TTestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => database.close());
+
+interface TSettings {
+  who: string;
+  workspace: string | null;
+  bypass: string | null;
+}
+
+const settings = sql`select current_user as who, current_setting('app.workspace_id', true) as workspace,
+  current_setting('app.bypass_rls', true) as bypass`;
+
+describe("withWorkspaceTx / withSystemTx", () => {
+  it("run as assent_app with the workspace set, whatever characters its id has", async () => {
+    for (const id of ["ws_plain", "ws_'quote", "ws_\\backslash'\\'", "ws_ünïcode"]) {
+      const [s] = await withWorkspaceTx(database.db, id, (tx) => rows<TSettings>(tx, settings));
+      expect(s?.who).toBe("assent_app");
+      expect(s?.workspace).toBe(id);
+      expect(s?.bypass ?? "").toBe("");
+    }
+    const [s] = await withSystemTx(database.db, (tx) => rows<TSettings>(tx, settings));
+    expect(s?.who).toBe("assent_app");
+    expect(s?.bypass).toBe("on");
+    expect(s?.workspace ?? "").toBe("");
+  });
+
+  it("commit the work, run commit hooks, roll back on a throw and leave no setting behind", async () => {
+    await database.exec(
+      "create table tx_probe (n int primary key); grant select, insert on tx_probe to assent_app",
+    );
+    await withSystemTx(database.db, async (tx) => {
+      await tx.execute(sql`insert into tx_probe values (1)`);
+      expect(
+        beforeCommit(tx, () => tx.execute(sql`insert into tx_probe values (2)`).then(() => undefined)),
+      ).toBe(true);
+    });
+    await expect(
+      withWorkspaceTx(database.db, "ws_rolled_back", async (tx) => {
+        await tx.execute(sql`insert into tx_probe values (3)`);
+        throw new Error("stop");
+      }),
+    ).rejects.toThrow("stop");
+    // A failed statement aborts the transaction: it is rolled back and the connection stays usable.
+    await expect(
+      withSystemTx(database.db, (tx) => tx.execute(sql`insert into tx_probe values (1)`)),
+    ).rejects.toThrow();
+    const found = await withSystemTx(database.db, (tx) =>
+      rows<{ n: number }>(tx, sql`select n from tx_probe order by n`),
+    );
+    expect(found.map((r) => r.n)).toEqual([1, 2]);
+    // Settings are local to each transaction: outside of one, nothing is left on any pooled connection.
+    for (let i = 0; i < 12; i++) {
+      const [s] = await database.db.transaction((tx) => rows<TSettings>(tx, settings));
+      expect(s?.who).not.toBe("assent_app");
+      expect(s?.workspace ?? "").toBe("");
+      expect(s?.bypass ?? "").toBe("");
+    }
+  });
+
+  it("nest savepoints inside them", async () => {
+    const n = await withWorkspaceTx(database.db, "ws_nested", async (tx) => {
+      await expect(
+        tx.transaction(async (inner) => {
+          await inner.execute(sql`select 1`);
+          throw new Error("inner");
+        }),
+      ).rejects.toThrow("inner");
+      const [s] = await rows<TSettings>(tx, settings);
+      return s?.workspace;
+    });
+    expect(n).toBe("ws_nested");
+  });
+});
