@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
+import { authenticateApiKey } from "./authenticate-api-key.js";
 
 let s: TTestServer;
 beforeAll(async () => {
@@ -129,5 +130,30 @@ describe("API keys", () => {
     expect(
       (await s.app.inject({ method: "GET", url: "/v1/brands", headers: bearer(e.json().key) })).statusCode,
     ).toBe(401);
+  });
+
+  it("reads an uncached key once for many concurrent callers, then answers from the cache", async () => {
+    const ws = await s.workspace();
+    const created = await s.app.inject({
+      method: "POST",
+      url: "/v1/api-keys",
+      headers: bearer(ws.apiKey),
+      payload: { name: "burst", scopes: ["consent:read"] },
+    });
+    expect(created.statusCode).toBe(201);
+    const token: string = created.json().key;
+    const now = new Date();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => authenticateApiKey(s.ctx.db, token, now)),
+    );
+    // One read: every caller got the principal that read built.
+    expect(new Set(answers).size).toBe(1);
+    expect(answers[0]).toMatchObject({
+      kind: "api_key",
+      workspaceId: ws.workspaceId,
+      scopes: ["consent:read"],
+    });
+    // Cached now: answered without a promise.
+    expect(authenticateApiKey(s.ctx.db, token, now)).toBe(answers[0]);
   });
 });

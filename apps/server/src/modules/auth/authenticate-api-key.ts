@@ -21,10 +21,14 @@ const cache = new Map<string, TCachedKey>();
  * entry lives as long as its hashed twin.
  */
 const byToken = new Map<string, TCachedKey>();
+/** Counts revocations in this process: a read that began before one is answered but not cached. */
+let forgotten = 0;
 const lastUsedWrites = new Map<string, number>();
 
 /** Forget a key at once in this process (revocation); other processes see it within CACHE_MS. */
 export function forgetApiKey(keyId: string): void {
+  forgotten += 1;
+  inflight.clear();
   for (const [hash, entry] of cache) if (entry.principal.keyId === keyId) cache.delete(hash);
   for (const [token, entry] of byToken) if (entry.principal.keyId === keyId) byToken.delete(token);
 }
@@ -39,15 +43,33 @@ export function authenticateApiKey(
   now: Date,
 ): TPrincipal | null | Promise<TPrincipal | null> {
   const known = byToken.get(token);
-  if (known && now.getTime() - known.cachedAt <= CACHE_MS) return principalOf(db, known, now);
+  if (known && now.getTime() - known.cachedAt <= CACHE_MS) {
+    // Past half its life, the entry is read again in the background (once), so the keys in use never
+    // expire under load and their callers never all miss together.
+    if (now.getTime() - known.cachedAt > CACHE_MS / 2)
+      void lookUpOnce(db, token, hashApiKeySecret(token), now).catch(() => undefined);
+    return principalOf(db, known, now);
+  }
   if (!token.startsWith("ask_") || token.length > 100) return null;
   const hash = hashApiKeySecret(token);
   const entry = cache.get(hash);
-  if (!entry || now.getTime() - entry.cachedAt > CACHE_MS) return lookUp(db, token, hash, now);
+  if (!entry || now.getTime() - entry.cachedAt > CACHE_MS) return lookUpOnce(db, token, hash, now);
   return principalOf(db, entry, now);
 }
 
+/** Lookups under way, by hash: concurrent callers with the same key share one read. */
+const inflight = new Map<string, Promise<TPrincipal | null>>();
+
+function lookUpOnce(db: TDb, token: string, hash: string, now: Date): Promise<TPrincipal | null> {
+  const running = inflight.get(hash);
+  if (running) return running;
+  const read = lookUp(db, token, hash, now).finally(() => inflight.delete(hash));
+  inflight.set(hash, read);
+  return read;
+}
+
 async function lookUp(db: TDb, token: string, hash: string, now: Date): Promise<TPrincipal | null> {
+  const generation = forgotten;
   const found = await withSystemTx(db, (tx) =>
     tx
       .select({
@@ -75,8 +97,10 @@ async function lookUp(db: TDb, token: string, hash: string, now: Date): Promise<
     expiresAt: row.expiresAt,
     cachedAt: now.getTime(),
   };
-  cache.set(hash, entry);
-  byToken.set(token, entry);
+  if (generation === forgotten) {
+    cache.set(hash, entry);
+    byToken.set(token, entry);
+  }
   return principalOf(db, entry, now);
 }
 
