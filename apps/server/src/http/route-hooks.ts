@@ -41,9 +41,13 @@ export function installRouteHooks(
     const config = route.config ?? {};
     const headers = securityHeaderSet(config.securityHeaders);
     const isPublic = config.public === true;
-    const setHeaders: THook = (request, reply, done) => {
+    /** The request's start, id and security headers: what every response carries. */
+    const stamp = (request: FastifyRequest, reply: FastifyReply): void => {
       request.startedAt = performance.now();
       void reply.header("x-request-id", String(request.id)).headers(headers);
+    };
+    const setHeaders: THook = (request, reply, done) => {
+      stamp(request, reply);
       done();
     };
     const authenticate: THook = (request, _reply, done) =>
@@ -55,8 +59,7 @@ export function installRouteHooks(
       route.onRequest = isPublic
         ? setHeaders
         : (request, reply, done) => {
-            request.startedAt = performance.now();
-            void reply.header("x-request-id", String(request.id)).headers(headers);
+            stamp(request, reply);
             authenticateRequest(request, ctx, resolveSession, done);
           };
     // When the response is handed to the socket (onSend, not onResponse: an onResponse hook makes Fastify
