@@ -19,6 +19,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { Session } from "node:inspector/promises";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import Fastify from "fastify";
@@ -56,6 +57,8 @@ interface TLoadResult {
   serverSystemCpuUsPerRequest?: number;
   /** The same by thread of the server process (Linux): main thread, V8 workers (GC, compiler), libuv pool. */
   serverCpuUsPerRequestByThread?: Record<string, number>;
+  /** The servers' event-loop delay during the run (perf_hooks, 1 ms resolution). */
+  eventLoopDelayMs?: { p99: number; max: number };
   p50: number;
   p99: number;
   non2xx: number;
@@ -113,7 +116,12 @@ function threadTicks(): Map<string, number> {
 async function load(job: TLoadJob): Promise<TLoadResult> {
   const cpu = process.cpuUsage();
   const threads = existsSync("/proc/self/task") ? threadTicks() : undefined;
+  // How long the servers' event loop was held up (GC pauses, long tasks): the part of the requests'
+  // latency the server itself adds beyond its CPU per request; the rest is queueing.
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
   const r = await loadIn(job);
+  delay.disable();
   const used = process.cpuUsage(cpu);
   const requests = Math.max(1, r.requestsPerSec * job.seconds);
   const perThread: Record<string, number> = {};
@@ -127,6 +135,10 @@ async function load(job: TLoadJob): Promise<TLoadResult> {
     serverCpuUsPerRequest: Math.round((used.user + used.system) / requests),
     serverSystemCpuUsPerRequest: Math.round(used.system / requests),
     serverCpuUsPerRequestByThread: perThread,
+    eventLoopDelayMs: {
+      p99: Number((delay.percentile(99) / 1e6).toFixed(1)),
+      max: Number((delay.max / 1e6).toFixed(1)),
+    },
   };
 }
 

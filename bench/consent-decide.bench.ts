@@ -209,26 +209,48 @@ async function warmChecks(out: Record<string, unknown>): Promise<void> {
   }
   for (const input of [...byId, ...byPhone]) await checkConsent(cache, keys, identityKey, input);
   const readsWarm = reads;
-  for (const [name, inputs] of [
-    ["check-warm-by-id", byId],
-    ["check-warm-by-phone", byPhone],
-  ] as const) {
-    let allowed = 0;
-    let count = 0;
-    const t = performance.now();
-    while (performance.now() - t < SECONDS * 1000) {
-      for (const input of inputs) {
-        const r = checkConsent(cache, keys, identityKey, input);
-        if (r instanceof Promise) throw new Error("a warm check read the database");
-        if (r.decision.allowed) allowed++;
+  // Rounds of each case, alternated (by id, by phone, by id, …), so a burst of load elsewhere on the
+  // machine hits both; each case reports the median round. Besides the wall-clock rate, each round is also
+  // timed by the CPU this process used (all its threads, GC included): checks per CPU-second is the rate on
+  // one core, which other processes sharing the machine distort far less than the wall clock.
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const results = new Map<string, { wall: number[]; cpu: number[]; allowed: number; count: number }>();
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, inputs] of [
+      ["check-warm-by-id", byId],
+      ["check-warm-by-phone", byPhone],
+    ] as const) {
+      const r = results.get(name) ?? { wall: [], cpu: [], allowed: 0, count: 0 };
+      results.set(name, r);
+      let count = 0;
+      const cpu0 = process.cpuUsage();
+      const t = performance.now();
+      while (performance.now() - t < (SECONDS * 1000) / rounds) {
+        for (const input of inputs) {
+          const c = checkConsent(cache, keys, identityKey, input);
+          if (c instanceof Promise) throw new Error("a warm check read the database");
+          if (c.decision.allowed) r.allowed++;
+        }
+        count += inputs.length;
       }
-      count += inputs.length;
+      const wallS = (performance.now() - t) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      r.wall.push(count / wallS);
+      r.cpu.push(count / ((cpu.user + cpu.system) / 1e6));
+      r.count += count;
     }
-    const perSecond = count / ((performance.now() - t) / 1000);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  for (const [name, r] of results) {
+    const wall = median(r.wall);
+    const cpu = median(r.cpu);
     out[name] = {
-      checksPerSec: Math.round(perSecond),
-      meetsTarget200k: perSecond >= 200_000,
-      allAllowed: allowed === count,
+      checksPerSec: Math.round(wall),
+      checksPerCpuSec: Math.round(cpu),
+      roundsPerSec: r.wall.map(Math.round),
+      roundsPerCpuSec: r.cpu.map(Math.round),
+      meetsTarget200k: cpu >= 200_000,
+      allAllowed: r.allowed === r.count,
     };
   }
   if (reads !== readsWarm) throw new Error("the cache read during the measured loops");

@@ -101,6 +101,34 @@ interface TPieces {
   strangerScore: number | undefined;
 }
 
+const inputOf = (o: TCheckConsentInput, contactId: string, campaign: TCampaign | undefined) => ({
+  workspaceId: o.workspaceId,
+  contactId,
+  brandId: o.brandId,
+  campaignId: o.campaignId ?? null,
+  channel: o.channel,
+  category: o.category ?? campaign?.category ?? "marketing",
+  at: o.at,
+});
+
+/** The decision for a known contact whose facts are at hand. */
+function decideFor(
+  o: TCheckConsentInput,
+  contactId: string,
+  f: TCachedFacts,
+  campaign: TCampaign | undefined,
+): TCheckConsentResult {
+  const decision = evaluateDecision(inputOf(o, contactId, campaign), {
+    contact: f.contact,
+    brandFound: f.brandFound,
+    quietHours: f.quietHours,
+    suppression: f.suppression,
+    grants: f.grants,
+    campaign,
+  });
+  return { decision, contactId, optOutPropensity: f.optOutPropensity };
+}
+
 function decide(
   o: TCheckConsentInput,
   p: TPieces,
@@ -108,30 +136,11 @@ function decide(
 ): TCheckConsentResult | undefined {
   if (p.contactId === undefined || p.campaign === undefined || !p.facts) return undefined;
   const campaign = p.campaign ?? undefined;
-  const input = {
-    workspaceId: o.workspaceId,
-    contactId: p.contactId ?? "",
-    brandId: o.brandId,
-    campaignId: o.campaignId ?? null,
-    channel: o.channel,
-    category: o.category ?? campaign?.category ?? "marketing",
-    at: o.at,
-  };
-  const f = p.facts;
-  if (p.contactId !== null) {
-    const decision = evaluateDecision(input, {
-      contact: f.contact,
-      brandFound: f.brandFound,
-      quietHours: f.quietHours,
-      suppression: f.suppression,
-      grants: f.grants,
-      campaign,
-    });
-    return { decision, contactId: p.contactId, optOutPropensity: f.optOutPropensity };
-  }
+  if (p.contactId !== null) return decideFor(o, p.contactId, p.facts, campaign);
   if (p.strangerScore === undefined) return undefined;
+  const f = p.facts;
   // Nobody has this address yet: a new contact in the number's place, with no consent and no opt-out.
-  const decision = evaluateDecision(input, {
+  const decision = evaluateDecision(inputOf(o, "", campaign), {
     contact: {
       erasedAt: null,
       restrictedAt: null,
@@ -165,19 +174,22 @@ export function checkConsent(
   o: TCheckConsentInput,
 ): TCheckConsentResult | Promise<TCheckConsentResult> {
   const ws = o.workspaceId;
+  const now = performance.now();
   const n = o.to === undefined ? null : normalizeTo(keys, o, o.to);
-  const p: TPieces = {
-    contactId: n ? cache.peekContactByAddress(ws, n.addressKey) : (o.contactId ?? null),
-    campaign: o.campaignId ? cache.peekCampaign(ws, o.campaignId) : null,
-    facts: undefined,
-    strangerScore: undefined,
-  };
-  if (p.contactId !== undefined) p.facts = cache.peek(ws, p.contactId ?? "", o.brandId);
-  if (p.contactId === null) {
+  const contactId = n ? cache.peekContactByAddress(ws, n.addressKey, now) : (o.contactId ?? null);
+  const campaign = o.campaignId ? cache.peekCampaign(ws, o.campaignId, now) : null;
+  // The hot path: a known contact whose facts (and campaign) are cached.
+  if (contactId != null && campaign !== undefined) {
+    const facts = cache.peek(ws, contactId, o.brandId, now);
+    if (facts) return decideFor(o, contactId, facts, campaign ?? undefined);
+  }
+  const p: TPieces = { contactId, campaign, facts: undefined, strangerScore: undefined };
+  if (contactId !== undefined) p.facts = cache.peek(ws, contactId ?? "", o.brandId, now);
+  if (contactId === null) {
     const identity = identityOf(n, identityKey);
     p.strangerScore = identity ? cache.peekPropensity(identity) : 0;
   }
-  const stranger = p.contactId === null ? n : null;
+  const stranger = contactId === null ? n : null;
   return decide(o, p, stranger) ?? readAndDecide(cache, o, p, n, identityKey);
 }
 

@@ -86,6 +86,41 @@ describe("DecisionFactsCache", () => {
     }
   });
 
+  it("never stores a read that began before a write, however long it took and whatever was asked meanwhile", async () => {
+    const f = fakeLoader();
+    // A read the test holds open: it saw the database as it was before the write.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow: TDecisionFactsLoader = {
+      ...f.loader,
+      async facts(ws, pairs) {
+        const before = await f.loader.facts(ws, pairs);
+        await held;
+        return before;
+      },
+    };
+    const cache = new DecisionFactsCache(slow, 60_000, 50);
+    try {
+      f.set("ws_a", "ctc_1", 1);
+      const stale = cache.facts("ws_a", "ctc_1", "brd_a");
+      await sleep(5);
+      f.set("ws_a", "ctc_1", 2);
+      DecisionFactsCache.invalidate("ws_a", "ctc_1");
+      await sleep(80);
+      // Asked after the write settled (nothing cached yet), then the old read ends.
+      expect(cache.peek("ws_a", "ctc_1", "brd_a")).toBeUndefined();
+      release();
+      expect((await stale).optOutPropensity).toBe(1);
+      // The old read was not kept: the next answer is read again and shows the write.
+      expect(cache.peek("ws_a", "ctc_1", "brd_a")).toBeUndefined();
+      expect((await cache.facts("ws_a", "ctc_1", "brd_a")).optOutPropensity).toBe(2);
+    } finally {
+      cache.close();
+    }
+  });
+
   it("re-reads the entries in use in the background, in one batch, so they never expire", async () => {
     const f = fakeLoader();
     const cache = new DecisionFactsCache(f.loader, 1_000);

@@ -118,6 +118,11 @@ const REFRESH_AT = 0.5;
 const SWEEP_CHUNK = 100;
 const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 const MAX_ENTRIES = 200_000;
+/**
+ * How long an invalidation is remembered (pruned by the sweep). A read that started before it and ended
+ * more than this later would be stored; facts reads are single statements of milliseconds.
+ */
+const INVALIDATION_MEMORY_MS = 60_000;
 const caches = new Set<DecisionFactsCache>();
 const pairKey = (contactId: string, brandId: string) => `${contactId}\u0000${brandId}`;
 const contactKey = (workspaceId: string, contactId: string) => `${workspaceId}\u0000${contactId}`;
@@ -149,8 +154,18 @@ const DEFAULT_COHERENT_TTL_MS = 300_000;
  * `decideMany(tx, …, { lock: "share" })` inside its own transaction.
  */
 export class DecisionFactsCache {
-  private readonly contacts = new Map<string, Map<string, TTimed<TCachedFacts>>>();
-  /** When each contact was last invalidated (performance.now()); pruned once older than settleMs. */
+  /**
+   * By workspace, then contact, then brand: a check looks its facts up by the strings it was given,
+   * without building a key (a new string would be hashed at every lookup).
+   */
+  private readonly contacts = new Map<string, Map<string, Map<string, TTimed<TCachedFacts>>>>();
+  /** How many contacts `contacts` holds, over all workspaces (bounded by MAX_ENTRIES). */
+  private contactCount = 0;
+  /**
+   * When each contact was last invalidated (performance.now()), by `workspace\0contact`. Reads that
+   * started earlier, or less than settleMs after it, are never stored; so a cached entry is always one
+   * read after its contact's last write settled, and a hit needs no look here. Pruned after INVALIDATION_MEMORY_MS.
+   */
   private readonly invalidatedAt = new Map<string, number>();
   private readonly workspaceChangedAt = new Map<string, number>();
   private readonly campaigns = new Map<string, TTimed<TCampaign | undefined>>();
@@ -199,6 +214,7 @@ export class DecisionFactsCache {
    */
   changeFeed(up: boolean): void {
     this.contacts.clear();
+    this.contactCount = 0;
     this.campaigns.clear();
     this.addresses.clear();
     this.nobody.clear();
@@ -231,7 +247,7 @@ export class DecisionFactsCache {
 
   invalidate(workspaceId: string, contactId: string): void {
     const ck = contactKey(workspaceId, contactId);
-    this.contacts.delete(ck);
+    if (this.contacts.get(workspaceId)?.delete(contactId)) this.contactCount--;
     if (this.invalidatedAt.size > MAX_ENTRIES) this.pruneInvalidations();
     const now = performance.now();
     this.invalidatedAt.set(ck, now);
@@ -243,17 +259,18 @@ export class DecisionFactsCache {
     this.workspaceChangedAt.set(workspaceId, now);
   }
 
-  /** The facts of (contact, brand) when the cache holds them fresh enough, without waiting for anything. */
-  peek(workspaceId: string, contactId: string, brandId: string): TCachedFacts | undefined {
-    const ck = contactKey(workspaceId, contactId);
-    const now = performance.now();
-    const inv = this.invalidatedAt.get(ck);
-    if (inv !== undefined) {
-      if (now - inv < this.settleMs) return undefined;
-      this.invalidatedAt.delete(ck);
-    }
-    const entry = this.contacts.get(ck)?.get(brandId);
-    if (!entry || now - entry.loadedAt >= this.ttlMs) return undefined;
+  /**
+   * The facts of (contact, brand) when the cache holds them fresh enough, without waiting for anything.
+   * `now`: performance.now(), when the caller has it already (a check reads the clock once).
+   */
+  peek(
+    workspaceId: string,
+    contactId: string,
+    brandId: string,
+    now = performance.now(),
+  ): TCachedFacts | undefined {
+    const entry = this.contacts.get(workspaceId)?.get(contactId)?.get(brandId);
+    if (entry === undefined || now - entry.loadedAt >= this.ttlMs) return undefined;
     entry.usedAt = now;
     return entry.value;
   }
@@ -274,15 +291,19 @@ export class DecisionFactsCache {
     if (inv !== undefined && performance.now() - inv < this.settleMs) return (await read()).value;
     return this.single(`f:${ck}\u0000${brandId}`, async () => {
       const { value, started } = await read();
-      this.store(ck, brandId, value, started);
+      this.store(workspaceId, contactId, brandId, value, started);
       return value;
     });
   }
 
   /** A cached campaign lookup (`null`: known not to exist), or undefined when not cached. */
-  peekCampaign(workspaceId: string, campaignId: string): TCampaign | null | undefined {
+  peekCampaign(
+    workspaceId: string,
+    campaignId: string,
+    now = performance.now(),
+  ): TCampaign | null | undefined {
     const hit = this.campaigns.get(`${workspaceId}\u0000${campaignId}`);
-    return hit && performance.now() - hit.loadedAt < this.ttlMs ? (hit.value ?? null) : undefined;
+    return hit && now - hit.loadedAt < this.ttlMs ? (hit.value ?? null) : undefined;
   }
 
   campaign(workspaceId: string, campaignId: string): Promise<TCampaign | undefined> {
@@ -296,9 +317,12 @@ export class DecisionFactsCache {
   }
 
   /** A cached address lookup (`null`: nobody has it), or undefined when not cached or not to be trusted. */
-  peekContactByAddress(workspaceId: string, address: TAddressKey): string | null | undefined {
+  peekContactByAddress(
+    workspaceId: string,
+    address: TAddressKey,
+    now = performance.now(),
+  ): string | null | undefined {
     const hit = this.addresses.get(workspaceId)?.get(addressKey(address));
-    const now = performance.now();
     if (!hit || now - hit.loadedAt >= this.ttlMs) return undefined;
     if (hit.value === NOBODY) {
       // Shortly after a contact change here (maybe not committed yet), "nobody" is not trusted.
@@ -352,14 +376,27 @@ export class DecisionFactsCache {
     return map;
   }
 
-  private store(ck: string, brandId: string, value: TCachedFacts, started: number): void {
-    const inv = this.invalidatedAt.get(ck);
-    if (inv !== undefined && inv >= started) return;
-    let brands = this.contacts.get(ck);
+  private store(
+    workspaceId: string,
+    contactId: string,
+    brandId: string,
+    value: TCachedFacts,
+    started: number,
+  ): void {
+    // Read before the contact's last write settled: it may not show that write (see invalidatedAt).
+    const inv = this.invalidatedAt.get(contactKey(workspaceId, contactId));
+    if (inv !== undefined && started < inv + this.settleMs) return;
+    if (this.contactCount >= MAX_ENTRIES) this.evictOldest();
+    let byContact = this.contacts.get(workspaceId);
+    if (!byContact) {
+      byContact = new Map();
+      this.contacts.set(workspaceId, byContact);
+    }
+    let brands = byContact.get(contactId);
     if (!brands) {
-      if (this.contacts.size >= MAX_ENTRIES) this.evictOldest();
       brands = new Map();
-      this.contacts.set(ck, brands);
+      byContact.set(contactId, brands);
+      this.contactCount++;
     }
     const before = brands.get(brandId);
     if (before && before.loadedAt > started) return;
@@ -393,18 +430,24 @@ export class DecisionFactsCache {
       const now = performance.now();
       const due = (e: { loadedAt: number; usedAt?: number }) =>
         (e.usedAt ?? 0) > e.loadedAt && now - e.loadedAt > this.ttlMs * REFRESH_AT;
-      const facts = new Map<string, { ck: string; contactId: string; brandId: string }[]>();
-      for (const [ck, brands] of this.contacts) {
-        for (const [brandId, e] of brands) {
-          if (due(e)) {
-            const cut = ck.indexOf("\u0000");
-            const list = facts.get(ck.slice(0, cut)) ?? [];
-            list.push({ ck, contactId: ck.slice(cut + 1), brandId });
-            facts.set(ck.slice(0, cut), list);
-          } else if (now - e.loadedAt >= this.ttlMs) brands.delete(brandId);
+      const facts = new Map<string, { contactId: string; brandId: string }[]>();
+      for (const [ws, byContact] of this.contacts) {
+        for (const [contactId, brands] of byContact) {
+          for (const [brandId, e] of brands) {
+            if (due(e)) {
+              const list = facts.get(ws) ?? [];
+              list.push({ contactId, brandId });
+              facts.set(ws, list);
+            } else if (now - e.loadedAt >= this.ttlMs) brands.delete(brandId);
+          }
+          if (brands.size === 0) {
+            byContact.delete(contactId);
+            this.contactCount--;
+          }
         }
-        if (brands.size === 0) this.contacts.delete(ck);
+        if (byContact.size === 0) this.contacts.delete(ws);
       }
+      if (this.invalidatedAt.size > 0) this.pruneInvalidations();
       const addresses = new Map<string, TAddressKey[]>();
       for (const [ws, map] of this.addresses) {
         for (const [k, e] of map) {
@@ -433,7 +476,7 @@ export class DecisionFactsCache {
           const found = await this.loader.facts(ws, chunk);
           for (const c of chunk) {
             const f = found.get(pairKey(c.contactId, c.brandId));
-            if (f) this.store(c.ck, c.brandId, f, started);
+            if (f) this.store(ws, c.contactId, c.brandId, f, started);
           }
         }
       }
@@ -444,17 +487,23 @@ export class DecisionFactsCache {
     }
   }
 
+  /** Drop the tenth of the contacts stored first (maps keep insertion order). */
   private evictOldest(): void {
     let n = Math.ceil(MAX_ENTRIES / 10);
-    for (const k of this.contacts.keys()) {
-      if (n-- <= 0) break;
-      this.contacts.delete(k);
+    for (const [ws, byContact] of this.contacts) {
+      for (const contactId of byContact.keys()) {
+        if (n-- <= 0) return;
+        byContact.delete(contactId);
+        this.contactCount--;
+      }
+      this.contacts.delete(ws);
     }
   }
 
   private pruneInvalidations(): void {
     const now = performance.now();
-    for (const [k, at] of this.invalidatedAt) if (now - at >= this.settleMs) this.invalidatedAt.delete(k);
+    const memory = Math.max(this.settleMs, INVALIDATION_MEMORY_MS);
+    for (const [k, at] of this.invalidatedAt) if (now - at >= memory) this.invalidatedAt.delete(k);
   }
 }
 
