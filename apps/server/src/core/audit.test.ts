@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TTestDatabase, testEngine } from "../../test/harness.js";
-import { auditCanonical, chainHash, GENESIS_HASH, recordAudit } from "./audit.js";
-import { rows, withSystemTx, withWorkspaceTx } from "./db/tx.js";
+import { auditAppendStatement, auditCanonical, chainHash, GENESIS_HASH, recordAudit } from "./audit.js";
+import { commitWith, rows, withSystemTx, withWorkspaceTx } from "./db/tx.js";
 
 let database: TTestDatabase;
 beforeAll(async () => {
@@ -190,4 +190,33 @@ describe("recordAudit", () => {
       expect(actions.map((r) => r.action)).toEqual(["fast", "slow"]);
     },
   );
+
+  it("appends in a statement that commits, the database checking the events' text", async () => {
+    const ws = "ws_audit_checked";
+    const events = [
+      { workspaceId: ws, actor: system, action: "c.one", details: { text: "é ü 中文 🙂 ' \\ $a$" } },
+      { workspaceId: ws, actor: { type: "user", id: "usr_'1" } as const, action: "c.two", requestId: "r" },
+    ];
+    const statement = auditAppendStatement(ws, events, { checkedByDatabase: true });
+    const [head] = await withWorkspaceTx(database.db, ws, (tx) =>
+      commitWith<{ start_seq: number; start_hash: string; end_hash: string }>(tx, statement.query),
+    );
+    statement.verify(head);
+    expect(await verifyChain(ws)).toBe(2);
+    // Text that reached the database altered (here: hashes of other text) raises, and nothing is written.
+    const rests = ['["x"]'];
+    await expect(
+      withWorkspaceTx(database.db, ws, (tx) =>
+        commitWith(
+          tx,
+          sql`select * from assent_audit_append_checked(${ws}, ${sql.param(["aud_x"])}::text[],
+            ${sql.param([new Date().toISOString()])}::text[], ${sql.param(["system"])}::text[],
+            ${sql.param([null])}::text[], ${sql.param(["c.three"])}::text[], ${sql.param([null])}::text[],
+            ${sql.param([null])}::text[], ${sql.param([null])}::text[], ${sql.param(["{}"])}::text[],
+            ${sql.param(rests)}::text[], ${sql.param([chainHash("", '["y"]')])}::text[])`,
+        ),
+      ),
+    ).rejects.toThrow();
+    expect(await verifyChain(ws)).toBe(2);
+  });
 });

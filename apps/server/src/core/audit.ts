@@ -155,22 +155,35 @@ export interface TAuditAppendStatement {
  * (a CTE whose row the statement must read, or the CTE is not run), saving the round trip of the
  * commit-time flush. Call `verify` with the row it selected. Only for a statement whose effects the
  * events describe exactly; otherwise use recordAudit.
+ *
+ * `checkedByDatabase`: for a statement that COMMITs in the same round trip (tx.ts commitWith), where
+ * `verify` would come too late to roll back. The database then checks that every event's canonical text
+ * arrived as the bytes hashed here (assent_audit_append_checked, core migration 0030) and raises
+ * otherwise; given the same bytes it computes the chain `verify` would.
  */
-export function auditAppendStatement(workspaceId: string, events: TAuditEvent[]): TAuditAppendStatement {
+export function auditAppendStatement(
+  workspaceId: string,
+  events: TAuditEvent[],
+  options: { checkedByDatabase?: boolean } = {},
+): TAuditAppendStatement {
   if (events.some((e) => e.workspaceId !== workspaceId)) throw new Error("audit events of another workspace");
-  return appendStatement(workspaceId, events.map(toRecord));
+  return appendStatement(workspaceId, events.map(toRecord), options.checkedByDatabase === true);
 }
 
-function appendStatement(workspaceId: string, recs: TAuditRecord[]): TAuditAppendStatement {
+function appendStatement(workspaceId: string, recs: TAuditRecord[], checked = false): TAuditAppendStatement {
   const rests = recs.map(canonicalRest);
   const col = <T>(f: (r: TAuditRecord) => T): T[] => recs.map(f);
+  const fn = checked ? sql`assent_audit_append_checked` : sql`assent_audit_append`;
+  const restHashes = checked
+    ? sql`, ${sql.param(rests.map((r) => hash("sha256", r, "hex")))}::text[]`
+    : sql``;
   return {
-    query: sql`select start_seq, start_hash, end_hash from assent_audit_append(${workspaceId},
+    query: sql`select start_seq, start_hash, end_hash from ${fn}(${workspaceId},
         ${sql.param(col((r) => r.id))}::text[], ${sql.param(col((r) => r.at))}::text[],
         ${sql.param(col((r) => r.actorType))}::text[], ${sql.param(col((r) => r.actorId))}::text[],
         ${sql.param(col((r) => r.action))}::text[], ${sql.param(col((r) => r.targetType))}::text[],
         ${sql.param(col((r) => r.targetId))}::text[], ${sql.param(col((r) => r.requestId))}::text[],
-        ${sql.param(col((r) => JSON.stringify(sortKeys(r.details))))}::text[], ${sql.param(rests)}::text[])`,
+        ${sql.param(col((r) => JSON.stringify(sortKeys(r.details))))}::text[], ${sql.param(rests)}::text[]${restHashes})`,
     verify(head) {
       if (!head) throw new Error("audit append returned no head");
       // The database chained the events; recompute the chain here and refuse (roll back) on any difference.

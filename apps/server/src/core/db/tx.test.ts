@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TTestDatabase } from "../../../test/harness.js";
-import { beforeCommit, rows, withSystemTx, withWorkspaceTx } from "./tx.js";
+import { beforeCommit, commitWith, rows, withSystemTx, withWorkspaceTx } from "./tx.js";
 
 let database: TTestDatabase;
 beforeAll(async () => {
@@ -77,5 +77,55 @@ describe("withWorkspaceTx / withSystemTx", () => {
       return s?.workspace;
     });
     expect(n).toBe("ws_nested");
+  });
+
+  it("commitWith: the last statement commits with its parameters intact, after the commit hooks", async () => {
+    await database.exec(
+      "create table tx_last (n int primary key, t text, a text[]); grant select, insert on tx_last to assent_app",
+    );
+    const texts = ["plain", "it's", "back\\slash \\' end", "$a$ $a0$ $$ dollar", "ends in $a", "$a0", "ünï 中文 🙂", ""];
+    const arrays = [["a", 'quo"te', "back\\slash", "{brace,comma}", "NULL", "", "$a$", "$a"], []];
+    let n = 0;
+    for (const t of texts) {
+      for (const a of arrays) {
+        n += 1;
+        const k = n;
+        const answered = await withWorkspaceTx(database.db, "ws_last", async (tx) => {
+          beforeCommit(tx, () =>
+            tx.execute(sql`insert into tx_last (n, t) values (${-k}, 'hook')`).then(() => undefined),
+          );
+          return commitWith<{ n: number; t: string; a: string[] }>(
+            tx,
+            sql`insert into tx_last (n, t, a) values (${k}::int, ${t}::text, ${sql.param(a)}::text[])
+              returning n, t, a`,
+          );
+        });
+        expect(answered).toEqual([{ n: k, t, a }]);
+      }
+    }
+    const stored = await withSystemTx(database.db, (tx) =>
+      rows<{ n: number; t: string; a: string[] | null }>(tx, sql`select n, t, a from tx_last order by n`),
+    );
+    expect(stored.filter((r) => r.n > 0)).toHaveLength(n);
+    expect(stored.filter((r) => r.n < 0 && r.t === "hook")).toHaveLength(n);
+    expect(stored.find((r) => r.n === 6)).toEqual({ n: 6, t: "back\\slash \\' end", a: [] });
+  });
+
+  it("commitWith: a failing last statement leaves nothing written and the connection usable", async () => {
+    await expect(
+      withSystemTx(database.db, async (tx) => {
+        await tx.execute(sql`insert into tx_last (n, t) values (1000, 'before')`);
+        return commitWith(tx, sql`insert into tx_last (n, t) values (${1}::int, ${"duplicate key"}::text)`);
+      }),
+    ).rejects.toThrow();
+    const found = await withSystemTx(database.db, (tx) =>
+      rows<{ n: number }>(tx, sql`select n from tx_last where n = 1000 or t = 'duplicate key'`),
+    );
+    expect(found).toEqual([]);
+    for (let i = 0; i < 12; i++) {
+      const [s] = await database.db.transaction((tx) => rows<TSettings>(tx, settings));
+      expect(s?.who).not.toBe("assent_app");
+      expect(s?.bypass ?? "").toBe("");
+    }
   });
 });

@@ -22,17 +22,79 @@ export function beforeCommit(tx: TTx, hook: () => Promise<void>): boolean {
   return true;
 }
 
+/** Run the hooks registered so far, in order; a hook may register another one: run until none is left. */
+async function runHooks(tx: TTx): Promise<void> {
+  const hooks = commitHooks.get(tx);
+  if (!hooks) return;
+  for (let hook = hooks.shift(); hook !== undefined; hook = hooks.shift()) await hook();
+}
+
 async function runThenHooks<T>(tx: TTx, fn: (tx: TTx) => Promise<T>): Promise<T> {
-  const hooks: (() => Promise<void>)[] = [];
-  commitHooks.set(tx, hooks);
+  commitHooks.set(tx, []);
   try {
     const result = await fn(tx);
-    // A hook may register another one: run until none is left.
-    for (let n = 0; n < hooks.length; n++) await hooks[n]?.();
+    await runHooks(tx);
     return result;
   } finally {
     commitHooks.delete(tx);
   }
+}
+
+/** Postgres transactions of the helpers below: their connection, and whether commitWith ended them. */
+const openPostgresTx = new WeakMap<TTx, { client: pg.PoolClient; dialect: PgDialect; committed: boolean }>();
+
+/**
+ * A value as SQL literal text for the simple-query protocol: dollar-quoted (no escape processing, so
+ * whatever `standard_conforming_strings` says), with a tag the value does not contain. Arrays become
+ * array literals; the statement casts every parameter to its type.
+ */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  let text: string;
+  if (typeof value === "string") text = value;
+  else if (value instanceof Date) text = value.toISOString();
+  else if (Array.isArray(value)) {
+    const parts = value.map((v: unknown) => {
+      if (v === null || v === undefined) return "NULL";
+      if (typeof v !== "string") throw new Error("commitWith: arrays of text only");
+      return `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+    });
+    text = `{${parts.join(",")}}`;
+  } else throw new Error(`commitWith: no literal for a ${typeof value}`);
+  // The quote ends at the tag's first occurrence after the opening one: it must be the closing tag itself,
+  // not one the value's end forms with it (a value ending in "$a" would close "$a$" early).
+  let tag = "$a$";
+  for (let n = 0; `${text}${tag}`.indexOf(tag) !== text.length; n++) tag = `$a${n}$`;
+  return `${tag}${text}${tag}`;
+}
+
+/**
+ * Run `query` as the LAST statement of `tx` and COMMIT in the same round trip, answering its rows. Commit
+ * hooks run first (their statements before it). On Postgres, in a transaction of withWorkspaceTx /
+ * withSystemTx, the statement's parameters are written into its text as literals and the statement and
+ * `commit` travel as one simple-protocol message: if the statement fails, Postgres skips the commit and
+ * the helper rolls the transaction back, so nothing is half-written. Elsewhere (PGlite, a savepoint) the
+ * statement runs as usual and the helper commits after. Either way the caller must not use `tx` after it.
+ * `query` must not contain `$n` text other than its parameters.
+ */
+export async function commitWith<T>(tx: TTx, query: SQL): Promise<T[]> {
+  const open = openPostgresTx.get(tx);
+  if (!open) return rows<T>(tx, query);
+  if (open.committed) throw new Error("commitWith: the transaction is already committed");
+  await runHooks(tx);
+  // Nothing may register a commit hook past this point: recordAudit would then write at once.
+  commitHooks.delete(tx);
+  const q = open.dialect.sqlToQuery(query);
+  const text = q.sql.replace(/\$(\d+)/g, (_m, n: string) => literal(q.params[Number(n) - 1]));
+  open.committed = true;
+  const results: unknown = await open.client.query(`${text};\ncommit`);
+  const first = Array.isArray(results) ? results[0] : results;
+  if (typeof first === "object" && first !== null && "rows" in first && Array.isArray(first.rows)) {
+    return first.rows as T[];
+  }
+  throw new Error("unexpected driver result");
 }
 
 /** What drizzle's node-postgres session keeps private and a transaction of our own needs. */
@@ -66,17 +128,23 @@ async function postgresTx<T>(
   const client = await postgres.pool.connect();
   const session = new NodePgSession(client, dialect, postgres.parts.schema, postgres.parts.options);
   const tx = new NodePgTransaction(dialect, session, postgres.parts.schema) as unknown as TTx;
+  const open = { client, dialect, committed: false };
+  openPostgresTx.set(tx, open);
   try {
     // Simple-query protocol: both statements in one message. A failure of the second one leaves an
     // aborted transaction, which the rollback below ends.
     await client.query(`begin; ${settings}`);
     const result = await runThenHooks(tx, fn);
-    await tx.execute(sql`commit`);
+    // commitWith may have committed already, with the transaction's last statement.
+    if (!open.committed) await tx.execute(sql`commit`);
     return result;
   } catch (error) {
+    // Also after a failed commitWith: an aborted transaction is rolled back; one whose COMMIT failed is
+    // already gone (Postgres then only warns).
     await tx.execute(sql`rollback`);
     throw error;
   } finally {
+    openPostgresTx.delete(tx);
     client.release();
   }
 }

@@ -6,7 +6,7 @@ import {
   type TAuditAppendStatement,
   type TAuditEvent,
 } from "../../core/audit.js";
-import { rows, type TTx } from "../../core/db/tx.js";
+import { commitWith, rows, type TTx } from "../../core/db/tx.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
 import { blindIndex, encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
@@ -32,6 +32,11 @@ export interface TAcceptBatchOptions {
   now: Date;
   /** Postgres: wake dispatchers with NOTIFY when something became due. */
   notify: boolean;
+  /**
+   * The batch is its transaction's whole work: its last statement may COMMIT in the same round trip
+   * (tx.ts commitWith; the caller then must not use the transaction any more).
+   */
+  last?: boolean;
 }
 
 export interface TAcceptBatchResult {
@@ -449,18 +454,19 @@ async function insertMessages(
   items: TItem[],
   o: TAcceptBatchOptions,
   audit: TAuditAppendStatement | undefined,
+  commit: boolean,
 ): Promise<Set<string>> {
   const call = sql`assent_accept_messages(${JSON.stringify(items.map((i) => acceptRow(i, o)))}::json,
     ${o.now.toISOString()}::timestamptz, ${o.notify}::boolean)`;
-  const inserted = await rows<{ ids: string[] | string; audit?: TAuditAppendHead | null }>(
-    tx,
-    audit
-      ? sql`with m as (select ${call} as ids), aud as (${audit.query})
+  const query = audit
+    ? sql`with m as (select ${call} as ids), aud as (${audit.query})
           select (select ids from m) as ids, (select row_to_json(a) from aud a) as audit`
-      : sql`select ${call} as ids`,
-  );
+    : sql`select ${call} as ids`;
+  type TRow = { ids: string[] | string; audit?: TAuditAppendHead | null };
+  const inserted = commit ? await commitWith<TRow>(tx, query) : await rows<TRow>(tx, query);
   const row = inserted[0];
-  if (audit) audit.verify(row?.audit ?? undefined);
+  // Once committed, the database has checked the chain itself (checkedByDatabase): nothing to roll back.
+  if (audit && !commit) audit.verify(row?.audit ?? undefined);
   const ids = typeof row?.ids === "string" ? (JSON.parse(row.ids) as string[]) : (row?.ids ?? []);
   return new Set(ids);
 }
@@ -610,16 +616,31 @@ export async function acceptMessageBatch(
   });
   await assignStatuses(tx, deciding, o.now);
   // Without Idempotency-Keys every row is inserted, so the batch's audit event can be appended by the
-  // insert statement itself (one round trip less; the chain head is then held from it to COMMIT).
+  // insert statement itself (one round trip less; the chain head is then held from it to COMMIT), and
+  // when the batch is the transaction's whole work that statement also COMMITs (one more round trip
+  // less): the webhook outbox rows are then written before it, and the database checks the audit chain.
   const workspaces = new Set(deciding.map((i) => i.work.workspaceId));
   const [onlyWorkspace] = workspaces;
-  const audit =
+  const embedded =
     workspaces.size === 1 &&
     onlyWorkspace !== undefined &&
-    deciding.every((i) => i.work.idempotencyKey === undefined)
-      ? auditAppendStatement(onlyWorkspace, acceptedAudits(deciding, o))
-      : undefined;
-  const inserted = deciding.length > 0 ? await insertMessages(tx, deciding, o, audit) : new Set<string>();
+    deciding.every((i) => i.work.idempotencyKey === undefined);
+  const commit = embedded && o.last === true;
+  const audit = embedded
+    ? auditAppendStatement(onlyWorkspace, acceptedAudits(deciding, o), { checkedByDatabase: commit })
+    : undefined;
+  if (commit) {
+    await recordAccepted(tx, deciding, o, true);
+    const inserted = await insertMessages(tx, deciding, o, audit, true);
+    for (const item of deciding) {
+      item.outcome = inserted.has(item.id)
+        ? { ok: true, value: acceptedOf(item, o.now) }
+        : { ok: false, error: new Error("message not stored") };
+    }
+    return { outcomes: items.map((i) => (i.follows === undefined ? i.outcome : undefined)), resolved };
+  }
+  const inserted =
+    deciding.length > 0 ? await insertMessages(tx, deciding, o, audit, false) : new Set<string>();
   const lostRace = deciding.filter((i) => !inserted.has(i.id));
   if (lostRace.length > 0) {
     // Another transaction stored the same Idempotency-Key meanwhile: answer with its message.

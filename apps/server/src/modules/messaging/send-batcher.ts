@@ -48,7 +48,7 @@ async function runBatch(
     try {
       const now = ctx.clock();
       const result = await withSystemTx(ctx.db, (tx) =>
-        acceptMessageBatch(tx, works, { keys, now, notify: ctx.database.kind === "postgres" }),
+        acceptMessageBatch(tx, works, { keys, now, notify: ctx.database.kind === "postgres", last: true }),
       );
       for (const r of result.resolved)
         rememberContact(r.workspaceId, r.channel, r.address, r.contactId, now.getTime());
