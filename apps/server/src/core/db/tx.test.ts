@@ -83,7 +83,16 @@ describe("withWorkspaceTx / withSystemTx", () => {
     await database.exec(
       "create table tx_last (n int primary key, t text, a text[]); grant select, insert on tx_last to assent_app",
     );
-    const texts = ["plain", "it's", "back\\slash \\' end", "$a$ $a0$ $$ dollar", "ends in $a", "$a0", "ünï 中文 🙂", ""];
+    const texts = [
+      "plain",
+      "it's",
+      "back\\slash \\' end",
+      "$a$ $a0$ $$ dollar",
+      "ends in $a",
+      "$a0",
+      "ünï 中文 🙂",
+      "",
+    ];
     const arrays = [["a", 'quo"te', "back\\slash", "{brace,comma}", "NULL", "", "$a$", "$a"], []];
     let n = 0;
     for (const t of texts) {
