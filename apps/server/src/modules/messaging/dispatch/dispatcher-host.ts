@@ -37,7 +37,7 @@ export interface TDispatcherOptions {
   idleReleaseMs?: number;
   /** Postgres URL for LISTEN assent_dispatch (default DATABASE_URL). */
   listenUrl?: string;
-  /** Concurrent claim transactions for a sender whose rate limit never binds (default 2). */
+  /** Concurrent claim transactions for a sender whose rate limit never binds (default 3). */
   claimLanes?: number;
   /** Results written per transaction at most (default 2000) and the longest they wait (default 10 ms). */
   recordBatch?: number;
