@@ -1,7 +1,7 @@
 /**
  * One server of the send benchmark, in its own process: `bare` (a bare Fastify JSON handler, the
  * baseline) or `assent` (the real app with POST /v1/messages on the configured database).
- * Env: MODE, DATABASE_URL or ASSENT_DATA_DIR, ASSENT_MASTER_KEY. Prints {"port":N} when listening.
+ * Env: MODE, DATABASE_URL or ASSENT_DATA_DIR, ASSENT_MASTER_KEY, BENCH_SEND_CONCURRENCY. Prints {"port":N} when listening.
  */
 import type { AddressInfo } from "node:net";
 import Fastify from "fastify";
@@ -11,6 +11,7 @@ import { createLogger } from "../apps/server/src/core/logger.js";
 import { buildApp } from "../apps/server/src/http/app.js";
 import { allRoutes } from "../apps/server/src/http/routes.js";
 import { messageRoutes } from "../apps/server/src/modules/messaging/index.js";
+import { getSendBatcher } from "../apps/server/src/modules/messaging/send-batcher.js";
 import { profileStatements } from "./messaging-bench-setup.js";
 
 async function bare(): Promise<{ port: number; close(): Promise<void> }> {
@@ -29,6 +30,10 @@ async function assent(): Promise<{ port: number; close(): Promise<void> }> {
   const routes = allRoutes.includes(messageRoutes) ? allRoutes : [...allRoutes, messageRoutes];
   // BENCH_PROFILE=1: time per SQL statement, printed to stderr when the server stops.
   const profile = profileStatements(ctx);
+  // BENCH_SEND_CONCURRENCY=N: batches committing at once (the batcher is per context, so creating it
+  // here with the option is what the routes then use). Unset: the server's default.
+  if (process.env.BENCH_SEND_CONCURRENCY)
+    getSendBatcher(ctx, { concurrency: Number(process.env.BENCH_SEND_CONCURRENCY) });
   const app = await buildApp(ctx, {
     routes: [
       ...routes,
