@@ -5,10 +5,16 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/dispatch.bench.ts [messages]
  *   npx tsx bench/dispatch.bench.ts [messages]            # PGlite in a temp directory
  *
+ * BENCH_PROFILE=1 prints time per SQL statement; BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the
+ * dispatch phase; BENCH_ACCEPT_ONLY=1 BENCH_KEEP=1 leaves a database of queued messages.
+ *
  * Baseline measured in the same run: plain batched inserts (INSERT … SELECT FROM unnest, 1,000 rows a
  * statement) into a scratch table, the cheapest durable write the database offers.
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { loadavg } from "node:os";
+import path from "node:path";
 import { sql } from "drizzle-orm";
 import { withSystemTx } from "../apps/server/src/core/db/tx.js";
 import { createFakeAdapter } from "../apps/server/src/modules/channels/index.js";
@@ -107,6 +113,13 @@ async function main(): Promise<void> {
         return fake.send(m);
       },
     };
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of this process during the dispatch phase only.
+    const profiler = process.env.BENCH_CPU_PROF ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post("Profiler.enable");
+      await profiler.post("Profiler.start");
+    }
     const dispatchCpu = { node: process.cpuUsage(), db: await backendCpu(db) };
     const t2 = performance.now();
     const stop = await startDispatcher(ctx, {
@@ -120,6 +133,13 @@ async function main(): Promise<void> {
     await stop();
     const dispatchSeconds = (performance.now() - t2) / 1000;
     const dispatchCost = cpuPerMessage(dispatchCpu, process.cpuUsage(dispatchCpu.node), await backendCpu(db));
+    if (profiler && process.env.BENCH_CPU_PROF) {
+      const { profile } = await profiler.post("Profiler.stop");
+      const file = path.join(process.env.BENCH_CPU_PROF, `dispatch-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      profiler.disconnect();
+      process.stderr.write(`dispatch CPU profile: ${file}\n`);
+    }
     const sent = await withSystemTx(ctx.db, (tx) =>
       tx.execute(sql`select count(*)::int as n from messages where status = 'sent'`),
     );
