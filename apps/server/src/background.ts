@@ -1,5 +1,6 @@
 import type { TAppContext } from "./core/context.js";
 import { startJobWorker } from "./core/jobs/index.js";
+import { consentJobs, consentRecurringJobs } from "./modules/consent/index.js";
 import { startClarificationSweeper } from "./modules/inbound/index.js";
 import { startDispatcher, startTwilioCallbackSender } from "./modules/messaging/index.js";
 import { webhookJobs, webhookRecurringJobs } from "./modules/webhooks/index.js";
@@ -7,12 +8,15 @@ import { webhookJobs, webhookRecurringJobs } from "./modules/webhooks/index.js";
 /** A background loop (dispatcher, scheduler, job worker); returns its stop function. */
 export type TBackgroundTask = (ctx: TAppContext) => Promise<() => Promise<void>>;
 
-/** The job worker: customer webhook deliveries and the recurring log purge (other modules' jobs join here). */
+/**
+ * The job worker: customer webhook deliveries and the recurring log purge, and the consent expiry sweep
+ * (other modules' jobs join here).
+ */
 const jobWorker: TBackgroundTask = (ctx) => {
   const options = { allowPrivateUrls: ctx.config.webhooksAllowPrivate };
   return startJobWorker(ctx, {
-    jobs: webhookJobs(options),
-    recurring: webhookRecurringJobs(options),
+    jobs: [...webhookJobs(options), ...consentJobs()],
+    recurring: [...webhookRecurringJobs(options), ...consentRecurringJobs()],
     concurrency: 8,
   });
 };

@@ -160,5 +160,10 @@ async function project(tx: TTx, e: TLedgerEntry): Promise<void> {
       await tx.execute(sql`update consent_suppressions set opt_out_all_entry_id = null, opt_out_marketing_entry_id = null, updated_at = ${e.recordedAt}
         where ${where} and brand_id = ${e.brandId}`);
       return;
+    case "expire":
+      // History only: the status stays (standing is judged by time); the grant names its expire entry.
+      await tx.execute(sql`update consent_grants set expired_entry_id = ${e.id}, updated_at = ${e.recordedAt}
+        where ${where} and id = ${e.refId} and status <> 'withdrawn' and expired_entry_id is null`);
+      return;
   }
 }

@@ -50,8 +50,17 @@ export interface TDecision {
   notBefore?: Date;
 }
 
-export const ledgerKinds = ["grant", "confirm", "withdraw", "opt_out", "opt_in"] as const;
+/**
+ * The kinds of ledger entry. `expire` is written by the expiry sweep (expireGrants) for a grant whose
+ * `expiresAt` passed or whose double opt-in window (`confirmBy`) lapsed unconfirmed: history only, since
+ * decisions judge expiry by time whether or not the entry exists yet.
+ */
+export const ledgerKinds = ["grant", "confirm", "withdraw", "opt_out", "opt_in", "expire"] as const;
 export type TLedgerKind = (typeof ledgerKinds)[number];
+
+/** Why an `expire` entry was written (its `evidence.reason`). */
+export const expiryReasons = ["expired", "confirmation_lapsed"] as const;
+export type TExpiryReason = (typeof expiryReasons)[number];
 
 export type TOptOutScope = "all" | "marketing";
 

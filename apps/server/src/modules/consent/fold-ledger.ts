@@ -3,6 +3,8 @@ import type { TGrantState, TLedgerEntry, TSuppressionState } from "./consent.typ
 export interface TFoldedConsent {
   grants: Map<string, TGrantState>;
   suppressions: Map<string, TSuppressionState>;
+  /** Grant id → its `expire` entry (the projection's `consent_grants.expired_entry_id`). */
+  expiries: Map<string, string>;
 }
 
 /**
@@ -12,6 +14,7 @@ export interface TFoldedConsent {
 export function foldLedger(entries: readonly TLedgerEntry[]): TFoldedConsent {
   const grants = new Map<string, TGrantState>();
   const suppressions = new Map<string, TSuppressionState>();
+  const expiries = new Map<string, string>();
   for (const e of [...entries].sort((a, b) => a.seq - b.seq)) {
     const grant = e.refId ? grants.get(e.refId) : undefined;
     switch (e.kind) {
@@ -60,7 +63,10 @@ export function foldLedger(entries: readonly TLedgerEntry[]): TFoldedConsent {
             optOutMarketingEntryId: null,
           });
         break;
+      case "expire":
+        if (grant && grant.status !== "withdrawn" && !expiries.has(grant.id)) expiries.set(grant.id, e.id);
+        break;
     }
   }
-  return { grants, suppressions };
+  return { grants, suppressions, expiries };
 }

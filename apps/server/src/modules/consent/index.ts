@@ -8,6 +8,7 @@ export {
   bases,
   categories,
   decisionReasons,
+  expiryReasons,
   grantMethods,
   ledgerKinds,
   type TBasis,
@@ -17,6 +18,7 @@ export {
   type TDecisionInput,
   type TDecisionReason,
   type TEvidenceDetails,
+  type TExpiryReason,
   type TGrantMethod,
   type TGrantState,
   type TGrantStatus,
@@ -29,6 +31,12 @@ export {
   ZDecisionReason,
 } from "./consent.types.js";
 export { consentCommand } from "./consent-command.js";
+export {
+  consentJobs,
+  consentRecurringJobs,
+  EXPIRE_GRANTS_EVERY_MS,
+  expireGrantsJob,
+} from "./consent-jobs.js";
 export { contactIdentityHashes } from "./contact-identity-hashes.js";
 export { createCampaign } from "./create-campaign.js";
 export { decide } from "./decide.js";
@@ -36,6 +44,7 @@ export { decideForSender } from "./decide-for-sender.js";
 export { decideMany } from "./decide-many.js";
 export { DecisionFactsCache } from "./decision-facts-cache.js";
 export { evaluateDecision, type TDecisionFacts } from "./evaluate-decision.js";
+export { expireGrants } from "./expire-grants.js";
 export { exportConsentProof, type TConsentProof, type TProofEntry } from "./export-consent-proof.js";
 export { foldLedger, type TFoldedConsent } from "./fold-ledger.js";
 export { getCampaign } from "./get-campaign.js";

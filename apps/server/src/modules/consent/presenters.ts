@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ZContactChannel } from "../contacts/index.js";
 import type { TCampaign, TDecision, TGrantState, TLedgerEntry } from "./consent.types.js";
-import { ZBasis, ZCategory, ZDecisionReason } from "./consent.types.js";
+import { ledgerKinds, ZBasis, ZCategory, ZDecisionReason } from "./consent.types.js";
 import type { TConsentState } from "./get-consent-state.js";
 import type { TGrantStanding } from "./grant-standing.js";
 
@@ -58,7 +58,7 @@ export function presentGrant(
 export const ZLedgerEntry = z.object({
   id: z.string(),
   seq: z.number(),
-  kind: z.enum(["grant", "confirm", "withdraw", "opt_out", "opt_in"]),
+  kind: z.enum(ledgerKinds),
   brandId: z.string(),
   refId: z.string().nullable(),
   campaignId: z.string().nullable(),

@@ -21,12 +21,25 @@ const ACTIONS: Record<string, string> = {
   withdraw: "Consent withdrawn",
   opt_out: "Opted out",
   opt_in: "Opt-out lifted (re-subscribed)",
+  expire: "Consent expired",
 };
+
+const EXPIRY_REASONS: Record<string, string> = {
+  expired: "its expiry date passed",
+  confirmation_lapsed: "it was not confirmed within the double opt-in window",
+};
+
+const EXPIRY_NOTE = `<p>An entry “Consent expired” or “Consent lapsed” is written by Assent itself (recorded by system)
+after a consent's expiry date or its double opt-in window has passed. It is dated at that instant
+(“Expired at”), and the consent stopped permitting messages at that instant, whether or not the entry
+had been written yet; its recording time says when Assent wrote it.</p>`;
 
 function action(e: TProofEntry): string {
   if (e.kind === "opt_out")
     return e.scope === "marketing" ? "Opted out of marketing" : "Opted out of everything";
   if (e.kind === "grant" && e.pending) return "Consent given, pending confirmation";
+  if (e.kind === "expire" && e.evidence.reason === "confirmation_lapsed")
+    return "Consent lapsed (double opt-in not confirmed in time)";
   return ACTIONS[e.kind] ?? e.kind;
 }
 
@@ -38,6 +51,10 @@ function evidence(e: TProofEntry, identifiers: boolean): string {
     lines.push(row("Wording version (sha256)", code(e.wordingSha256)));
   }
   for (const [k, v] of Object.entries(e.evidence)) {
+    if (e.kind === "expire" && k === "reason") {
+      lines.push(row("Why it ended", esc(EXPIRY_REASONS[String(v)] ?? v)));
+      continue;
+    }
     const label =
       k === "wordingVersion"
         ? "Wording version (given)"
@@ -49,7 +66,7 @@ function evidence(e: TProofEntry, identifiers: boolean): string {
     lines.push(row(label, esc(v)));
   }
   if (e.refId) lines.push(row(e.kind === "grant" ? "Refers to" : "Consent it concerns", code(e.refId)));
-  lines.push(row("Capture time", esc(iso(e.effectiveAt))));
+  lines.push(row(e.kind === "expire" ? "Expired at" : "Capture time", esc(iso(e.effectiveAt))));
   if (e.channel) lines.push(row("On channel", esc(e.channel)));
   if (identifiers) {
     if (e.ip) lines.push(row("IP address", esc(e.ip)));
@@ -179,6 +196,7 @@ blockquote{margin:0;padding:.3rem .6rem;border-left:3px solid #888;background:#f
 ${message(p)}
 ${state(p)}
 <h2>Ledger entries</h2>
+${p.entries.some((e) => e.kind === "expire") ? EXPIRY_NOTE : ""}
 ${p.entries.map((e) => entry(e, p, cited)).join("\n") || "<p>No entry.</p>"}
 <h2>Integrity of the ledger</h2>
 ${chain}

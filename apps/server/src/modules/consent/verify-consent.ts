@@ -4,6 +4,7 @@ import { rows, type TTx, withSystemTx, withWorkspaceTx } from "../../core/db/tx.
 import { checkContactLedger } from "./check-contact-ledger.js";
 import type { TGrantState, TLedgerEntry, TSuppressionState } from "./consent.types.js";
 import { grantColumns, type TGrantRow, toGrant } from "./find-grant.js";
+import { foldLedger } from "./fold-ledger.js";
 import { ledgerColumns, type TLedgerRow, toLedgerEntry } from "./ledger-entry.js";
 
 export interface TConsentVerification {
@@ -25,6 +26,22 @@ function group<T>(list: T[], k: (t: T) => string): Map<string, T[]> {
   return out;
 }
 
+/** The projection's expire entry of each grant against the fold of the ledger (`expire` entries). */
+function checkExpiries(
+  entries: readonly TLedgerEntry[],
+  grants: readonly { id: string; expired_entry_id: string | null }[],
+): string[] {
+  const want = foldLedger(entries).expiries;
+  const problems: string[] = [];
+  for (const g of grants) {
+    if ((want.get(g.id) ?? null) !== g.expired_entry_id)
+      problems.push(
+        `projection of grant ${g.id}: expire entry ${g.expired_entry_id}, the ledger fold says ${want.get(g.id) ?? null}`,
+      );
+  }
+  return problems;
+}
+
 async function checkPage(
   tx: TTx,
   heads: { workspace_id: string; contact_id: string; seq: number | string; hash: string }[],
@@ -39,9 +56,9 @@ async function checkPage(
       sql`select ${ledgerColumns} from consent_ledger l ${within("l")} order by l.workspace_id, l.contact_id, l.seq`,
     )
   ).map(toLedgerEntry);
-  const grants = await rows<TGrantRow & { workspace_id: string }>(
+  const grants = await rows<TGrantRow & { workspace_id: string; expired_entry_id: string | null }>(
     tx,
-    sql`select g.workspace_id, ${grantColumns} from consent_grants g ${within("g")}`,
+    sql`select g.workspace_id, g.expired_entry_id, ${grantColumns} from consent_grants g ${within("g")}`,
   );
   const sups = await rows<{
     workspace_id: string;
@@ -76,6 +93,7 @@ async function checkPage(
         }),
       ),
     });
+    problems.push(...checkExpiries(contactEntries, gBy.get(k) ?? []));
     for (const problem of problems)
       out.problems.push({ workspaceId: h.workspace_id, contactId: h.contact_id, problem });
   }
