@@ -29,8 +29,22 @@ export const ZGrantEvidenceInput = z
     pageUrl: z.url().max(2000).optional(),
     ip: z.union([z.ipv4(), z.ipv6()]).optional(),
     userAgent: ZText(1000).optional(),
+    confirmationRef: ZText(200)
+      .optional()
+      .describe(
+        "A reference to the person's confirmation (a double opt-in reply, a signed form, a ticket). With method double_opt_in, paper or import it may stand in for the wording.",
+      ),
   })
   .strict();
+
+/**
+ * Methods whose proof is a confirmation kept elsewhere (the double opt-in reply, the signed paper form, the
+ * record a consent was imported from): for them a `confirmationRef` may stand in for the wording shown.
+ */
+export const confirmationMethods: readonly string[] = ["double_opt_in", "paper", "import"];
+
+/** Fields of `POST /v1/consents` that only a grant takes. */
+const grantOnly = ["contact", "basis", "effectiveAt", "expiresAt", "implied", "doubleOptIn"] as const;
 
 export const ZRecordConsentRequest = z
   .object({
@@ -42,9 +56,12 @@ export const ZRecordConsentRequest = z
       .optional(),
     brandId: ZId,
     campaignId: ZId.optional(),
-    category: ZCategory.default("marketing"),
+    /** Grants default to marketing; for a revoke it narrows the grants withdrawn to this category. */
+    category: ZCategory.optional().describe(
+      "grant: the category (default marketing); revoke: only grants of this category (default all)",
+    ),
     channels: ZChannels,
-    basis: ZBasis.default("consent"),
+    basis: ZBasis.optional().describe("grant only; default consent"),
     evidence: ZGrantEvidenceInput,
     effectiveAt: ZIso.optional(),
     expiresAt: ZIso.optional(),
@@ -53,15 +70,39 @@ export const ZRecordConsentRequest = z
       .object({ windowHours: z.number().int().min(1).max(720).default(48) })
       .strict()
       .optional(),
+    action: z
+      .enum(["grant", "revoke"])
+      .optional()
+      .describe(
+        "grant (default) records a consent; revoke withdraws the contact's grants in this scope (brand, or campaign, covering any of the channels)",
+      ),
   })
   .strict()
-  .refine((b) => (b.contactId === undefined) !== (b.contact === undefined), {
-    message: "give contactId or contact, not both",
-    path: ["contactId"],
-  })
-  .refine((b) => b.basis !== "consent" || (b.evidence.wording?.trim().length ?? 0) > 0, {
-    message: "the exact wording shown is required for consent",
-    path: ["evidence", "wording"],
+  .superRefine((b, c) => {
+    if (b.action === "revoke") {
+      for (const field of grantOnly) {
+        if (b[field] !== undefined)
+          c.addIssue({ code: "custom", message: `${field} applies to a grant, not a revoke`, path: [field] });
+      }
+      if (b.contactId === undefined && b.contact === undefined)
+        c.addIssue({
+          code: "custom",
+          message: "a revoke names the contact by contactId",
+          path: ["contactId"],
+        });
+      return;
+    }
+    if ((b.contactId === undefined) === (b.contact === undefined))
+      c.addIssue({ code: "custom", message: "give contactId or contact, not both", path: ["contactId"] });
+    const e = b.evidence;
+    const confirmed = confirmationMethods.includes(e.method) && (e.confirmationRef?.trim().length ?? 0) > 0;
+    if ((b.basis ?? "consent") === "consent" && !confirmed && (e.wording?.trim().length ?? 0) === 0)
+      c.addIssue({
+        code: "custom",
+        message:
+          "the exact wording shown is required for consent (or, for double_opt_in, paper and import, a confirmationRef)",
+        path: ["evidence", "wording"],
+      });
   });
 export type TRecordConsentRequest = z.infer<typeof ZRecordConsentRequest>;
 

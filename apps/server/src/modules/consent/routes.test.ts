@@ -5,6 +5,7 @@ import { bearer, createTestServer, type TTestServer } from "../../../test/server
 import { rows, withWorkspaceTx } from "../../core/db/tx.js";
 import { createApiKey } from "../auth/index.js";
 import type { TBootstrapResult } from "../workspaces/index.js";
+import { verifyConsent } from "./verify-consent.js";
 
 let s: TTestServer;
 beforeAll(async () => {
@@ -398,6 +399,389 @@ describe("consent routes", () => {
     expect((await ask("+33600000001")).json().reason).toBe("opted_out");
   });
 
+  it("revokes a contact's consent by scope through POST /v1/consents, exactly like a withdrawal", async () => {
+    const ws = await s.workspace();
+    const cmp = (
+      await post(ws, "/v1/campaigns", {
+        brandId: ws.brandId,
+        name: "Autumn",
+        category: "marketing",
+        channels: ["sms", "whatsapp"],
+      })
+    ).json();
+    const grant = async (body: object) => {
+      const r = await post(ws, "/v1/consents", {
+        brandId: ws.brandId,
+        evidence: { method: "web_form", source: "signup", wording },
+        ...body,
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      return r.json();
+    };
+    const brandWide = await grant({
+      contact: { channel: "sms", address: "+33622222222" },
+      channels: ["sms", "whatsapp"],
+    });
+    const contactId: string = brandWide.contactId;
+    const forCampaign = await grant({ contactId, campaignId: cmp.id, channels: ["sms"], action: "grant" });
+    const byEmail = await grant({ contactId, channels: ["email"] });
+    const ask = async (channel: string, campaignId?: string) =>
+      (
+        await post(ws, "/v1/consent/decisions", {
+          contactId,
+          brandId: ws.brandId,
+          channel,
+          category: "marketing",
+          ...(campaignId ? { campaignId } : {}),
+        })
+      ).json();
+    const ledgerBefore = (await counts(ws.workspaceId)).consent_ledger ?? -1;
+
+    const revokeEvidence = {
+      method: "web_form",
+      source: "preference centre",
+      wording: "Stop campaign messages",
+      confirmationRef: "pref-42",
+      ip: "203.0.113.9",
+    };
+    const campaignRevoke = await post(
+      ws,
+      "/v1/consents",
+      {
+        contactId,
+        brandId: ws.brandId,
+        campaignId: cmp.id,
+        channels: ["sms"],
+        action: "revoke",
+        evidence: revokeEvidence,
+      },
+      { "idempotency-key": "revoke-1" },
+    );
+    expect(campaignRevoke.statusCode, campaignRevoke.body).toBe(201);
+    const r1 = campaignRevoke.json();
+    expect(r1).toMatchObject({
+      action: "revoke",
+      contactId,
+      brandId: ws.brandId,
+      campaignId: cmp.id,
+      category: null,
+      channels: ["sms"],
+    });
+    expect(r1.withdrawn.map((g: { id: string }) => g.id)).toEqual([forCampaign.id]);
+    expect(r1.withdrawn[0]).toMatchObject({ status: "withdrawn", standing: "withdrawn" });
+    expect(r1.ledgerEntryIds).toEqual([r1.withdrawn[0].withdrawnEntryId]);
+    // The same key replays the answer and writes nothing more; with another body it is a conflict.
+    const replay = await post(
+      ws,
+      "/v1/consents",
+      {
+        contactId,
+        brandId: ws.brandId,
+        campaignId: cmp.id,
+        channels: ["sms"],
+        action: "revoke",
+        evidence: revokeEvidence,
+      },
+      { "idempotency-key": "revoke-1" },
+    );
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json()).toEqual(r1);
+    const reused = await post(
+      ws,
+      "/v1/consents",
+      { contactId, brandId: ws.brandId, channels: ["sms"], action: "revoke", evidence: revokeEvidence },
+      { "idempotency-key": "revoke-1" },
+    );
+    expect(reused.statusCode).toBe(409);
+    expect(reused.json().error.code).toBe("idempotency_conflict");
+    expect((await counts(ws.workspaceId)).consent_ledger).toBe(ledgerBefore + 1);
+    // The brand-wide grant still covers the campaign: a campaign revoke withdraws that campaign's grants only.
+    expect(await ask("sms", cmp.id)).toMatchObject({ allowed: true, ledgerEntryIds: [brandWide.id] });
+
+    // Nothing left in force in that scope: 422, nothing written.
+    const again = await post(ws, "/v1/consents", {
+      contactId,
+      brandId: ws.brandId,
+      campaignId: cmp.id,
+      channels: ["sms"],
+      action: "revoke",
+      evidence: revokeEvidence,
+    });
+    expect(again.statusCode).toBe(422);
+    expect(again.json().error).toMatchObject({
+      code: "unprocessable",
+      field: "channels",
+      details: { reason: "nothing_to_revoke" },
+    });
+    expect((await counts(ws.workspaceId)).consent_ledger).toBe(ledgerBefore + 1);
+
+    // The whole brand on whatsapp: the brand-wide grant is withdrawn whole (sms too); email is untouched.
+    const brandRevoke = await post(ws, "/v1/consents", {
+      contactId,
+      brandId: ws.brandId,
+      channels: ["whatsapp"],
+      action: "revoke",
+      evidence: { method: "keyword", source: "whatsapp reply", channel: "whatsapp" },
+    });
+    expect(brandRevoke.statusCode, brandRevoke.body).toBe(201);
+    expect(brandRevoke.json().withdrawn.map((g: { id: string }) => g.id)).toEqual([brandWide.id]);
+    // Refused (channel_not_covered: the email grant is the only one left in force).
+    expect(await ask("sms", cmp.id)).toMatchObject({ allowed: false, reason: "channel_not_covered" });
+    expect(await ask("whatsapp")).toMatchObject({ allowed: false, reason: "channel_not_covered" });
+    expect(await ask("email")).toMatchObject({ allowed: true, ledgerEntryIds: [byEmail.id] });
+
+    // Ledger, projection and audit, as a withdrawal by id.
+    const all = (await get(ws, `/v1/contacts/${contactId}/consents`)).json();
+    const withdraws = all.history.filter((e: { kind: string }) => e.kind === "withdraw");
+    expect(withdraws).toHaveLength(2);
+    expect(withdraws[0]).toMatchObject({
+      id: r1.ledgerEntryIds[0],
+      refId: forCampaign.id,
+      method: "web_form",
+      source: "preference centre",
+      wording: "Stop campaign messages",
+      evidence: { revokeScope: "campaign", revokeChannels: "sms", confirmationRef: "pref-42" },
+      actor: { type: "api_key" },
+    });
+    expect(withdraws[1]).toMatchObject({
+      refId: brandWide.id,
+      method: "keyword",
+      channel: "whatsapp",
+      evidence: { revokeScope: "brand", revokeChannels: "whatsapp" },
+    });
+    const statuses = Object.fromEntries(
+      all.grants.map((g: { id: string; status: string }) => [g.id, g.status]),
+    );
+    expect(statuses).toEqual({
+      [brandWide.id]: "withdrawn",
+      [forCampaign.id]: "withdrawn",
+      [byEmail.id]: "active",
+    });
+    const proof = (await get(ws, `/v1/contacts/${contactId}/consent/proof`)).json();
+    expect(proof.chain).toMatchObject({ verified: true });
+    expect(proof.entries.find((e: { id: string }) => e.id === r1.ledgerEntryIds[0])).toMatchObject({
+      ip: "203.0.113.9",
+    });
+    expect((await verifyConsent(s.ctx.db, { workspaceId: ws.workspaceId })).ok).toBe(true);
+    const audit = (await get(ws, "/v1/audit-events?action=consent.withdraw&limit=200")).json().data;
+    expect(audit.map((e: { details: { entryId: string } }) => e.details.entryId).sort()).toEqual(
+      withdraws.map((e: { id: string }) => e.id).sort(),
+    );
+  });
+
+  it("names the field at fault for a revoke and writes nothing", async () => {
+    const ws = await s.workspace();
+    const other = await s.workspace("Other");
+    const g = (
+      await post(ws, "/v1/consents", {
+        contact: { channel: "sms", address: "+33633333333" },
+        brandId: ws.brandId,
+        channels: ["sms"],
+        evidence: { method: "web_form", source: "signup", wording },
+      })
+    ).json();
+    const base = {
+      contactId: g.contactId,
+      brandId: ws.brandId,
+      channels: ["sms"],
+      action: "revoke",
+      evidence: { method: "api", source: "crm" },
+    };
+    const before = await counts(ws.workspaceId);
+    const cases: [object, number, string][] = [
+      [{ ...base, action: "delete" }, 400, "action"],
+      [{ ...base, contactId: undefined }, 400, "contactId"],
+      [
+        { ...base, contactId: undefined, contact: { channel: "sms", address: "+33633333333" } },
+        400,
+        "contact",
+      ],
+      [{ ...base, basis: "consent" }, 400, "basis"],
+      [{ ...base, effectiveAt: "2025-01-01T00:00:00Z" }, 400, "effectiveAt"],
+      [{ ...base, expiresAt: "2030-01-01T00:00:00Z" }, 400, "expiresAt"],
+      [{ ...base, implied: "purchase" }, 400, "implied"],
+      [{ ...base, doubleOptIn: {} }, 400, "doubleOptIn"],
+      [{ ...base, channels: [] }, 400, "channels"],
+      [{ ...base, channels: ["fax"] }, 400, "channels[0]"],
+      [{ ...base, evidence: undefined }, 400, "evidence"],
+      [{ ...base, evidence: { method: "api" } }, 400, "evidence.source"],
+      [{ ...base, evidence: { ...base.evidence, ip: "nope" } }, 400, "evidence.ip"],
+      [{ ...base, category: "x" }, 400, "category"],
+      [{ ...base, contactId: "ctc_nope" }, 404, "contactId"],
+      [{ ...base, contactId: "brd_x" }, 404, "contactId"],
+      [{ ...base, brandId: other.brandId }, 404, "brandId"],
+      [{ ...base, campaignId: "cmp_nope" }, 404, "campaignId"],
+      [{ ...base, category: "transactional" }, 422, "channels"],
+      [{ ...base, channels: ["email"] }, 422, "channels"],
+    ];
+    for (const [payload, status, field] of cases) {
+      const r = await post(ws, "/v1/consents", payload);
+      expect(r.statusCode, JSON.stringify(payload)).toBe(status);
+      expect(r.json().error.field, JSON.stringify(payload)).toBe(field);
+    }
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    expect((await get(ws, `/v1/consents/${g.id}`)).json().status).toBe("active");
+  });
+
+  it("takes a confirmation reference as evidence, instead of the wording only for confirmation methods", async () => {
+    const ws = await s.workspace();
+    const base = {
+      contact: { channel: "sms", address: "+33644444444" },
+      brandId: ws.brandId,
+      channels: ["sms"],
+    };
+    const before = await counts(ws.workspaceId);
+    for (const evidence of [
+      { method: "web_form", source: "signup", confirmationRef: "ref-1" },
+      { method: "double_opt_in", source: "sms reply", confirmationRef: "  " },
+      { method: "api", source: "crm", confirmationRef: "x".repeat(201), wording },
+    ]) {
+      const r = await post(ws, "/v1/consents", { ...base, evidence });
+      expect(r.statusCode, JSON.stringify(evidence)).toBe(400);
+      expect(r.json().error.field, JSON.stringify(evidence)).toBe(
+        evidence.wording ? "evidence.confirmationRef" : "evidence.wording",
+      );
+    }
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    const withWording = await post(ws, "/v1/consents", {
+      ...base,
+      evidence: { method: "web_form", source: "signup", wording, confirmationRef: "form-7" },
+    });
+    expect(withWording.statusCode).toBe(201);
+    const ids: string[] = [withWording.json().id];
+    for (const method of ["double_opt_in", "paper", "import"]) {
+      const r = await post(ws, "/v1/consents", {
+        ...base,
+        evidence: { method, source: "elsewhere", confirmationRef: `conf-${method}` },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      expect(r.json()).toMatchObject({ status: "active", basis: "consent", category: "marketing" });
+      ids.push(r.json().id);
+    }
+    const history = (await get(ws, `/v1/contacts/${withWording.json().contactId}/consents`)).json().history;
+    expect(history.map((e: { id: string }) => e.id)).toEqual(ids);
+    expect(
+      history.map((e: { evidence: { confirmationRef?: string } }) => e.evidence.confirmationRef),
+    ).toEqual(["form-7", "conf-double_opt_in", "conf-paper", "conf-import"]);
+    expect(history[1].wording).toBeNull();
+  });
+
+  it("answers GET /v1/contacts/{id}/consents with the state per scope and the full history", async () => {
+    const ws = await s.workspace();
+    const brand2 = (
+      await s.app.inject({
+        method: "POST",
+        url: "/v1/brands",
+        headers: bearer(ws.apiKey),
+        payload: { name: "Second brand" },
+      })
+    ).json();
+    const g = (
+      await post(ws, "/v1/consents", {
+        contact: { channel: "sms", address: "+33655555555" },
+        brandId: ws.brandId,
+        channels: ["sms"],
+        evidence: { method: "web_form", source: "signup", wording },
+      })
+    ).json();
+    const contactId: string = g.contactId;
+    const other = (
+      await post(ws, "/v1/consents", {
+        contactId,
+        brandId: brand2.id,
+        channels: ["sms"],
+        evidence: { method: "web_form", source: "signup", wording },
+      })
+    ).json();
+    const out = (
+      await post(ws, `/v1/contacts/${contactId}/opt-out`, {
+        brandId: ws.brandId,
+        channel: "sms",
+        scope: "marketing",
+      })
+    ).json();
+    await post(ws, `/v1/consents/${other.id}/withdraw`, {});
+    // More entries than one page of the ledger route, to show the answer is the whole history.
+    for (let i = 0; i < 3; i += 1) {
+      await post(ws, `/v1/contacts/${contactId}/opt-in`, { brandId: ws.brandId, channel: "sms" });
+      await post(ws, `/v1/contacts/${contactId}/opt-out`, {
+        brandId: ws.brandId,
+        channel: "sms",
+        scope: "marketing",
+      });
+    }
+    const r = await get(ws, `/v1/contacts/${contactId}/consents`);
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    const state = (await get(ws, `/v1/contacts/${contactId}/consent`)).json();
+    expect({ contactId: body.contactId, grants: body.grants, optOuts: body.optOuts }).toEqual(state);
+    const ledger: { seq: number }[] = [];
+    for (let cursor: string | null = ""; cursor !== null; ) {
+      const page: { data: { seq: number }[]; nextCursor: string | null } = (
+        await get(ws, `/v1/contacts/${contactId}/consent/ledger?limit=2${cursor ? `&cursor=${cursor}` : ""}`)
+      ).json();
+      ledger.push(...page.data);
+      cursor = page.nextCursor;
+    }
+    expect(ledger).toHaveLength(10);
+    expect(body.history).toEqual(ledger);
+    expect(body.history.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(body.grants.map((x: { id: string; status: string }) => [x.id, x.status]).sort()).toEqual(
+      [
+        [g.id, "active"],
+        [other.id, "withdrawn"],
+      ].sort(),
+    );
+    expect(body.optOuts).toHaveLength(1);
+    expect(body.optOuts[0]).toMatchObject({ brandId: ws.brandId, scope: "marketing" });
+    expect(body.history.some((e: { id: string }) => e.id === out.ledgerEntryId)).toBe(true);
+
+    const one = (await get(ws, `/v1/contacts/${contactId}/consents?brandId=${brand2.id}`)).json();
+    expect(one.grants.map((x: { id: string }) => x.id)).toEqual([other.id]);
+    expect(one.optOuts).toEqual([]);
+    expect(one.history.map((e: { kind: string }) => e.kind)).toEqual(["grant", "withdraw"]);
+    expect(one.history.every((e: { brandId: string }) => e.brandId === brand2.id)).toBe(true);
+    expect(one.history[0]).not.toHaveProperty("ip");
+
+    const stranger = await s.workspace("Stranger");
+    for (const url of [
+      `/v1/contacts/${contactId}/consents`,
+      "/v1/contacts/ctc_nope/consents",
+      "/v1/contacts/x/consents",
+    ]) {
+      expect((await get(stranger, url)).statusCode, url).toBe(404);
+    }
+    expect((await get(ws, `/v1/contacts/${contactId}/consents?brandId=%00`)).statusCode).toBe(400);
+    expect(
+      (await s.app.inject({ method: "GET", url: `/v1/contacts/${contactId}/consents` })).statusCode,
+    ).toBe(401);
+  });
+
+  it("serves the proof at the issue's path /consent-proof with the older path's parameters", async () => {
+    const ws = await s.workspace();
+    const g = (
+      await post(ws, "/v1/consents", {
+        contact: { channel: "sms", address: "+33666666666" },
+        brandId: ws.brandId,
+        channels: ["sms"],
+        evidence: { method: "web_form", source: "signup", wording },
+      })
+    ).json();
+    const older = (await get(ws, `/v1/contacts/${g.contactId}/consent/proof?brandId=${ws.brandId}`)).json();
+    const issue = await get(
+      ws,
+      `/v1/contacts/${g.contactId}/consent-proof?brandId=${ws.brandId}&format=json`,
+    );
+    expect(issue.statusCode).toBe(200);
+    expect(issue.json()).toMatchObject({ format: older.format, chain: older.chain, brandId: ws.brandId });
+    expect(issue.json().entries.map((e: { hash: string }) => e.hash)).toEqual(
+      older.entries.map((e: { hash: string }) => e.hash),
+    );
+    const csv = await get(ws, `/v1/contacts/${g.contactId}/consent-proof?format=csv`);
+    expect(csv.headers["content-type"]).toContain("text/csv");
+    expect(csv.body).toContain(g.id);
+  });
+
   it("never answers 5xx to random bodies", async () => {
     const ws = await s.workspace();
     const g = (
@@ -426,7 +810,11 @@ describe("consent routes", () => {
         channel: fc.constantFrom("sms", "whatsapp", "fax"),
         channels: fc.oneof(fc.constant(["sms"]), fc.anything()),
         category: fc.constantFrom("marketing", "transactional", "x"),
-        evidence: fc.oneof(fc.constant({ method: "web_form", source: "s", wording: "w" }), fc.anything()),
+        evidence: fc.oneof(
+          fc.constant({ method: "web_form", source: "s", wording: "w" }),
+          fc.constant({ method: "double_opt_in", source: "s", confirmationRef: "c" }),
+          fc.anything(),
+        ),
         address: fc.string(),
         at: fc.oneof(
           fc.string(),
@@ -437,6 +825,8 @@ describe("consent routes", () => {
         effectiveAt: fc.string(),
         doubleOptIn: fc.anything(),
         campaignId: fc.string(),
+        action: fc.constantFrom("grant", "revoke", "x"),
+        basis: fc.constantFrom("consent", "contract", "x"),
       },
       { requiredKeys: [] },
     );

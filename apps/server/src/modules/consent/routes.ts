@@ -9,12 +9,18 @@ import type { TWorkspaceKeys } from "../../core/keyring.js";
 import type { TRouteModule } from "../../http/app.js";
 import { actorOf, authorize } from "../../http/auth.js";
 import type { TApp } from "../../http/types.js";
-import { CONTACT_CHANGES_CHANNEL, getContact, resolveContactByAddress } from "../contacts/index.js";
+import {
+  CONTACT_CHANGES_CHANNEL,
+  getContact,
+  resolveContactByAddress,
+  ZContactChannel,
+} from "../contacts/index.js";
 import { campaignRoutes } from "./campaign-routes.js";
 import { checkRoutes } from "./check-routes.js";
 import { confirmConsent } from "./confirm-consent.js";
 import { confirmLinkRoutes } from "./confirm-link-routes.js";
 import { confirmLinkToken } from "./confirm-link-token.js";
+import { type TLedgerEntry, ZCategory } from "./consent.types.js";
 import { consentKeyRings, IDENTITY_KEY_NAME } from "./consent-key-rings.js";
 import { createDecisionFactsLoader } from "./create-decision-facts-loader.js";
 import { DecisionFactsCache } from "./decision-facts-cache.js";
@@ -39,7 +45,9 @@ import { proofRoutes } from "./proof-routes.js";
 import { recordConsent } from "./record-consent.js";
 import { recordOptIn } from "./record-opt-in.js";
 import { recordOptOut } from "./record-opt-out.js";
+import { revokeConsentScope } from "./revoke-consent-scope.js";
 import {
+  type TRecordConsentRequest,
   ZBrandFilter,
   ZConfirmRequest,
   ZIdParams,
@@ -62,6 +70,45 @@ const ZImportResult = z.object({
   alreadyOptedOut: z.number(),
 });
 const ZOptInResult = z.object({ ledgerEntryId: z.string().nullable(), resubscribed: z.boolean() });
+/** `POST /v1/consents` with `"action": "revoke"`: the withdraw entries recorded and the grants they withdrew. */
+const ZRevokeResult = z.object({
+  action: z.literal("revoke"),
+  contactId: z.string(),
+  brandId: z.string(),
+  campaignId: z.string().nullable(),
+  category: ZCategory.nullable(),
+  channels: z.array(ZContactChannel),
+  /** One withdraw entry per grant, in the order of `withdrawn`. */
+  ledgerEntryIds: z.array(z.string()),
+  /** Each grant withdrawn, whole: it may cover channels beyond those asked for. */
+  withdrawn: z.array(ZGrant),
+});
+type TRevokeResult = z.infer<typeof ZRevokeResult>;
+/** `GET /v1/contacts/{id}/consents`: the current state (grants per scope, opt-outs) and every ledger entry. */
+const ZContactConsents = ZConsentStateJson.extend({ history: z.array(ZLedgerEntry) });
+const HISTORY_PAGE = 500;
+
+/**
+ * What a grant's Idempotency-Key is checked against: the request with its defaults filled in, in the
+ * order the schema had before `action` existed, so that a retry across versions still matches.
+ */
+function grantPayload(b: TRecordConsentRequest): unknown {
+  return {
+    contactId: b.contactId,
+    contact: b.contact,
+    brandId: b.brandId,
+    campaignId: b.campaignId,
+    category: b.category ?? "marketing",
+    channels: b.channels,
+    basis: b.basis ?? "consent",
+    evidence: b.evidence,
+    effectiveAt: b.effectiveAt,
+    expiresAt: b.expiresAt,
+    implied: b.implied,
+    doubleOptIn: b.doubleOptIn,
+    action: b.action,
+  };
+}
 
 async function grantJson(
   tx: TTx,
@@ -133,22 +180,67 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
     {
       schema: {
         tags: ["consent"],
-        summary: "Record a consent with its evidence",
+        summary:
+          "Record a consent with its evidence, or (action revoke) withdraw a contact's consents in a scope",
         body: ZRecordConsentRequest,
         headers: ZIdempotency,
-        response: { 201: ZGrant },
+        response: { 201: z.union([ZGrant, ZRevokeResult]) },
       },
     },
     async (request, reply) => {
       const p = authorize(request, "consent:write");
       const b = request.body;
       const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
+      if (b.action === "revoke") {
+        const result = await runIdempotent({
+          db: ctx.db,
+          workspaceId: p.workspaceId,
+          key: request.headers["idempotency-key"],
+          route: "POST /v1/consents",
+          payload: b,
+          run: async (tx) => {
+            const at = ctx.clock();
+            const contactId = b.contactId ?? "";
+            if (!isId("ctc", contactId))
+              throw new AppError("not_found", { message: "contact not found", field: "contactId" });
+            const revoked = await revokeConsentScope(tx, keys, {
+              workspaceId: p.workspaceId,
+              contactId,
+              brandId: b.brandId,
+              campaignId: b.campaignId,
+              channels: b.channels,
+              category: b.category,
+              evidence: b.evidence,
+              actor: actorOf(p),
+              requestId: String(request.id),
+              at,
+            });
+            const withdrawn: TGrantJson[] = [];
+            for (const id of revoked.grantIds)
+              withdrawn.push(await grantJson(tx, keys, p.workspaceId, id, at));
+            const body: TRevokeResult = {
+              action: "revoke",
+              contactId,
+              brandId: b.brandId,
+              campaignId: b.campaignId ?? null,
+              category: b.category ?? null,
+              channels: [...new Set(b.channels)],
+              ledgerEntryIds: revoked.withdrawals.map((e) => e.id),
+              withdrawn,
+            };
+            return { statusCode: 201, body };
+          },
+        });
+        return reply.status(201).send(result.body as TRevokeResult);
+      }
+      const category = b.category ?? "marketing";
+      const basis = b.basis ?? "consent";
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
         key: request.headers["idempotency-key"],
         route: "POST /v1/consents",
-        payload: b,
+        payload: grantPayload(b),
         run: async (tx) => {
           const at = ctx.clock();
           const actor = actorOf(p);
@@ -172,9 +264,9 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
             contactId,
             brandId: b.brandId,
             campaignId: b.campaignId,
-            category: b.category,
+            category,
             channels: b.channels,
-            basis: b.basis,
+            basis,
             evidence: b.evidence,
             effectiveAt: b.effectiveAt ? new Date(b.effectiveAt) : undefined,
             expiresAt: b.expiresAt ? new Date(b.expiresAt) : undefined,
@@ -188,6 +280,51 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
         },
       });
       return reply.status(201).send(result.body as TGrantJson);
+    },
+  );
+
+  app.get(
+    "/v1/contacts/:id/consents",
+    {
+      schema: {
+        tags: ["consent"],
+        summary: "A contact's current consent per scope and its full ledger history, in one answer",
+        params: ZIdParams,
+        querystring: ZBrandFilter,
+        response: { 200: ZContactConsents },
+      },
+    },
+    async (request) => {
+      const p = authorize(request, "consent:read");
+      const contactId = contactParam(request.params.id);
+      const brandId = request.query.brandId;
+      const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
+      return withWorkspaceTx(ctx.db, p.workspaceId, async (tx) => {
+        if (!(await getContact(tx, keys, { workspaceId: p.workspaceId, contactId })))
+          throw notFound("contact");
+        const state = await getConsentState(tx, {
+          workspaceId: p.workspaceId,
+          contactId,
+          brandId,
+          at: ctx.clock(),
+        });
+        const history: TLedgerEntry[] = [];
+        for (let afterSeq = 0; ; ) {
+          const found = await listLedgerEntries(tx, {
+            workspaceId: p.workspaceId,
+            contactId,
+            brandId,
+            afterSeq,
+            limit: HISTORY_PAGE,
+          });
+          const page = found.slice(0, HISTORY_PAGE);
+          history.push(...page);
+          const last = page[page.length - 1];
+          if (found.length <= HISTORY_PAGE || !last) break;
+          afterSeq = last.seq;
+        }
+        return { ...presentConsentState(state), history: history.map(presentLedgerEntry) };
+      });
     },
   );
 

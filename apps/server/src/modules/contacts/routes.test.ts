@@ -167,6 +167,157 @@ describe("contact routes", () => {
     expect(await count(ws.workspaceId, "contacts")).toBe(0);
   });
 
+  it("creates a contact from the issue's shape: phone, email and name", async () => {
+    const ws = await s.workspace();
+    const h = bearer(ws.apiKey);
+    const created = await s.app.inject({
+      method: "POST",
+      url: "/v1/contacts",
+      headers: { ...h, "idempotency-key": "crm-1" },
+      payload: { phone: "+1 (415) 555-2671", email: " Ada@Example.com ", name: "Ada", locale: "en-us" },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const c = created.json();
+    expect(c.id).toMatch(/^ctc_/);
+    expect(c).toMatchObject({ displayName: "Ada", locale: "en-US", country: "US", region: "US-CA" });
+    expect(c.identities.map((i: { channel: string; address: string }) => [i.channel, i.address])).toEqual([
+      ["sms", "+14155552671"],
+      ["email", "ada@example.com"],
+    ]);
+    const replay = await s.app.inject({
+      method: "POST",
+      url: "/v1/contacts",
+      headers: { ...h, "idempotency-key": "crm-1" },
+      payload: { phone: "+1 (415) 555-2671", email: " Ada@Example.com ", name: "Ada", locale: "en-us" },
+    });
+    expect(replay.json()).toEqual(c);
+    // One phone number reaches the contact on every phone channel, as a send or a check by `to` finds it.
+    for (const [channel, address] of [
+      ["sms", "+14155552671"],
+      ["whatsapp", "14155552671"],
+      ["voice", "+1 415 555 2671"],
+      ["email", "ADA@example.com"],
+    ]) {
+      const found = await s.app.inject({
+        method: "GET",
+        url: `/v1/contacts?channel=${channel}&address=${encodeURIComponent(address ?? "")}`,
+        headers: h,
+      });
+      expect(
+        found.json().data.map((x: { id: string }) => x.id),
+        channel,
+      ).toEqual([c.id]);
+    }
+    const check = await s.app.inject({
+      method: "POST",
+      url: "/v1/consent/check",
+      headers: h,
+      payload: { to: "+14155552671", brandId: ws.brandId, channel: "whatsapp", category: "transactional" },
+    });
+    expect(check.json().contactId).toBe(c.id);
+
+    // Phone only, and email only: one identity each.
+    const phoneOnly = await s.app.inject({
+      method: "POST",
+      url: "/v1/contacts",
+      headers: h,
+      payload: { phone: "0033612345678" },
+    });
+    expect(phoneOnly.statusCode).toBe(201);
+    expect(phoneOnly.json()).toMatchObject({
+      displayName: null,
+      country: "FR",
+      identities: [{ channel: "sms", address: "+33612345678" }],
+    });
+    const emailOnly = await s.app.inject({
+      method: "POST",
+      url: "/v1/contacts",
+      headers: h,
+      payload: { email: "bob@example.com", displayName: "Bob" },
+    });
+    expect(emailOnly.json()).toMatchObject({
+      displayName: "Bob",
+      country: null,
+      identities: [{ channel: "email", address: "bob@example.com" }],
+    });
+    // A phone already given among the identities on a phone channel adds nothing; other identities stay.
+    const mixed = await s.app.inject({
+      method: "POST",
+      url: "/v1/contacts",
+      headers: h,
+      payload: {
+        phone: "+44 7700 900123",
+        identities: [
+          { channel: "whatsapp", address: "447700900123" },
+          { channel: "telegram", address: "555" },
+        ],
+      },
+    });
+    expect(mixed.statusCode).toBe(201);
+    expect(
+      mixed.json().identities.map((i: { channel: string; address: string }) => [i.channel, i.address]),
+    ).toEqual([
+      ["whatsapp", "+447700900123"],
+      ["telegram", "555"],
+    ]);
+    expect(await count(ws.workspaceId, "contacts")).toBe(4);
+    expect(await count(ws.workspaceId, "contact_identities")).toBe(6);
+  });
+
+  it("names phone, email or name when the issue's shape is wrong, and writes nothing", async () => {
+    const ws = await s.workspace();
+    const h = bearer(ws.apiKey);
+    const taken = (
+      await s.app.inject({
+        method: "POST",
+        url: "/v1/contacts",
+        headers: h,
+        payload: { phone: "+33612345678", email: "taken@example.com" },
+      })
+    ).json();
+    const cases: [unknown, number, string][] = [
+      [{}, 400, "identities"],
+      [{ name: "Ada" }, 400, "identities"],
+      [{ phone: "12" }, 400, "phone"],
+      [{ phone: "0612345678" }, 400, "phone"],
+      [{ phone: "+999 1234 5678 9999" }, 400, "phone"],
+      [{ phone: "" }, 400, "phone"],
+      [{ phone: 33612345678 }, 400, "phone"],
+      [{ phone: "+1415555\u00002671" }, 400, "phone"],
+      [{ email: "not-an-email" }, 400, "email"],
+      [{ email: "" }, 400, "email"],
+      [{ email: ["a@example.com"] }, 400, "email"],
+      [{ phone: "+14155552671", email: "a@b" }, 400, "email"],
+      [{ phone: "+14155552671", name: "Ada", displayName: "Ada" }, 400, "name"],
+      [{ phone: "+14155552671", name: "x".repeat(201) }, 400, "name"],
+      [{ phone: "+14155552671", identities: [] }, 400, "identities"],
+      [
+        { phone: "+14155552671", identities: [{ channel: "sms", address: "nope" }] },
+        400,
+        "identities[0].address",
+      ],
+      [{ phone: "+14155552671", nickname: "A" }, 400, "nickname"],
+      [{ phone: "+33 6 12 34 56 78" }, 409, "phone"],
+      [{ email: "TAKEN@example.com" }, 409, "email"],
+      [{ phone: "+14155552671", email: "taken@example.com" }, 409, "email"],
+      [{ identities: [{ channel: "whatsapp", address: "33612345678" }] }, 409, "identities[0].address"],
+    ];
+    for (const [payload, status, field] of cases) {
+      const r = await s.app.inject({
+        method: "POST",
+        url: "/v1/contacts",
+        headers: h,
+        payload: payload as object,
+      });
+      expect(r.statusCode, JSON.stringify(payload)).toBe(status);
+      expect(r.json().error.field, JSON.stringify(payload)).toBe(field);
+      if (status === 409)
+        expect(r.json().error.details, JSON.stringify(payload)).toEqual({ contactId: taken.id });
+    }
+    expect(await count(ws.workspaceId, "contacts")).toBe(1);
+    expect(await count(ws.workspaceId, "contact_identities")).toBe(2);
+  });
+
   it("answers 404 across workspaces and checks permissions", async () => {
     const a = await s.workspace("A");
     const b = await s.workspace("B");
@@ -228,6 +379,9 @@ describe("contact routes", () => {
         {
           identities: fc.oneof(fc.array(identity, { maxLength: 3 }), fc.anything()),
           displayName: fc.anything(),
+          name: fc.oneof(fc.string(), fc.anything()),
+          phone: fc.oneof(fc.string(), fc.constant("+14155552672"), fc.anything()),
+          email: fc.oneof(fc.string(), fc.constant("fuzz@example.com"), fc.anything()),
           locale: fc.oneof(fc.string(), fc.constant("en")),
           timeZone: fc.string(),
           minor: fc.anything(),

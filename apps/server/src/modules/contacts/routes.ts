@@ -14,6 +14,8 @@ import { listContacts } from "./list-contacts.js";
 import { presentContact, type TContactJson, ZContact } from "./presenters.js";
 import { resolveContactByAddress } from "./resolve-contact-by-address.js";
 import {
+  nameRequestField,
+  requestedIdentities,
   ZContactParams,
   ZContactsQuery,
   ZCreateContactRequest,
@@ -31,7 +33,7 @@ export function contactRoutes(app: TApp, ctx: TAppContext): void {
     {
       schema: {
         tags: ["contacts"],
-        summary: "Create a contact",
+        summary: "Create a contact from a phone, an email and/or channel identities",
         body: ZCreateContactRequest,
         headers: ZIdempotency,
         response: { 201: ZContact },
@@ -39,20 +41,29 @@ export function contactRoutes(app: TApp, ctx: TAppContext): void {
     },
     async (request, reply) => {
       const p = authorize(request, "contacts:write");
+      const b = request.body;
+      const { identities, fields } = requestedIdentities(b);
       const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
         key: request.headers["idempotency-key"],
         route: "POST /v1/contacts",
-        payload: request.body,
+        payload: b,
         run: async (tx) => {
           const contact = await createContact(tx, keys, {
             workspaceId: p.workspaceId,
-            ...request.body,
+            identities,
+            displayName: b.displayName ?? b.name,
+            locale: b.locale,
+            timeZone: b.timeZone,
+            minor: b.minor,
+            birthDate: b.birthDate,
             actor: actorOf(p),
             requestId: String(request.id),
             now: ctx.clock(),
+          }).catch((error: unknown) => {
+            throw nameRequestField(error, fields);
           });
           return { statusCode: 201, body: presentContact(contact) };
         },
