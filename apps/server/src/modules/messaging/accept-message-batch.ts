@@ -12,7 +12,7 @@ import { newId } from "../../core/ids.js";
 import { blindIndex, encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
 import { activeChannelAccounts } from "./channel-account-cache.js";
 import { cachedContact } from "./contact-cache.js";
-import { customerWindowMs, windowedChannels } from "./content-rules.js";
+import { customerWindowMs, customerWindowMsOf, windowedChannels } from "./content-rules.js";
 import { emitWebhookEvents, type TMessageWebhookEvent } from "./emit-webhook-events.js";
 import type { TChannelAccountRow, TMessageCategory, TMessageStatus } from "./messaging.types.js";
 import {
@@ -344,21 +344,45 @@ async function assignContacts(
   }
 }
 
+/** A free-form message on a windowed channel, allowed so far: its customer-service window is checked. */
+function asksWindow(i: TItem): boolean {
+  return windowedChannels.has(i.work.channel) && i.work.contentKind !== "template" && i.status === "queued";
+}
+
+/**
+ * The ids of the items whose customer-service window is open: the contact's last inbound message on the
+ * sender is less than 24 hours old (7 days for a `human_agent` tagged message). One statement; the
+ * database compares the times.
+ */
 async function openWindows(tx: TTx, items: TItem[], now: Date): Promise<Set<string>> {
   const open = new Set<string>();
-  const asking = items.filter(
-    (i) => windowedChannels.has(i.work.channel) && i.work.contentKind !== "template" && i.status === "queued",
-  );
+  const asking = items.filter(asksWindow);
   if (asking.length === 0) return open;
-  const found = await rows<{ workspace_id: string; channel_account_id: string; contact_id: string }>(
+  let longest = customerWindowMs;
+  for (const i of asking) longest = Math.max(longest, customerWindowMsOf(i.work.content.tag));
+  const found = await rows<{
+    workspace_id: string;
+    channel_account_id: string;
+    contact_id: string;
+    recent: boolean;
+  }>(
     tx,
-    sql`select w.workspace_id, w.channel_account_id, w.contact_id from customer_windows w
+    sql`select w.workspace_id, w.channel_account_id, w.contact_id,
+        w.last_inbound_at > ${new Date(now.getTime() - customerWindowMs)} as recent
+      from customer_windows w
       where w.workspace_id = any(${sql.param([...new Set(asking.map((i) => i.work.workspaceId))])}::text[])
         and w.channel_account_id = any(${sql.param([...new Set(asking.map((i) => i.account?.id ?? ""))])}::text[])
         and w.contact_id = any(${sql.param([...new Set(asking.map((i) => i.contactId ?? ""))])}::text[])
-        and w.last_inbound_at > ${new Date(now.getTime() - customerWindowMs)}`,
+        and w.last_inbound_at > ${new Date(now.getTime() - longest)}`,
   );
-  for (const r of found) open.add(`${r.workspace_id}\u0000${r.channel_account_id}\u0000${r.contact_id}`);
+  // Found: within the longest window asked for (7 days when a tagged message asks); recent: within 24 hours.
+  const windows = new Map<string, boolean>();
+  for (const r of found)
+    windows.set(`${r.workspace_id}\u0000${r.channel_account_id}\u0000${r.contact_id}`, r.recent);
+  for (const item of asking) {
+    const recent = windows.get(`${item.work.workspaceId}\u0000${item.account?.id}\u0000${item.contactId}`);
+    if (recent === true || (recent === false && item.work.content.tag === "human_agent")) open.add(item.id);
+  }
   return open;
 }
 
@@ -388,13 +412,8 @@ async function assignStatuses(tx: TTx, items: TItem[], now: Date): Promise<void>
   }
   const open = await openWindows(tx, items, now);
   for (const item of items) {
-    if (
-      !windowedChannels.has(item.work.channel) ||
-      item.work.contentKind === "template" ||
-      item.status !== "queued"
-    )
-      continue;
-    if (!open.has(`${item.work.workspaceId}\u0000${item.account?.id}\u0000${item.contactId}`)) {
+    if (!asksWindow(item)) continue;
+    if (!open.has(item.id)) {
       item.status = "suppressed";
       item.reason = "outside_session_window";
       item.dueAt = null;
@@ -411,6 +430,7 @@ function acceptedEventDetails(item: TItem): Record<string, unknown> {
       ? { allowed: d.allowed, reason: d.reason, basis: d.basis, ledgerEntryIds: d.ledgerEntryIds }
       : null,
     ...(item.notBefore ? { notBefore: item.notBefore.toISOString() } : {}),
+    ...(item.work.content.tag !== undefined ? { tag: item.work.content.tag } : {}),
   };
 }
 

@@ -25,6 +25,13 @@ export const messageChannels = [
 export const categories = ["marketing", "transactional", "authentication"] as const;
 export type TMessageCategory = (typeof categories)[number];
 
+/**
+ * Message tags a send may carry. `human_agent`: Instagram's HUMAN_AGENT tag, a human agent's reply up to
+ * 7 days after the contact's last inbound message (instead of 24 hours).
+ */
+export const messageTags = ["human_agent"] as const;
+export type TMessageTag = (typeof messageTags)[number];
+
 /** Where a message came from. */
 export type TMessageSource = "api" | "twilio" | "compliance";
 
@@ -92,4 +99,6 @@ export interface TMessageContent {
     variables?: Record<string, string>;
   };
   metadata?: Record<string, string | number | boolean | null>;
+  /** Instagram: sent with the HUMAN_AGENT tag (its window is 7 days instead of 24 hours). */
+  tag?: TMessageTag;
 }

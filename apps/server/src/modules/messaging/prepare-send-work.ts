@@ -41,6 +41,7 @@ export function prepareSendWork(o: {
     ...(r.media !== undefined ? { media: r.media } : {}),
     ...(r.template !== undefined ? { template: r.template } : {}),
     ...(r.metadata !== undefined ? { metadata: r.metadata } : {}),
+    ...(r.tag !== undefined ? { tag: r.tag } : {}),
   };
   const to =
     r.to === undefined ? undefined : { address: normalizeRecipient(r.channel, r.to, "to"), field: "to" };

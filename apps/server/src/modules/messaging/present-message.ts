@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { decryptField, type TWorkspaceKeys } from "../../core/keyring.js";
 import { isoOf, type TMessageDbRow, type TMessageEventDbRow } from "./message-row.js";
-import { messageStatuses, type TMessageContent } from "./messaging.types.js";
+import { messageStatuses, messageTags, type TMessageContent } from "./messaging.types.js";
 
 export const ZTimelineEntry = z.object({
   type: z.string(),
@@ -36,6 +36,8 @@ export const ZMessage = z.object({
     .optional(),
   template: z.record(z.string(), z.unknown()).optional(),
   metadata: z.record(z.string(), z.unknown()).optional(),
+  /** Instagram: `human_agent` when sent with the HUMAN_AGENT tag. */
+  tag: z.enum(messageTags).optional(),
   segments: z.number(),
   attempts: z.number(),
   providerMessageId: z.string().nullable(),
@@ -185,6 +187,7 @@ export function presentMessage(
     ...(content.media !== undefined ? { media: content.media } : {}),
     ...(content.template !== undefined ? { template: content.template } : {}),
     ...(content.metadata !== undefined ? { metadata: content.metadata } : {}),
+    ...(content.tag !== undefined ? { tag: content.tag } : {}),
     segments: row.segments,
     attempts: row.attempts,
     providerMessageId: row.provider_message_id,

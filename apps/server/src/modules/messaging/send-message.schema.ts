@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { contentRules } from "./content-rules.js";
-import { categories, messageChannels, messageStatuses } from "./messaging.types.js";
+import { contentRules, tagChannels } from "./content-rules.js";
+import { categories, messageChannels, messageStatuses, messageTags } from "./messaging.types.js";
 
 const ZId = z.string().min(1).max(100);
 
@@ -39,6 +39,8 @@ export const ZSendMessageRequest = z
     template: ZTemplate.optional(),
     scheduledAt: z.iso.datetime({ offset: true }).optional(),
     metadata: ZMetadata.optional(),
+    /** Instagram only: `human_agent` sends with the HUMAN_AGENT tag (7-day window for a human's reply). */
+    tag: z.enum(messageTags).optional(),
   })
   .superRefine((m, issue) => {
     if ((m.to === undefined) === (m.contactId === undefined)) {
@@ -82,6 +84,13 @@ export const ZSendMessageRequest = z
         code: "custom",
         path: ["template"],
         message: "a template message carries no body or media",
+      });
+    }
+    if (m.tag !== undefined && tagChannels[m.tag] !== m.channel) {
+      issue.addIssue({
+        code: "custom",
+        path: ["tag"],
+        message: `the ${m.tag} tag is only sent on ${tagChannels[m.tag]}`,
       });
     }
     if (m.scheduledAt !== undefined) {

@@ -227,6 +227,101 @@ describe("POST /v1/messages", () => {
     expect(inWindow.json()).toMatchObject({ status: "queued" });
   });
 
+  /** The contact's last inbound message on the sender, `hoursAgo` before now (moved back if it was later). */
+  function lastInbound(contactId: string, channelAccountId: string, hoursAgo: number) {
+    const at = new Date(Date.now() - hoursAgo * 3_600_000);
+    return f.tx((t) =>
+      t.execute(sql`insert into customer_windows (workspace_id, contact_id, channel_account_id, last_inbound_at)
+        values (${f.workspaceId}, ${contactId}, ${channelAccountId}, ${at})
+        on conflict (workspace_id, channel_account_id, contact_id) do update set last_inbound_at = excluded.last_inbound_at`),
+    );
+  }
+
+  it("refuses free-form WhatsApp when the window lapsed (last inbound 25 hours ago), allows it at 23 hours", async () => {
+    const wa = await f.sender({ channel: "whatsapp", providerId: "fake", name: "WA lapsed" });
+    const c = await f.contact("whatsapp", "+442079460031");
+    const text = (n: number) =>
+      f.send({
+        to: c.address,
+        channel: "whatsapp",
+        brandId: f.brandId,
+        category: "transactional",
+        channelAccountId: wa.id,
+        body: `hi ${n}`,
+      });
+    await lastInbound(c.contactId, wa.id, 25);
+    const lapsed = await text(1);
+    expect(lapsed.statusCode).toBe(202);
+    expect(lapsed.json()).toMatchObject({ status: "suppressed", reason: "outside_session_window" });
+    expect(await f.count(sql`id = ${lapsed.json().id} and due_at is null`)).toBe(1);
+    await lastInbound(c.contactId, wa.id, 23);
+    expect((await text(2)).json()).toMatchObject({ status: "queued" });
+  });
+
+  it("refuses free-form Instagram outside the 24-hour window (none, or lapsed) and allows it inside", async () => {
+    const ig = await f.sender({ channel: "instagram", providerId: "fake", name: "IG window" });
+    const c = await f.contact("instagram", "1527918224048531");
+    const text = () =>
+      f.send({
+        to: c.address,
+        channel: "instagram",
+        brandId: f.brandId,
+        category: "transactional",
+        channelAccountId: ig.id,
+        body: "Yes, still available",
+      });
+    expect((await text()).json()).toMatchObject({ status: "suppressed", reason: "outside_session_window" });
+    await lastInbound(c.contactId, ig.id, 1);
+    expect((await text()).json()).toMatchObject({ status: "queued" });
+    await lastInbound(c.contactId, ig.id, 25);
+    expect((await text()).json()).toMatchObject({ status: "suppressed", reason: "outside_session_window" });
+  });
+
+  it("sends Instagram's human_agent tag up to 7 days after the last inbound message, on Instagram only", async () => {
+    const ig = await f.sender({ channel: "instagram", providerId: "fake", name: "IG agent" });
+    const c = await f.contact("instagram", "1527918224048532");
+    const send = (extra: Record<string, unknown>) =>
+      f.send({
+        to: c.address,
+        channel: "instagram",
+        brandId: f.brandId,
+        category: "transactional",
+        channelAccountId: ig.id,
+        body: "An agent here",
+        ...extra,
+      });
+    await lastInbound(c.contactId, ig.id, 3 * 24);
+    expect((await send({})).json()).toMatchObject({ status: "suppressed", reason: "outside_session_window" });
+    const tagged = await send({ tag: "human_agent" });
+    expect(tagged.statusCode).toBe(202);
+    expect(tagged.json()).toMatchObject({ status: "queued" });
+    const shown = await s.app.inject({
+      method: "GET",
+      url: `/v1/messages/${tagged.json().id}`,
+      headers: f.auth,
+    });
+    expect(shown.json()).toMatchObject({ tag: "human_agent", body: "An agent here" });
+    await lastInbound(c.contactId, ig.id, 6 * 24 + 23);
+    expect((await send({ tag: "human_agent" })).json()).toMatchObject({ status: "queued" });
+    await lastInbound(c.contactId, ig.id, 7 * 24 + 1);
+    expect((await send({ tag: "human_agent" })).json()).toMatchObject({
+      status: "suppressed",
+      reason: "outside_session_window",
+    });
+    const before = await f.count();
+    for (const payload of [
+      { to: "+442079460032", channel: "whatsapp", brandId: f.brandId, body: "x", tag: "human_agent" },
+      { to: "+442079460032", channel: "sandbox", brandId: f.brandId, body: "x", tag: "human_agent" },
+      { to: c.address, channel: "instagram", brandId: f.brandId, body: "x", tag: "HUMAN_AGENT" },
+      { to: c.address, channel: "instagram", brandId: f.brandId, body: "x", tag: "" },
+    ]) {
+      const r = await f.send(payload);
+      expect(r.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(r.json().error).toMatchObject({ code: "validation_failed", field: "tag" });
+    }
+    expect(await f.count()).toBe(before);
+  });
+
   it("names the field at fault and writes nothing", async () => {
     const before = await f.count();
     const cases: [Record<string, unknown>, number, string][] = [
@@ -432,6 +527,7 @@ describe("POST /v1/messages", () => {
                 fc.string(),
               ),
               metadata: fc.jsonValue(),
+              tag: fc.oneof(fc.constant("human_agent"), fc.string(), fc.jsonValue()),
             },
             { requiredKeys: [] },
           ),

@@ -3,7 +3,7 @@ import { recordAudit } from "../../../core/audit.js";
 import { rows, type TTx } from "../../../core/db/tx.js";
 import { decryptField, type TWorkspaceKeys } from "../../../core/keyring.js";
 import type { TChannel } from "../../channels/index.js";
-import { customerWindowMs, windowedChannels } from "../content-rules.js";
+import { customerWindowMs, customerWindowMsOf, windowedChannels } from "../content-rules.js";
 import { jsonMap } from "../json-map.js";
 import type { TMessageContent, TMessageStatus } from "../messaging.types.js";
 import { decideMany, getContactAddresses, listUnreachable, type TDecision } from "../ports.js";
@@ -66,31 +66,44 @@ interface TPlan {
   pacerPrevious?: number | undefined;
 }
 
-async function lookupSets(tx: TTx, s: TClaimSender, contactIds: string[], now: Date) {
+async function lookupSets(
+  tx: TTx,
+  s: TClaimSender,
+  contactIds: string[],
+  now: Date,
+  longestWindowMs: number,
+) {
   const unreachable = await listUnreachable(tx, {
     pairs: contactIds.map((contactId) => ({ workspaceId: s.workspaceId, channelAccountId: s.id, contactId })),
   });
+  // Windows open for the longest window asked for (7 days when a human_agent message is among the
+  // candidates); `recent`: within 24 hours. The database compares the times.
   const windows = windowedChannels.has(s.channel)
-    ? await rows<{ contact_id: string }>(
+    ? await rows<{ contact_id: string; recent: boolean }>(
         tx,
-        sql`select contact_id from customer_windows where workspace_id = ${s.workspaceId} and channel_account_id = ${s.id}
+        sql`select contact_id, last_inbound_at > ${new Date(now.getTime() - customerWindowMs)} as recent
+          from customer_windows where workspace_id = ${s.workspaceId} and channel_account_id = ${s.id}
           and contact_id = any(${sql.param(contactIds)}::text[])
-          and last_inbound_at > ${new Date(now.getTime() - customerWindowMs)}`,
+          and last_inbound_at > ${new Date(now.getTime() - longestWindowMs)}`,
       )
     : [];
   return {
     unreachable: new Set([...unreachable].map((k) => k.slice(s.id.length + 1))),
-    windowOpen: new Set(windows.map((r) => r.contact_id)),
+    windowOpen: new Set(windows.filter((r) => r.recent).map((r) => r.contact_id)),
+    humanAgentWindowOpen: new Set(windows.map((r) => r.contact_id)),
   };
 }
 
 function planOne(
   c: TCandidate,
   decision: TDecision | undefined,
+  content: TMessageContent | undefined,
   address: string | undefined,
   ctx: {
     unreachable: ReadonlySet<string>;
     windowOpen: ReadonlySet<string>;
+    /** Contacts whose last inbound message is less than 7 days old (when a human_agent message asked). */
+    humanAgentWindowOpen: ReadonlySet<string>;
     windowed: boolean;
     pacer: RecipientPacer | undefined;
     nowMs: number;
@@ -107,7 +120,11 @@ function planOne(
     return { c, decision, status: "failed", reason: "recipient_address_missing", dueAt: null };
   if (ctx.unreachable.has(c.contact_id))
     return { c, decision, status: "failed", reason: "recipient_unreachable", dueAt: null };
-  if (ctx.windowed && c.content_kind !== "template" && !ctx.windowOpen.has(c.contact_id)) {
+  if (
+    ctx.windowed &&
+    c.content_kind !== "template" &&
+    !(content?.tag === "human_agent" ? ctx.humanAgentWindowOpen : ctx.windowOpen).has(c.contact_id)
+  ) {
     return { c, decision, status: "failed", reason: "outside_session_window", dueAt: null };
   }
   if (ctx.pacer) {
@@ -345,17 +362,23 @@ export async function claimMessages(
           channel: s.channel,
         })
       : new Map<string, string>();
-  const sets = await lookupSets(tx, s, contactIds, now);
+  let longestWindowMs = customerWindowMs;
+  if (windowedChannels.has(s.channel))
+    for (const content of contents.values())
+      longestWindowMs = Math.max(longestWindowMs, customerWindowMsOf(content.tag));
+  const sets = await lookupSets(tx, s, contactIds, now, longestWindowMs);
   const planning = {
     unreachable: sets.unreachable,
     windowOpen: sets.windowOpen,
+    humanAgentWindowOpen: sets.humanAgentWindowOpen,
     windowed: windowedChannels.has(s.channel),
     pacer: s.pacer,
     nowMs: now.getTime(),
   };
-  const plans = candidates.map((c) =>
-    planOne(c, decisionOf.get(c.id), contents.get(c.id)?.to ?? addresses.get(c.contact_id), planning),
-  );
+  const plans = candidates.map((c) => {
+    const content = contents.get(c.id);
+    return planOne(c, decisionOf.get(c.id), content, content?.to ?? addresses.get(c.contact_id), planning);
+  });
   const applied = await applyPlans(tx, s, o.holder, o.messageLeaseMs, plans);
   const appliedAt = new Map(applied.map((r) => [r.id, r.claimed_ms]));
   const done = plans.filter((p) => appliedAt.has(p.c.id));

@@ -115,6 +115,49 @@ describe("dispatcher", () => {
     ]);
   });
 
+  it("dispatches a scheduled message once it comes due, and not before", async () => {
+    const sender = await f.sender({ credentials: { idempotentSends: false } });
+    const send = (to: string, at: Date) =>
+      f.send({
+        to,
+        channel: "sandbox",
+        brandId: f.brandId,
+        category: "transactional",
+        body: `at ${at.toISOString()}`,
+        channelAccountId: sender.id,
+        scheduledAt: at.toISOString(),
+      });
+    const soonAt = new Date(Date.now() + 1_500);
+    const laterAt = new Date(Date.now() + 3_600_000);
+    const soon = (await send("+442079590001", soonAt)).json();
+    const later = (await send("+442079590002", laterAt)).json();
+    expect(soon).toMatchObject({ status: "scheduled", notBefore: soonAt.toISOString() });
+    expect(later).toMatchObject({ status: "scheduled", notBefore: laterAt.toISOString() });
+    await start();
+    await waitUntil(async () => (await statusOf(soon.id)).status === "sent", {
+      what: "the scheduled message sent",
+    });
+    const handed = recorder.sent.filter((m) => m.message.messageId === soon.id);
+    expect(handed).toHaveLength(1);
+    expect(handed[0]?.acceptedAt.getTime()).toBeGreaterThanOrEqual(soonAt.getTime());
+    const claimed = await f.rows<{ claimed_at: Date | string; sent_at: Date | string }>(
+      sql`select claimed_at, sent_at from messages where id = ${soon.id}`,
+    );
+    expect(new Date(claimed[0]?.claimed_at ?? 0).getTime()).toBeGreaterThanOrEqual(soonAt.getTime());
+    // The one due in an hour is still waiting, untouched.
+    expect(await statusOf(later.id)).toMatchObject({ status: "scheduled", reason: "scheduled", attempts: 0 });
+    expect(recorder.sent.filter((m) => m.message.messageId === later.id)).toHaveLength(0);
+    const timeline = (await f.message(soon.id)).timeline;
+    expect(timeline.map((e) => `${e.type}${e.stage ? `:${e.stage}` : ""}`)).toEqual([
+      "accepted",
+      "decided:accept",
+      "scheduled",
+      "decided:dispatch",
+      "claimed",
+      "sent",
+    ]);
+  });
+
   it("suppresses at dispatch a message whose contact opted out after it was accepted", async () => {
     const c = await f.contact();
     await f.grant(c.contactId);

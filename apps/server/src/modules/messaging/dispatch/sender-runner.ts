@@ -339,6 +339,7 @@ export class SenderRunner {
             },
           }
         : {}),
+      ...(content.tag === "human_agent" ? { humanAgentTag: true } : {}),
       ...(callback ? { statusCallbackUrl: callback } : {}),
     };
   }
