@@ -32,12 +32,29 @@ export interface TBuildAppOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 
+/**
+ * The access log's view of a request (Fastify's fields): the path without its query string, which may
+ * carry personal data (`GET /v1/contacts?address=…`) that the logger's redaction cannot see inside a URL.
+ */
+const accessLogRequest = (req: { method?: string; url?: string; host?: string; ip?: string }) => ({
+  method: req.method,
+  url: req.url?.split("?")[0],
+  host: req.host,
+  remoteAddress: req.ip,
+});
+
 export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Promise<TApp> {
   // Fastify gets the logger only for its access log: without one it builds no per-request child logger
   // and sets no response listeners. Our own logs go to ctx.logger (the error handler's included).
   const app = Fastify({
     ...(options.logRequests === true
-      ? { loggerInstance: ctx.logger as FastifyBaseLogger, logController: new LogController() }
+      ? {
+          loggerInstance: ctx.logger.child(
+            {},
+            { serializers: { req: accessLogRequest } },
+          ) as FastifyBaseLogger,
+          logController: new LogController(),
+        }
       : {}),
     genReqId: (req) => {
       const given = req.headers["x-request-id"];

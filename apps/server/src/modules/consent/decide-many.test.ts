@@ -333,6 +333,49 @@ describe("decide", () => {
     ).toEqual({ withdrawal: null });
   });
 
+  it("expires implied consent (CASL: 24 months after a purchase), even past a later explicit expiry", async () => {
+    const c = await f.contact();
+    const bought = new Date("2025-01-15T12:00:00Z");
+    const g = await f.grant(c, { implied: "purchase", effectiveAt: bought });
+    expect(g.expiresAt?.toISOString()).toBe("2027-01-15T12:00:00.000Z");
+    expect(g.evidence).toMatchObject({ implied: "purchase" });
+    // Still allowed past the inquiry preset's 6 months and up to the last minute of the 24 months.
+    expect(await f.decide(c, { at: new Date("2025-08-01T12:00:00Z") })).toMatchObject({
+      allowed: true,
+      reason: "consent_granted",
+      ledgerEntryIds: [g.id],
+    });
+    expect(await f.decide(c, { at: new Date("2027-01-15T11:59:00Z") })).toMatchObject({
+      allowed: true,
+      reason: "consent_granted",
+    });
+    for (const at of ["2027-01-15T12:00:00Z", "2027-01-16T12:00:00Z", "2028-06-01T00:00:00Z"])
+      expect(await f.decide(c, { at: new Date(at) })).toEqual({
+        allowed: false,
+        reason: "consent_expired",
+        basis: null,
+        ledgerEntryIds: [g.id],
+      });
+
+    // An explicit expiry beyond the preset is cut back to it; an earlier one is kept.
+    const later = await f.contact();
+    const capped = await f.grant(later, {
+      implied: "purchase",
+      effectiveAt: bought,
+      expiresAt: new Date("2030-01-01T00:00:00Z"),
+    });
+    expect(capped.expiresAt?.toISOString()).toBe("2027-01-15T12:00:00.000Z");
+    expect((await f.decide(later, { at: new Date("2027-02-01T00:00:00Z") })).reason).toBe("consent_expired");
+    const sooner = await f.contact();
+    const kept = await f.grant(sooner, {
+      implied: "purchase",
+      effectiveAt: bought,
+      expiresAt: new Date("2026-01-15T12:00:00Z"),
+    });
+    expect(kept.expiresAt?.toISOString()).toBe("2026-01-15T12:00:00.000Z");
+    expect((await f.decide(sooner, { at: new Date("2026-02-01T00:00:00Z") })).reason).toBe("consent_expired");
+  });
+
   it("protects minors, restricted and erased contacts", async () => {
     const minor = await f.contact();
     await f.grant(minor);

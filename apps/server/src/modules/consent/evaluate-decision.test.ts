@@ -1,7 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { TWorkspaceKeys } from "../../core/keyring.js";
 import type { TContactChannel } from "../contacts/index.js";
+import { checkConsent } from "./check-consent.js";
 import type { TCategory, TDecisionInput, TGrantState } from "./consent.types.js";
+import { DecisionFactsCache, type TDecisionFactsLoader } from "./decision-facts-cache.js";
 import { evaluateDecision, type TDecisionFacts } from "./evaluate-decision.js";
 import { grantStanding } from "./grant-standing.js";
 
@@ -65,8 +68,14 @@ const factsArb: fc.Arbitrary<TDecisionFacts> = fc.record({
   ),
 });
 
+/** Two workspaces that use the same brand, campaign and contact id strings (ids are never compared alone). */
+const workspaces = ["ws_1", "ws_2"] as const;
+type TWorld = Record<(typeof workspaces)[number], TDecisionFacts>;
+/** What each workspace holds about contact "ctc_1" (its flags, opt-outs, grants of every brand, a campaign). */
+const worldArb: fc.Arbitrary<TWorld> = fc.record({ ws_1: factsArb, ws_2: factsArb });
+
 const inputArb: fc.Arbitrary<TDecisionInput> = fc.record({
-  workspaceId: fc.constant("ws_1"),
+  workspaceId: fc.constantFrom(...workspaces),
   contactId: fc.constant("ctc_1"),
   brandId: fc.constantFrom(...brands),
   campaignId: fc.constantFrom(null, "cmp_1", "cmp_2"),
@@ -74,6 +83,53 @@ const inputArb: fc.Arbitrary<TDecisionInput> = fc.record({
   category: fc.constantFrom(...cats),
   at: fc.constant(AT),
 });
+
+const otherWorkspace = (ws: string) => (ws === "ws_1" ? "ws_2" : "ws_1");
+const factsOf = (world: TWorld, ws: string): TDecisionFacts => world[ws === "ws_1" ? "ws_1" : "ws_2"];
+
+/** The facts a reader confined to the input's workspace gives: that workspace's, this brand's grants only. */
+function ownFacts(world: TWorld, input: TDecisionInput): TDecisionFacts {
+  const f = factsOf(world, input.workspaceId);
+  return {
+    ...f,
+    grants: f.grants.filter((g) => g.brandId === input.brandId),
+    campaign: f.campaign?.id === input.campaignId ? f.campaign : undefined,
+  };
+}
+
+/** A facts loader over a world: each workspace answers from its own facts only, as the database does. */
+function loaderOf(world: TWorld): TDecisionFactsLoader {
+  return {
+    async facts(ws, pairs) {
+      const f = factsOf(world, ws);
+      return new Map(
+        pairs.map((p) => [
+          `${p.contactId}\u0000${p.brandId}`,
+          {
+            contact: p.contactId === "ctc_1" ? f.contact : null,
+            brandFound: f.brandFound,
+            quietHours: f.quietHours,
+            suppression: f.suppression,
+            grants: f.grants.filter((g) => g.brandId === p.brandId),
+            optOutPropensity: 0,
+          },
+        ]),
+      );
+    },
+    async campaign(ws, campaignId) {
+      const c = factsOf(world, ws).campaign;
+      return c?.id === campaignId ? c : undefined;
+    },
+    async contactsByAddress() {
+      return new Map();
+    },
+    async propensity() {
+      return 0;
+    },
+  };
+}
+
+const noKeys: TWorkspaceKeys = { version: 1, encryption: Buffer.alloc(32, 1), index: Buffer.alloc(32, 2) };
 
 describe("evaluateDecision", () => {
   it("never lets another brand's grants change a decision", () => {
@@ -83,6 +139,57 @@ describe("evaluateDecision", () => {
         expect(evaluateDecision(input, facts)).toEqual(evaluateDecision(input, own));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it("reads nothing but its facts: the workspace asked for is the facts reader's to confine", () => {
+    fc.assert(
+      fc.property(inputArb, factsArb, (input, facts) => {
+        const elsewhere = { ...input, workspaceId: otherWorkspace(input.workspaceId) };
+        expect(evaluateDecision(input, facts)).toEqual(evaluateDecision(elsewhere, facts));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("never lets another workspace's consent change a check, with the same brand, campaign and contact ids", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        worldArb,
+        factsArb,
+        fc.constantFrom(...workspaces),
+        fc.array(inputArb, { minLength: 1, maxLength: 12 }),
+        async (world, replacement, changed, inputs) => {
+          // Two worlds that agree on every workspace but one: checks elsewhere must not tell them apart.
+          const twin: TWorld = { ...world, [changed]: replacement };
+          const caches = [new DecisionFactsCache(loaderOf(world)), new DecisionFactsCache(loaderOf(twin))];
+          try {
+            // Asked twice, interleaving workspaces: answers come from a cold and then a warm cache.
+            for (const input of [...inputs, ...inputs]) {
+              const expected = evaluateDecision(input, ownFacts(world, input));
+              const [a, b] = await Promise.all(
+                caches.map(async (cache) =>
+                  checkConsent(cache, noKeys, null, {
+                    workspaceId: input.workspaceId,
+                    contactId: input.contactId,
+                    brandId: input.brandId,
+                    campaignId: input.campaignId ?? undefined,
+                    channel: input.channel,
+                    category: input.category,
+                    at: input.at,
+                  }),
+                ),
+              );
+              expect(a?.decision).toEqual(expected);
+              if (input.workspaceId !== changed) expect(b?.decision).toEqual(expected);
+              else expect(b?.decision).toEqual(evaluateDecision(input, ownFacts(twin, input)));
+            }
+          } finally {
+            for (const c of caches) c.close();
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

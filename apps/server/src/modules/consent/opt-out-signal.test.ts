@@ -1,9 +1,18 @@
+import { randomBytes } from "node:crypto";
+import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
+import { createTestDatabase } from "../../../test/harness.js";
+import { bearer, type TTestServer } from "../../../test/server.js";
+import { loadConfig } from "../../config/env.js";
+import { createContext } from "../../core/create-context.js";
 import { rows, withWorkspaceTx } from "../../core/db/tx.js";
 import { KeyRing } from "../../core/keyring.js";
-import { createBrand, type TBootstrapResult } from "../workspaces/index.js";
+import { createLogger } from "../../core/logger.js";
+import { buildApp } from "../../http/app.js";
+import { allRoutes } from "../../http/routes.js";
+import { initModules, onFirstStart, sessionResolver } from "../../wiring.js";
+import { bootstrapWorkspace, createBrand, type TBootstrapResult } from "../workspaces/index.js";
 import { IDENTITY_KEY_NAME } from "./consent-key-rings.js";
 import { contactIdentityHashes } from "./contact-identity-hashes.js";
 import { getOptOutPropensity } from "./get-opt-out-propensity.js";
@@ -11,10 +20,44 @@ import { initConsent } from "./init-consent.js";
 import { recordOptOut } from "./record-opt-out.js";
 
 let s: TTestServer;
+/** Everything the app logs, at every level, with the access log on as `npm start` has it. */
+const logLines: string[] = [];
 beforeAll(async () => {
-  s = await createTestServer();
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(chunk.toString("utf8"));
+      done();
+    },
+  });
+  const database = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "trace",
+    ASSENT_MASTER_KEY: randomBytes(32).toString("base64"),
+  });
+  const ctx = await createContext(config, createLogger("trace", sink), { database, migrate: false });
+  initModules(ctx);
+  const app = await buildApp(ctx, {
+    routes: allRoutes,
+    resolveSession: sessionResolver(ctx),
+    logRequests: true,
+  });
+  s = {
+    app,
+    ctx,
+    database,
+    async workspace(name = "Test") {
+      const ws = await bootstrapWorkspace(ctx, { workspaceName: name });
+      await onFirstStart(ctx, ws);
+      return ws;
+    },
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
 });
-afterAll(async () => s.close());
+afterAll(async () => s?.close());
 
 const PHONE = "+1 212 555 0142";
 const E164 = "+12125550142";
@@ -184,6 +227,33 @@ describe("cross-brand opt-out signal", () => {
     for (const h of hashes) {
       expect(h.identity_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(h.brand_hash).toMatch(/^[0-9a-f]{64}$/);
+    }
+
+    // Nor does the log: not the number in any spelling, not the hashes, not the other brands or workspaces.
+    // (The log was written: every request above has its access-log line.)
+    const logged = logLines.join("");
+    expect(logged).toContain("/v1/consent/check");
+    const decoded = logLines
+      .map((l) => {
+        try {
+          return decodeURIComponent(l);
+        } catch {
+          return l;
+        }
+      })
+      .join("");
+    const digits = E164.slice(2); // 2125550142
+    for (const text of [logged, decoded, decoded.replace(/[\s().-]/g, "")]) {
+      for (const secret of [
+        PHONE,
+        E164,
+        digits,
+        encodeURIComponent(PHONE),
+        encodeURIComponent(E164),
+        ...secrets,
+        ...hashes.flatMap((h) => [h.identity_hash, h.brand_hash]),
+      ])
+        expect(text).not.toContain(secret);
     }
   });
 

@@ -19,76 +19,118 @@ import { withdrawConsent } from "./withdraw-consent.js";
 
 let s: TTestServer;
 let f: Awaited<ReturnType<typeof consentFixture>>;
+/** A second workspace: the same operations there must never show in the first one, nor the reverse. */
+let g: Awaited<ReturnType<typeof consentFixture>>;
 beforeAll(async () => {
   s = await createTestServer();
   f = await consentFixture(s);
+  g = await consentFixture(s);
 });
 afterAll(async () => s.close());
 
+type TWs = 0 | 1;
 type TOp =
-  | { op: "grant"; brand: 0 | 1; category: TCategory; channels: ("sms" | "whatsapp")[]; pending: boolean }
-  | { op: "confirm"; brand: 0 | 1; channel: "sms" | "whatsapp" }
-  | { op: "withdraw"; pick: number }
-  | { op: "optOut"; brand: 0 | 1; scope: "all" | "marketing" }
-  | { op: "optIn"; brand: 0 | 1 };
+  | {
+      op: "grant";
+      ws: TWs;
+      brand: 0 | 1;
+      category: TCategory;
+      channels: ("sms" | "whatsapp")[];
+      pending: boolean;
+    }
+  | { op: "confirm"; ws: TWs; brand: 0 | 1; channel: "sms" | "whatsapp" }
+  | { op: "withdraw"; ws: TWs; pick: number }
+  | { op: "optOut"; ws: TWs; brand: 0 | 1; scope: "all" | "marketing" }
+  | { op: "optIn"; ws: TWs; brand: 0 | 1 };
 
+const ws = fc.constantFrom<TWs>(0, 1);
 const brand = fc.constantFrom<0 | 1>(0, 1);
 const channel = fc.constantFrom<"sms" | "whatsapp">("sms", "whatsapp");
 const opArb: fc.Arbitrary<TOp> = fc.oneof(
   fc.record({
     op: fc.constant("grant" as const),
+    ws,
     brand,
     category: fc.constantFrom<TCategory>("marketing", "transactional"),
     channels: fc.uniqueArray(channel, { minLength: 1, maxLength: 2 }),
     pending: fc.boolean(),
   }),
-  fc.record({ op: fc.constant("confirm" as const), brand, channel }),
-  fc.record({ op: fc.constant("withdraw" as const), pick: fc.nat() }),
+  fc.record({ op: fc.constant("confirm" as const), ws, brand, channel }),
+  fc.record({ op: fc.constant("withdraw" as const), ws, pick: fc.nat() }),
   fc.record({
     op: fc.constant("optOut" as const),
+    ws,
     brand,
     scope: fc.constantFrom<"all" | "marketing">("all", "marketing"),
   }),
-  fc.record({ op: fc.constant("optIn" as const), brand }),
+  fc.record({ op: fc.constant("optIn" as const), ws, brand }),
 );
 
+const everyChannel = ["sms", "whatsapp", "telegram"] as const;
+/** Every (brand, category, channel) input of one contact, asked in workspace `workspaceId`. */
+const inputsFor = (workspaceId: string, contactId: string, brands: readonly string[], at: Date) =>
+  brands.flatMap((brandId) =>
+    (["marketing", "transactional"] as const).flatMap((category) =>
+      everyChannel.map((ch) => ({
+        workspaceId,
+        contactId,
+        brandId,
+        campaignId: null,
+        channel: ch,
+        category,
+        at,
+      })),
+    ),
+  );
+
 describe("the consent projection", () => {
-  it("equals the fold of the ledger, and decisions agree with the fold, after any sequence of operations", async () => {
+  it("equals the fold of the ledger, and decisions agree with the fold, after any sequence of operations in two workspaces", async () => {
+    const fixtures = [f, g] as const;
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 10 }), async (ops) => {
-        const c = await f.contact();
-        const brands = [f.brandA, f.brandB] as const;
-        const grants: string[] = [];
-        const optedOutAll = [false, false];
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 12 }), async (ops) => {
+        // One new contact per workspace; brand 0 and 1 of each workspace.
+        const contacts = [await f.contact(), await g.contact()] as const;
+        const brands = [
+          [f.brandA, f.brandB],
+          [g.brandA, g.brandB],
+        ] as const;
+        const grants: [string[], string[]] = [[], []];
+        const optedOutAll = [
+          [false, false],
+          [false, false],
+        ];
         for (const o of ops) {
+          const x = fixtures[o.ws];
+          const c = contacts[o.ws];
           if (o.op === "grant") {
-            const g = await f.grant(c, {
-              brandId: brands[o.brand],
+            const made = await x.grant(c, {
+              brandId: brands[o.ws][o.brand],
               category: o.category,
               channels: o.channels,
               ...(o.pending ? { doubleOptIn: { windowHours: 48 } } : {}),
             });
-            grants.push(g.id);
+            grants[o.ws].push(made.id);
           } else if (o.op === "confirm") {
-            await f.tx((t) =>
+            await x.tx((t) =>
               confirmDoubleOptIn(t, {
-                workspaceId: f.workspaceId,
-                brandId: brands[o.brand],
+                workspaceId: x.workspaceId,
+                brandId: brands[o.ws][o.brand],
                 contactId: c,
                 channel: o.channel,
                 actor: api,
               }),
             );
-          } else if (o.op === "withdraw" && grants.length > 0) {
-            const grantId = grants[o.pick % grants.length] ?? "";
-            await f.tx((t) =>
-              withdrawConsent(t, { workspaceId: f.workspaceId, grantId, method: "api", actor: api }),
+          } else if (o.op === "withdraw" && grants[o.ws].length > 0) {
+            const list = grants[o.ws];
+            const grantId = list[o.pick % list.length] ?? "";
+            await x.tx((t) =>
+              withdrawConsent(t, { workspaceId: x.workspaceId, grantId, method: "api", actor: api }),
             );
           } else if (o.op === "optOut") {
-            await f.tx((t) =>
+            await x.tx((t) =>
               recordOptOut(t, {
-                workspaceId: f.workspaceId,
-                brandId: brands[o.brand],
+                workspaceId: x.workspaceId,
+                brandId: brands[o.ws][o.brand],
                 contactId: c,
                 scope: o.scope,
                 channel: "sms",
@@ -96,74 +138,95 @@ describe("the consent projection", () => {
                 actor: api,
               }),
             );
-            if (o.scope === "all") optedOutAll[o.brand] = true;
+            if (o.scope === "all") (optedOutAll[o.ws] as boolean[])[o.brand] = true;
           } else if (o.op === "optIn") {
-            await f.tx((t) =>
+            await x.tx((t) =>
               recordOptIn(t, {
-                workspaceId: f.workspaceId,
-                brandId: brands[o.brand],
+                workspaceId: x.workspaceId,
+                brandId: brands[o.ws][o.brand],
                 contactId: c,
                 channel: "sms",
                 evidence: { method: "keyword" },
                 actor: api,
               }),
             );
-            optedOutAll[o.brand] = false;
+            (optedOutAll[o.ws] as boolean[])[o.brand] = false;
           }
         }
         const at = new Date();
-        const inputs = brands.flatMap((brandId) =>
-          (["marketing", "transactional"] as const).flatMap((category) =>
-            (["sms", "whatsapp", "telegram"] as const).map((ch) => ({
-              workspaceId: f.workspaceId,
-              contactId: c,
-              brandId,
-              campaignId: null,
-              channel: ch,
-              category,
-              at,
-            })),
-          ),
-        );
-        const [decided, entries] = await f.tx(
-          async (t) =>
-            [
-              await decideMany(t, inputs, { lock: "share" }),
-              await listLedgerEntries(t, { workspaceId: f.workspaceId, contactId: c, limit: 1000 }),
-            ] as const,
-        );
-        const folded = foldLedger(entries);
-        inputs.forEach((input, i) => {
-          const expected = evaluateDecision(input, {
-            contact: {
-              erasedAt: null,
-              restrictedAt: null,
-              minor: false,
-              minorUntil: null,
-              timeZone: null,
-              phoneTimeZone: "Europe/Paris",
-              country: "FR",
-              region: null,
-            },
-            brandFound: true,
-            quietHours: null,
-            suppression: folded.suppressions.get(input.brandId) ?? null,
-            grants: [...folded.grants.values()].filter((g) => g.brandId === input.brandId),
-            campaign: undefined,
-          });
-          expect(decided[i]).toEqual(expected);
-          // An independent reading of the ops: an opt-out of everything not lifted by START refuses every send.
-          expect(decided[i]?.reason === "opted_out").toBe(
-            optedOutAll[brands.indexOf(input.brandId as (typeof brands)[number])],
+        const perWorkspace = [];
+        for (const w of [0, 1] as const) {
+          const x = fixtures[w];
+          const c = contacts[w];
+          const inputs = inputsFor(x.workspaceId, c, brands[w], at);
+          const [decided, entries] = await x.tx(
+            async (t) =>
+              [
+                await decideMany(t, inputs, { lock: "share" }),
+                await listLedgerEntries(t, { workspaceId: x.workspaceId, contactId: c, limit: 1000 }),
+              ] as const,
           );
-        });
+          // The ledger holds this workspace's own entries only.
+          for (const e of entries) {
+            expect(e.workspaceId).toBe(x.workspaceId);
+            expect(brands[w]).toContain(e.brandId);
+          }
+          const folded = foldLedger(entries);
+          inputs.forEach((input, i) => {
+            const expected = evaluateDecision(input, {
+              contact: {
+                erasedAt: null,
+                restrictedAt: null,
+                minor: false,
+                minorUntil: null,
+                timeZone: null,
+                phoneTimeZone: "Europe/Paris",
+                country: "FR",
+                region: null,
+              },
+              brandFound: true,
+              quietHours: null,
+              suppression: folded.suppressions.get(input.brandId) ?? null,
+              grants: [...folded.grants.values()].filter((gr) => gr.brandId === input.brandId),
+              campaign: undefined,
+            });
+            expect(decided[i]).toEqual(expected);
+            // An independent reading of the ops: an opt-out of everything not lifted by START refuses every send.
+            expect(decided[i]?.reason === "opted_out").toBe(
+              optedOutAll[w]?.[brands[w].indexOf(input.brandId as (typeof brands)[typeof w][number])],
+            );
+          });
+          perWorkspace.push({ inputs, decided });
+        }
+
+        // The other workspace's contact and brands, asked for by their exact ids from inside a workspace: its
+        // consent covers nothing here (a transactional send too is refused: no such contact or brand here).
+        for (const w of [0, 1] as const) {
+          const x = fixtures[w];
+          const o = (1 - w) as TWs;
+          const foreign = inputsFor(x.workspaceId, contacts[o], brands[o], at);
+          const decided = await x.tx((t) => decideMany(t, foreign, { lock: "none" }));
+          for (const d of decided)
+            expect(d).toEqual({ allowed: false, reason: "consent_missing", basis: null, ledgerEntryIds: [] });
+          const mixed = inputsFor(x.workspaceId, contacts[w], brands[o], at);
+          for (const d of await x.tx((t) => decideMany(t, mixed, { lock: "none" })))
+            expect(d).toEqual({ allowed: false, reason: "consent_missing", basis: null, ledgerEntryIds: [] });
+        }
+        // One system-wide batch over both workspaces (as a dispatcher may decide) gives the same answers.
+        const all = [...(perWorkspace[0]?.inputs ?? []), ...(perWorkspace[1]?.inputs ?? [])];
+        const together = await withSystemTx(s.ctx.db, (t) => decideMany(t, all, { lock: "none" }));
+        expect(together).toEqual([...(perWorkspace[0]?.decided ?? []), ...(perWorkspace[1]?.decided ?? [])]);
       }),
       { numRuns: 25 },
     );
-    const verified = await verifyConsent(s.ctx.db, { workspaceId: f.workspaceId, pageSize: 7 });
-    expect(verified.problems).toEqual([]);
-    expect(verified.ok).toBe(true);
-    expect(verified.contacts).toBeGreaterThan(20);
+    let contacts = 0;
+    for (const x of [f, g]) {
+      const verified = await verifyConsent(s.ctx.db, { workspaceId: x.workspaceId, pageSize: 7 });
+      expect(verified.problems).toEqual([]);
+      expect(verified.ok).toBe(true);
+      contacts += verified.contacts;
+    }
+    expect(contacts).toBeGreaterThan(20);
   });
 
   it("catches a tampered projection or ledger entry", async () => {
