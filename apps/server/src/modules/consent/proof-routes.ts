@@ -13,11 +13,17 @@ import { ZIdParams, ZProofDocumentQuery } from "./routes.schema.js";
 /**
  * `GET /v1/contacts/{id}/consent-proof?format=json|csv|html[&brandId=][&messageId=][&includeIdentifiers=true]`:
  * the proof of a contact's consent, as data or as a readable document. The contact is named by its id
- * only, unless a privacy:admin caller asks for identifiers.
+ * only, unless a privacy:admin caller asks for identifiers. `/v1/contacts/{id}/consent/proof` is the same
+ * route under its earlier path (same parameters, same rule for identifiers).
  */
 export function proofRoutes(app: TApp, ctx: TAppContext): void {
+  for (const url of ["/v1/contacts/:id/consent-proof", "/v1/contacts/:id/consent/proof"])
+    proofRoute(app, ctx, url);
+}
+
+function proofRoute(app: TApp, ctx: TAppContext, url: string): void {
   app.get(
-    "/v1/contacts/:id/consent-proof",
+    url,
     {
       schema: {
         tags: ["consent"],

@@ -183,7 +183,6 @@ export const ZLedgerQuery = ZListQuery.extend({
     .regex(/^\d{1,15}$/, "not a cursor")
     .optional(),
 });
-export const ZProofQuery = ZBrandFilter.extend({ format: z.enum(["json", "csv"]).default("json") });
 export const ZIdParams = z.object({ id: ZId });
 export const ZProofDocumentQuery = ZBrandFilter.extend({
   format: z.enum(["json", "csv", "html"]).default("json"),

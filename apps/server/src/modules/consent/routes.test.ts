@@ -129,7 +129,10 @@ describe("consent routes", () => {
     );
     expect(page2.json()).toMatchObject({ data: [{ kind: "opt_in", method: "button" }], nextCursor: null });
 
-    const proof = await get(ws, `/v1/contacts/${g.contactId}/consent/proof?brandId=${ws.brandId}`);
+    const proof = await get(
+      ws,
+      `/v1/contacts/${g.contactId}/consent/proof?brandId=${ws.brandId}&includeIdentifiers=true`,
+    );
     expect(proof.statusCode).toBe(200);
     expect(proof.json()).toMatchObject({
       format: "assent.consent-proof/1",
@@ -142,9 +145,14 @@ describe("consent routes", () => {
       userAgent: "Mozilla/5.0",
       actorType: "api_key",
     });
-    const csv = await get(ws, `/v1/contacts/${g.contactId}/consent/proof?format=csv`);
+    const csv = await get(ws, `/v1/contacts/${g.contactId}/consent/proof?format=csv&includeIdentifiers=true`);
     expect(csv.headers["content-type"]).toContain("text/csv");
     expect(csv.body.split("\r\n")[1]).toContain("198.51.100.4");
+    // Without includeIdentifiers the proof names the contact by id only: no address, IP or user agent.
+    const bare = (await get(ws, `/v1/contacts/${g.contactId}/consent/proof`)).json();
+    expect(JSON.stringify(bare)).not.toContain("198.51.100.4");
+    expect(JSON.stringify(bare)).not.toContain("+33612345678");
+    expect(bare.identifiersIncluded).toBe(false);
     expect(csv.body.trim().split("\r\n")).toHaveLength(4);
 
     const withdrawn = await post(ws, `/v1/consents/${g.id}/withdraw`, {});
@@ -557,7 +565,7 @@ describe("consent routes", () => {
       [forCampaign.id]: "withdrawn",
       [byEmail.id]: "active",
     });
-    const proof = (await get(ws, `/v1/contacts/${contactId}/consent/proof`)).json();
+    const proof = (await get(ws, `/v1/contacts/${contactId}/consent/proof?includeIdentifiers=true`)).json();
     expect(proof.chain).toMatchObject({ verified: true });
     expect(proof.entries.find((e: { id: string }) => e.id === r1.ledgerEntryIds[0])).toMatchObject({
       ip: "203.0.113.9",

@@ -24,7 +24,6 @@ import { type TLedgerEntry, ZCategory } from "./consent.types.js";
 import { consentKeyRings, IDENTITY_KEY_NAME } from "./consent-key-rings.js";
 import { createDecisionFactsLoader } from "./create-decision-facts-loader.js";
 import { DecisionFactsCache } from "./decision-facts-cache.js";
-import { exportConsentProof } from "./export-consent-proof.js";
 import { findGrant } from "./find-grant.js";
 import { getConsentState } from "./get-consent-state.js";
 import { grantStanding } from "./grant-standing.js";
@@ -40,7 +39,6 @@ import {
   ZGrant,
   ZLedgerEntry,
 } from "./presenters.js";
-import { proofToCsv } from "./proof-csv.js";
 import { proofRoutes } from "./proof-routes.js";
 import { recordConsent } from "./record-consent.js";
 import { recordOptIn } from "./record-opt-in.js";
@@ -55,7 +53,6 @@ import {
   ZLedgerQuery,
   ZOptInRequest,
   ZOptOutRequest,
-  ZProofQuery,
   ZRecordConsentRequest,
   ZWithdrawRequest,
 } from "./routes.schema.js";
@@ -583,40 +580,6 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
         data: data.map(presentLedgerEntry),
         nextCursor: found.length > q.limit && last ? String(last.seq) : null,
       };
-    },
-  );
-
-  app.get(
-    "/v1/contacts/:id/consent/proof",
-    {
-      schema: {
-        tags: ["consent"],
-        summary: "Export proof of a contact's consent (JSON or CSV)",
-        params: ZIdParams,
-        querystring: ZProofQuery,
-      },
-    },
-    async (request, reply) => {
-      const p = authorize(request, "consent:read");
-      const contactId = contactParam(request.params.id);
-      const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
-      const proof = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
-        exportConsentProof(tx, keys, {
-          workspaceId: p.workspaceId,
-          contactId,
-          brandId: request.query.brandId,
-          at: ctx.clock(),
-        }),
-      );
-      const name = `consent-proof-${contactId}`;
-      if (request.query.format === "csv") {
-        void reply
-          .header("content-type", "text/csv; charset=utf-8")
-          .header("content-disposition", `attachment; filename="${name}.csv"`);
-        return proofToCsv(proof);
-      }
-      void reply.header("content-disposition", `attachment; filename="${name}.json"`);
-      return proof;
     },
   );
 }
