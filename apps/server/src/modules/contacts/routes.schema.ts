@@ -1,10 +1,8 @@
 import { z } from "zod";
-import { AppError } from "../../core/errors.js";
 import { ZListQuery } from "../../core/pagination.js";
-import { phoneChannels, type TContactChannel, ZContactChannel } from "./contact-channel.js";
+import { ZContactChannel } from "./contact-channel.js";
 import { canonicalLocale, isTimeZone } from "./contact-profile.js";
 import { minorUntil } from "./minor-until.js";
-import { normalizeAddress } from "./normalize-address.js";
 
 const ZAddress = z.string().min(1).max(256);
 /** A public id: anything else cannot name a row, and is refused before SQL sees it. */
@@ -58,54 +56,6 @@ export const ZCreateContactRequest = z
     path: ["identities"],
   });
 export type TCreateContactRequest = z.infer<typeof ZCreateContactRequest>;
-
-/**
- * The identities a create request names, each with the request field it came from: `identities` as given,
- * then `phone` as an sms identity (unless the same number is already among them on a phone channel: a
- * number is one person on sms, whatsapp and voice), then `email`. An invalid phone or email is a 400
- * naming `phone` or `email`.
- */
-export function requestedIdentities(b: TCreateContactRequest): {
-  identities: { channel: TContactChannel; address: string }[];
-  fields: string[];
-} {
-  const identities = [...(b.identities ?? [])];
-  const fields = identities.map((_, i) => `identities[${i}].address`);
-  if (b.phone !== undefined) {
-    const phone = normalizeAddress("sms", b.phone, "phone");
-    const known = identities.some((i) => {
-      if (!phoneChannels.includes(i.channel)) return false;
-      try {
-        return normalizeAddress(i.channel, i.address).address === phone.address;
-      } catch {
-        return false;
-      }
-    });
-    if (!known) {
-      identities.push({ channel: "sms", address: phone.address });
-      fields.push("phone");
-    }
-  }
-  if (b.email !== undefined) {
-    identities.push({ channel: "email", address: normalizeAddress("email", b.email, "email").address });
-    fields.push("email");
-  }
-  return { identities, fields };
-}
-
-/** An error createContact named `identities[i].address` for an identity that came from `phone` or `email`, renamed. */
-export function nameRequestField(error: unknown, fields: readonly string[]): unknown {
-  if (!(error instanceof AppError) || error.field === undefined) return error;
-  const m = /^identities\[(\d+)\]\.address$/.exec(error.field);
-  const field = m ? fields[Number(m[1])] : undefined;
-  if (field === undefined || field === error.field) return error;
-  return new AppError(error.code, {
-    message: error.message.replaceAll(error.field, field),
-    field,
-    ...(error.details ? { details: error.details } : {}),
-    cause: error,
-  });
-}
 
 export const ZUpdateContactRequest = z
   .object({

@@ -11,11 +11,11 @@ import { addContactIdentity } from "./add-contact-identity.js";
 import { createContact } from "./create-contact.js";
 import { getContact } from "./get-contact.js";
 import { listContacts } from "./list-contacts.js";
+import { nameRequestField } from "./name-request-field.js";
 import { presentContact, type TContactJson, ZContact } from "./presenters.js";
+import { requestedIdentities } from "./requested-identities.js";
 import { resolveContactByAddress } from "./resolve-contact-by-address.js";
 import {
-  nameRequestField,
-  requestedIdentities,
   ZContactParams,
   ZContactsQuery,
   ZCreateContactRequest,
