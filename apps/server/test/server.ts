@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { DestinationStream } from "pino";
 import { loadConfig } from "../src/config/env.js";
 import type { TAppContext } from "../src/core/context.js";
 import { createContext } from "../src/core/create-context.js";
@@ -21,19 +22,29 @@ export interface TTestServer {
 
 /** The whole app on a fresh migrated database (PGlite or Postgres per ASSENT_TEST_DB), injected, not listening. */
 export async function createTestServer(
-  options: { routes?: readonly TRouteModule[]; database?: TTestDatabase } = {},
+  options: {
+    routes?: readonly TRouteModule[];
+    database?: TTestDatabase;
+    /** Capture the app's log: every line at `level` (default trace) goes to this stream. */
+    log?: { destination: DestinationStream; level?: string };
+    /** The access log on, as `npm start` has it. */
+    logRequests?: boolean;
+  } = {},
 ): Promise<TTestServer> {
   const database = options.database ?? (await createTestDatabase());
+  const level = options.log ? (options.log.level ?? "trace") : "silent";
   const config = loadConfig({
     NODE_ENV: "test",
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: level,
     ASSENT_MASTER_KEY: randomBytes(32).toString("base64"),
   });
-  const ctx = await createContext(config, createLogger("silent"), { database, migrate: false });
+  const logger = createLogger(level, options.log?.destination);
+  const ctx = await createContext(config, logger, { database, migrate: false });
   initModules(ctx);
   const app = await buildApp(ctx, {
     routes: options.routes ?? allRoutes,
     resolveSession: sessionResolver(ctx),
+    ...(options.logRequests ? { logRequests: true } : {}),
   });
   return {
     app,

@@ -1,18 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase } from "../../../test/harness.js";
-import { bearer, type TTestServer } from "../../../test/server.js";
-import { loadConfig } from "../../config/env.js";
-import { createContext } from "../../core/create-context.js";
+import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
 import { rows, withWorkspaceTx } from "../../core/db/tx.js";
 import { KeyRing } from "../../core/keyring.js";
-import { createLogger } from "../../core/logger.js";
-import { buildApp } from "../../http/app.js";
-import { allRoutes } from "../../http/routes.js";
-import { initModules, onFirstStart, sessionResolver } from "../../wiring.js";
-import { bootstrapWorkspace, createBrand, type TBootstrapResult } from "../workspaces/index.js";
+import { createBrand, type TBootstrapResult } from "../workspaces/index.js";
 import { IDENTITY_KEY_NAME } from "./consent-key-rings.js";
 import { contactIdentityHashes } from "./contact-identity-hashes.js";
 import { getOptOutPropensity } from "./get-opt-out-propensity.js";
@@ -29,33 +21,7 @@ beforeAll(async () => {
       done();
     },
   });
-  const database = await createTestDatabase();
-  const config = loadConfig({
-    NODE_ENV: "test",
-    LOG_LEVEL: "trace",
-    ASSENT_MASTER_KEY: randomBytes(32).toString("base64"),
-  });
-  const ctx = await createContext(config, createLogger("trace", sink), { database, migrate: false });
-  initModules(ctx);
-  const app = await buildApp(ctx, {
-    routes: allRoutes,
-    resolveSession: sessionResolver(ctx),
-    logRequests: true,
-  });
-  s = {
-    app,
-    ctx,
-    database,
-    async workspace(name = "Test") {
-      const ws = await bootstrapWorkspace(ctx, { workspaceName: name });
-      await onFirstStart(ctx, ws);
-      return ws;
-    },
-    async close() {
-      await app.close();
-      await database.close();
-    },
-  };
+  s = await createTestServer({ log: { destination: sink }, logRequests: true });
 });
 afterAll(async () => s?.close());
 
