@@ -168,6 +168,26 @@ export function providerOptOutSuite(server: () => TInboundServer): void {
       expect((await statuses(s, [p.smsMarketing.id]))[p.smsMarketing.id]?.status).toBe("failed");
     });
 
+    it("an undelivered callback marks a sent message undelivered, with the provider's error in its timeline", async () => {
+      const p = await person("33612360006");
+      const sid = `SM${"c".repeat(32)}`;
+      await markSent(p.smsMarketing.id, sid);
+      await twilioStatus(sid, "+33612360006", "30003");
+      expect((await statuses(s, [p.smsMarketing.id]))[p.smsMarketing.id]?.status).toBe("undelivered");
+      const r = await s.app.inject({
+        method: "GET",
+        url: `/v1/messages/${p.smsMarketing.id}`,
+        headers: { authorization: `Bearer ${w.ws.apiKey}` },
+      });
+      expect(r.statusCode).toBe(200);
+      expect(r.json()).toMatchObject({ id: p.smsMarketing.id, status: "undelivered" });
+      expect(r.json().timeline).toContainEqual(
+        expect.objectContaining({ type: "undelivered", errorCode: "30003" }),
+      );
+      // 30003 (unreachable handset) is not an opt-out: the ledger is untouched.
+      expect((await ledger(s, p.contactId)).some((e: { kind: string }) => e.kind === "opt_out")).toBe(false);
+    });
+
     it("other failure codes, and an opt-out code of another provider, record nothing", async () => {
       const p = await person("33612360004");
       const before = (await ledger(s, p.contactId)).length;
