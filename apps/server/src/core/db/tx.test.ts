@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TTestDatabase } from "../../../test/harness.js";
+import { createTestDatabase, type TTestDatabase, testEngine } from "../../../test/harness.js";
 import { beforeCommit, commitWith, rows, withSystemTx, withWorkspaceTx } from "./tx.js";
 
 let database: TTestDatabase;
@@ -137,4 +138,85 @@ describe("withWorkspaceTx / withSystemTx", () => {
       expect(s?.bypass ?? "").toBe("");
     }
   });
+
+  it.runIf(testEngine === "postgres")(
+    "Postgres: BEGIN travels with the first statement; a lone commitWith is one round trip",
+    async () => {
+      // Every message the helpers send on a pooled connection, as the server receives it.
+      const pool = (database.db as unknown as { $client: pg.Pool }).$client;
+      const sent: string[] = [];
+      const patched = new WeakSet<pg.PoolClient>();
+      const onAcquire = (client: pg.PoolClient) => {
+        if (patched.has(client)) return;
+        patched.add(client);
+        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+        (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+          const first = a[0];
+          sent.push(typeof first === "string" ? first : String((first as { text?: string }).text));
+          return query(...a);
+        };
+      };
+      pool.on("acquire", onAcquire);
+      try {
+        const answered = await withWorkspaceTx(database.db, "ws_'one", (tx) =>
+          commitWith<TSettings & { n: number }>(
+            tx,
+            sql`insert into tx_last (n, t) values (${2000}::int, ${"one trip"}::text)
+              returning n, current_user as who, current_setting('app.workspace_id', true) as workspace,
+                current_setting('app.bypass_rls', true) as bypass`,
+          ),
+        );
+        expect(answered.map((r) => ({ ...r, bypass: r.bypass ?? "" }))).toEqual([
+          { n: 2000, who: "assent_app", workspace: "ws_'one", bypass: "" },
+        ]);
+        expect(sent).toHaveLength(1);
+        expect(sent[0]).toMatch(
+          /^begin; select set_config\('role'[\s\S]*insert into tx_last[\s\S]*;\ncommit$/,
+        );
+
+        // Nothing run, nothing sent (not even BEGIN or COMMIT); a throw before any statement likewise.
+        sent.length = 0;
+        expect(await withSystemTx(database.db, async () => "idle")).toBe("idle");
+        await expect(
+          withSystemTx(database.db, async () => {
+            throw new Error("before any statement");
+          }),
+        ).rejects.toThrow("before any statement");
+        expect(sent).toEqual([]);
+
+        // A statement of drizzle's first: BEGIN (with the settings) alone, then the statement, then COMMIT.
+        const [s] = await withSystemTx(database.db, (tx) => rows<TSettings>(tx, settings));
+        expect({ ...s, workspace: s?.workspace ?? "" }).toEqual({
+          who: "assent_app",
+          workspace: "",
+          bypass: "on",
+        });
+        expect(sent).toHaveLength(3);
+        expect(sent[0]).toMatch(
+          /^begin; select set_config\('role', 'assent_app', true\), set_config\('app.bypass_rls'/,
+        );
+        expect(sent[2]).toBe("commit");
+
+        // A lone commitWith that fails (duplicate key) rolls back: nothing written, nothing left set.
+        sent.length = 0;
+        await expect(
+          withSystemTx(database.db, (tx) =>
+            commitWith(tx, sql`insert into tx_last (n, t) values (${2000}::int, ${"again"}::text)`),
+          ),
+        ).rejects.toThrow();
+        expect(sent).toEqual([expect.stringMatching(/^begin; /), "rollback"]);
+        const found = await withSystemTx(database.db, (tx) =>
+          rows<{ t: string }>(tx, sql`select t from tx_last where n = 2000`),
+        );
+        expect(found).toEqual([{ t: "one trip" }]);
+      } finally {
+        pool.off("acquire", onAcquire);
+      }
+      for (let i = 0; i < 12; i++) {
+        const [s] = await database.db.transaction((tx) => rows<TSettings>(tx, settings));
+        expect(s?.who).not.toBe("assent_app");
+        expect(s?.bypass ?? "").toBe("");
+      }
+    },
+  );
 });

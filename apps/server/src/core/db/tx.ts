@@ -41,7 +41,14 @@ async function runThenHooks<T>(tx: TTx, fn: (tx: TTx) => Promise<T>): Promise<T>
 }
 
 /** Postgres transactions of the helpers below: their connection, and whether commitWith ended them. */
-const openPostgresTx = new WeakMap<TTx, { client: pg.PoolClient; dialect: PgDialect; committed: boolean }>();
+interface TOpenPostgresTx {
+  client: pg.PoolClient;
+  dialect: PgDialect;
+  /** `begin; <settings>`, until it was sent (see postgresTx: it travels with the first statement). */
+  begin: string | null;
+  committed: boolean;
+}
+const openPostgresTx = new WeakMap<TTx, TOpenPostgresTx>();
 
 /**
  * A value as SQL literal text for the simple-query protocol: dollar-quoted (no escape processing, so
@@ -88,11 +95,14 @@ export async function commitWith<T>(tx: TTx, query: SQL): Promise<T[]> {
   commitHooks.delete(tx);
   const q = open.dialect.sqlToQuery(query);
   const text = q.sql.replace(/\$(\d+)/g, (_m, n: string) => literal(q.params[Number(n) - 1]));
+  // A transaction whose first statement this is sends BEGIN and its settings in the same message.
+  const begin = open.begin;
+  open.begin = null;
   open.committed = true;
-  const results: unknown = await open.client.query(`${text};\ncommit`);
-  const first = Array.isArray(results) ? results[0] : results;
-  if (typeof first === "object" && first !== null && "rows" in first && Array.isArray(first.rows)) {
-    return first.rows as T[];
+  const results: unknown = await open.client.query(`${begin === null ? "" : `${begin};\n`}${text};\ncommit`);
+  const mine = Array.isArray(results) ? results[results.length - 2] : results;
+  if (typeof mine === "object" && mine !== null && "rows" in mine && Array.isArray(mine.rows)) {
+    return mine.rows as T[];
   }
   throw new Error("unexpected driver result");
 }
@@ -113,10 +123,14 @@ function postgresPool(db: TDb): { pool: pg.Pool; parts: TNodePgParts } | undefin
 }
 
 /**
- * A transaction whose BEGIN and role/settings travel in one round trip: drizzle's own `transaction` on
- * node-postgres waits for `begin` before running the callback, and every round trip on loopback costs
- * tens of microseconds of CPU on each side. Same commit / rollback / release sequence as drizzle's.
- * `settings` is constant SQL text (values quoted by the caller).
+ * A transaction whose BEGIN and role/settings travel in one round trip, sent with the transaction's first
+ * statement: drizzle's own `transaction` on node-postgres waits for `begin` before running the callback,
+ * and every round trip on loopback costs tens of microseconds of CPU on each side. BEGIN waits for the
+ * first statement (a READ COMMITTED transaction takes its first snapshot there anyway): before a statement
+ * of drizzle's it is its own message; before `commitWith` it joins that statement's message, so a
+ * transaction made of one commitWith is one round trip. A transaction that ran nothing sends nothing.
+ * Same commit / rollback / release sequence as drizzle's. `settings` is constant SQL text (values quoted
+ * by the caller).
  */
 async function postgresTx<T>(
   db: TDb,
@@ -126,22 +140,35 @@ async function postgresTx<T>(
 ): Promise<T> {
   const dialect = (db as unknown as { dialect: PgDialect }).dialect;
   const client = await postgres.pool.connect();
-  const session = new NodePgSession(client, dialect, postgres.parts.schema, postgres.parts.options);
+  const open: TOpenPostgresTx = { client, dialect, begin: `begin; ${settings}`, committed: false };
+  // drizzle's statements go through `query` (the only method its session calls on a client): the first
+  // one sends the pending BEGIN first. Simple-query protocol: BEGIN and the settings in one message; a
+  // failure of the second leaves an aborted transaction, which the rollback below ends.
+  const beginning = async () => {
+    const begin = open.begin;
+    if (begin === null) return;
+    open.begin = null;
+    await client.query(begin);
+  };
+  const lazy = {
+    query: async (...args: Parameters<pg.PoolClient["query"]>) => {
+      await beginning();
+      return client.query(...args);
+    },
+  } as unknown as pg.PoolClient;
+  const session = new NodePgSession(lazy, dialect, postgres.parts.schema, postgres.parts.options);
   const tx = new NodePgTransaction(dialect, session, postgres.parts.schema) as unknown as TTx;
-  const open = { client, dialect, committed: false };
   openPostgresTx.set(tx, open);
   try {
-    // Simple-query protocol: both statements in one message. A failure of the second one leaves an
-    // aborted transaction, which the rollback below ends.
-    await client.query(`begin; ${settings}`);
     const result = await runThenHooks(tx, fn);
-    // commitWith may have committed already, with the transaction's last statement.
-    if (!open.committed) await tx.execute(sql`commit`);
+    // commitWith may have committed already, with the transaction's last statement; a transaction that
+    // never began has nothing to commit.
+    if (!open.committed && open.begin === null) await client.query("commit");
     return result;
   } catch (error) {
     // Also after a failed commitWith: an aborted transaction is rolled back; one whose COMMIT failed is
-    // already gone (Postgres then only warns).
-    await tx.execute(sql`rollback`);
+    // already gone (Postgres then only warns). One that never began has nothing to roll back.
+    if (open.begin === null) await client.query("rollback");
     throw error;
   } finally {
     openPostgresTx.delete(tx);
