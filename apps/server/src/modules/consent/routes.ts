@@ -56,6 +56,7 @@ import {
   ZRecordConsentRequest,
   ZWithdrawRequest,
 } from "./routes.schema.js";
+import { warmDecisionCaches } from "./warm-decision-caches.js";
 import { withdrawConsent } from "./withdraw-consent.js";
 
 const ZIdempotency = z.object({ "idempotency-key": z.string().optional() });
@@ -155,7 +156,10 @@ export function createConsentRoutes(options: TConsentRoutesOptions = {}): TRoute
       onPayload: (payload) => DecisionFactsCache.changed(payload),
       onState: (up) => cache.changeFeed(up),
     });
+    // The send pipeline's accept-time decisions use it too (decideWarm).
+    warmDecisionCaches.register(ctx, cache);
     app.addHook("onClose", async () => {
+      warmDecisionCaches.forget(ctx, cache);
       cache.close();
       await feed.close();
     });

@@ -16,7 +16,8 @@ import { customerWindowMs, customerWindowMsOf, windowedChannels } from "./conten
 import { emitWebhookEvents, type TMessageWebhookEvent } from "./emit-webhook-events.js";
 import type { TChannelAccountRow, TMessageCategory, TMessageStatus } from "./messaging.types.js";
 import {
-  decideMany,
+  type DecisionFactsCache,
+  decideWarm,
   findContactsByIdentity,
   getCampaign,
   getContactAddresses,
@@ -24,6 +25,7 @@ import {
   resolveContactByAddress,
   type TContactIdentityKind,
   type TDecision,
+  type TDecisionInput,
 } from "./ports.js";
 import type { TAcceptedMessage, TAcceptOutcome, TSendWork } from "./send-work.js";
 
@@ -37,6 +39,11 @@ export interface TAcceptBatchOptions {
    * (tx.ts commitWith; the caller then must not use the transaction any more).
    */
   last?: boolean;
+  /**
+   * The process's warm decision-facts cache, when it has one: campaigns and allowing decisions are taken
+   * from it (decideWarm), so a batch whose recipients are all warm reads nothing before its insert.
+   */
+  cache?: DecisionFactsCache;
 }
 
 export interface TAcceptBatchResult {
@@ -44,6 +51,8 @@ export interface TAcceptBatchResult {
   outcomes: (TAcceptOutcome | undefined)[];
   /** Addresses resolved in this batch, to cache once the transaction committed. */
   resolved: { workspaceId: string; channel: string; address: string; contactId: string }[];
+  /** Sends whose facts or campaign the cache did not hold: to read into it once the transaction committed. */
+  missed: TDecisionInput[];
 }
 
 interface TItem {
@@ -184,7 +193,11 @@ async function assignSenders(tx: TTx, items: TItem[]): Promise<void> {
   }
 }
 
-async function assignCategories(tx: TTx, items: TItem[]): Promise<void> {
+async function assignCategories(
+  tx: TTx,
+  items: TItem[],
+  cache: DecisionFactsCache | undefined,
+): Promise<void> {
   const campaigns = new Map<string, Awaited<ReturnType<typeof getCampaign>>>();
   for (const item of live(items)) {
     const { work } = item;
@@ -194,9 +207,12 @@ async function assignCategories(tx: TTx, items: TItem[]): Promise<void> {
     }
     const key = `${work.workspaceId}\u0000${work.campaignId}`;
     if (!campaigns.has(key)) {
+      // Campaigns never change once created: a cached one is as good as a read (null: known missing, read
+      // again, as it may have been created since).
+      const cached = cache?.peekCampaign(work.workspaceId, work.campaignId);
       campaigns.set(
         key,
-        await getCampaign(tx, { workspaceId: work.workspaceId, campaignId: work.campaignId }),
+        cached ?? (await getCampaign(tx, { workspaceId: work.workspaceId, campaignId: work.campaignId })),
       );
     }
     const campaign = campaigns.get(key);
@@ -615,11 +631,12 @@ export async function acceptMessageBatch(
   const resolved: TAcceptBatchResult["resolved"] = [];
   await settleIdempotency(tx, items);
   await assignSenders(tx, items);
-  await assignCategories(tx, items);
+  await assignCategories(tx, items, o.cache);
   await assignContacts(tx, items, o, resolved);
   const deciding = live(items);
-  const decisions = await decideMany(
+  const { decisions, missed } = await decideWarm(
     tx,
+    o.cache,
     deciding.map((i) => ({
       workspaceId: i.work.workspaceId,
       contactId: i.contactId ?? "",
@@ -629,7 +646,6 @@ export async function acceptMessageBatch(
       category: i.category ?? "marketing",
       at: o.now,
     })),
-    { lock: "none" },
   );
   deciding.forEach((item, n) => {
     item.decision = decisions[n];
@@ -657,7 +673,11 @@ export async function acceptMessageBatch(
         ? { ok: true, value: acceptedOf(item, o.now) }
         : { ok: false, error: new Error("message not stored") };
     }
-    return { outcomes: items.map((i) => (i.follows === undefined ? i.outcome : undefined)), resolved };
+    return {
+      outcomes: items.map((i) => (i.follows === undefined ? i.outcome : undefined)),
+      resolved,
+      missed,
+    };
   }
   const inserted =
     deciding.length > 0 ? await insertMessages(tx, deciding, o, audit, false) : new Set<string>();
@@ -673,5 +693,5 @@ export async function acceptMessageBatch(
   const stored = deciding.filter((i) => inserted.has(i.id));
   if (stored.length > 0) await recordAccepted(tx, stored, o, audit !== undefined);
   for (const item of stored) item.outcome = { ok: true, value: acceptedOf(item, o.now) };
-  return { outcomes: items.map((i) => (i.follows === undefined ? i.outcome : undefined)), resolved };
+  return { outcomes: items.map((i) => (i.follows === undefined ? i.outcome : undefined)), resolved, missed };
 }

@@ -1,11 +1,14 @@
 /** What messaging uses of other modules, in one place (each through its index). */
 export {
+  type DecisionFactsCache,
   decideMany,
+  decideWarm,
   getCampaign,
   type TCategory,
   type TDecision,
   type TDecisionInput,
   type TDecisionReason,
+  warmDecisionCaches,
 } from "../consent/index.js";
 export {
   findContactsByIdentity,

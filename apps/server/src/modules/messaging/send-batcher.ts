@@ -6,6 +6,7 @@ import { acceptMessageBatch } from "./accept-message-batch.js";
 import { rememberContact } from "./contact-cache.js";
 import { signalDispatchers } from "./dispatch/dispatch-signal.js";
 import { GroupCommit } from "./group-commit.js";
+import { type DecisionFactsCache, type TDecisionInput, warmDecisionCaches } from "./ports.js";
 import type { TAcceptedMessage, TAcceptOutcome, TSendWork } from "./send-work.js";
 
 export type TSendBatcher = GroupCommit<TSendWork, TAcceptedMessage>;
@@ -36,6 +37,21 @@ function follow(
     : { status: "rejected", reason: first.error };
 }
 
+/**
+ * Read into the cache, after the batch committed (an embedded database has one connection), the facts
+ * and campaigns it did not hold, so the next sends to these recipients decide without a read. The cache
+ * batches these reads and keeps the entries fresh while they are used; a failed read only means a miss.
+ */
+function warmUp(ctx: TAppContext, cache: DecisionFactsCache, missed: TDecisionInput[]): void {
+  // The SQLSTATE only: a driver error's text may quote values.
+  const failed = (error: unknown) =>
+    ctx.logger.debug({ sqlState: sqlState(error) ?? null }, "decision cache warm-up read failed");
+  for (const m of missed) {
+    cache.facts(m.workspaceId, m.contactId, m.brandId).catch(failed);
+    if (m.campaignId) cache.campaign(m.workspaceId, m.campaignId).catch(failed);
+  }
+}
+
 async function runBatch(
   ctx: TAppContext,
   works: TSendWork[],
@@ -47,11 +63,19 @@ async function runBatch(
   for (;;) {
     try {
       const now = ctx.clock();
+      const cache = warmDecisionCaches.of(ctx);
       const result = await withSystemTx(ctx.db, (tx) =>
-        acceptMessageBatch(tx, works, { keys, now, notify: ctx.database.kind === "postgres", last: true }),
+        acceptMessageBatch(tx, works, {
+          keys,
+          now,
+          notify: ctx.database.kind === "postgres",
+          last: true,
+          cache,
+        }),
       );
       for (const r of result.resolved)
         rememberContact(r.workspaceId, r.channel, r.address, r.contactId, now.getTime());
+      if (cache) warmUp(ctx, cache, result.missed);
       if (result.outcomes.some((x) => x?.ok === true && x.value.status === "queued" && !x.value.replayed))
         signalDispatchers();
       const leaders = new Map<string, number>();
