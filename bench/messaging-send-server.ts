@@ -1,7 +1,8 @@
 /**
  * One server of the send benchmark, in its own process: `bare` (a bare Fastify JSON handler, the
  * baseline) or `assent` (the real app with POST /v1/messages on the configured database).
- * Env: MODE, DATABASE_URL or ASSENT_DATA_DIR, ASSENT_MASTER_KEY, BENCH_SEND_CONCURRENCY. Prints {"port":N} when listening.
+ * Env: MODE, DATABASE_URL or ASSENT_DATA_DIR, ASSENT_MASTER_KEY, BENCH_SEND_CONCURRENCY, BENCH_SEND_GATHER. Prints
+ * {"port":N} when listening.
  */
 import type { AddressInfo } from "node:net";
 import Fastify from "fastify";
@@ -30,10 +31,16 @@ async function assent(): Promise<{ port: number; close(): Promise<void> }> {
   const routes = allRoutes.includes(messageRoutes) ? allRoutes : [...allRoutes, messageRoutes];
   // BENCH_PROFILE=1: time per SQL statement, printed to stderr when the server stops.
   const profile = profileStatements(ctx);
-  // BENCH_SEND_CONCURRENCY=N: batches committing at once (the batcher is per context, so creating it
-  // here with the option is what the routes then use). Unset: the server's default.
-  if (process.env.BENCH_SEND_CONCURRENCY)
-    getSendBatcher(ctx, { concurrency: Number(process.env.BENCH_SEND_CONCURRENCY) });
+  // BENCH_SEND_CONCURRENCY=N: batches committing at once; BENCH_SEND_GATHER=ms: how long a batch waits for
+  // the callers the last one answered (the batcher is per context, so creating it here with the options is
+  // what the routes then use). Unset: the server's defaults.
+  if (process.env.BENCH_SEND_CONCURRENCY || process.env.BENCH_SEND_GATHER)
+    getSendBatcher(ctx, {
+      ...(process.env.BENCH_SEND_CONCURRENCY
+        ? { concurrency: Number(process.env.BENCH_SEND_CONCURRENCY) }
+        : {}),
+      ...(process.env.BENCH_SEND_GATHER ? { gatherMs: Number(process.env.BENCH_SEND_GATHER) } : {}),
+    });
   const app = await buildApp(ctx, {
     routes: [
       ...routes,
