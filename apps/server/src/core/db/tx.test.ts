@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
-import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TTestDatabase, testEngine } from "../../../test/harness.js";
-import { beforeCommit, commitWith, rows, withSystemTx, withWorkspaceTx } from "./tx.js";
+import { recordPoolMessages } from "../../../test/pool-messages.js";
+import { beforeCommit, commitWith, rows, type TTx, withSystemTx, withWorkspaceTx } from "./tx.js";
 
 let database: TTestDatabase;
 beforeAll(async () => {
@@ -143,20 +143,8 @@ describe("withWorkspaceTx / withSystemTx", () => {
     "Postgres: BEGIN travels with the first statement; a lone commitWith is one round trip",
     async () => {
       // Every message the helpers send on a pooled connection, as the server receives it.
-      const pool = (database.db as unknown as { $client: pg.Pool }).$client;
-      const sent: string[] = [];
-      const patched = new WeakSet<pg.PoolClient>();
-      const onAcquire = (client: pg.PoolClient) => {
-        if (patched.has(client)) return;
-        patched.add(client);
-        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
-        (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
-          const first = a[0];
-          sent.push(typeof first === "string" ? first : String((first as { text?: string }).text));
-          return query(...a);
-        };
-      };
-      pool.on("acquire", onAcquire);
+      const recorder = recordPoolMessages(database.db);
+      const { sent } = recorder;
       try {
         const answered = await withWorkspaceTx(database.db, "ws_'one", (tx) =>
           commitWith<TSettings & { n: number }>(
@@ -210,8 +198,67 @@ describe("withWorkspaceTx / withSystemTx", () => {
         );
         expect(found).toEqual([{ t: "one trip" }]);
       } finally {
-        pool.off("acquire", onAcquire);
+        recorder.stop();
       }
+
+      // A first statement issued without waiting, then a throw: the statement still runs inside the
+      // transaction, in order, and is rolled back with it.
+      await expect(
+        withWorkspaceTx(database.db, "ws_parallel", async (tx) => {
+          await Promise.all([
+            tx.execute(sql`insert into tx_last (n, t) values (3001, 'parallel')`),
+            Promise.reject(new Error("other branch")),
+          ]);
+        }),
+      ).rejects.toThrow("other branch");
+      // Two first statements at once both run in the transaction and commit with it.
+      await withWorkspaceTx(database.db, "ws_parallel", (tx) =>
+        Promise.all([
+          tx.execute(sql`insert into tx_last (n, t) values (3002, current_setting('app.workspace_id'))`),
+          tx.execute(sql`insert into tx_last (n, t) values (3003, current_user)`),
+        ]),
+      );
+      const parallel = await withSystemTx(database.db, (tx) =>
+        rows<{ n: number; t: string }>(
+          tx,
+          sql`select n, t from tx_last where n between 3001 and 3003 order by n`,
+        ),
+      );
+      expect(parallel).toEqual([
+        { n: 3002, t: "ws_parallel" },
+        { n: 3003, t: "assent_app" },
+      ]);
+
+      // A transaction used after it ended refuses statements (they would run outside it, as the login role,
+      // or inside whichever caller has the connection by then): after the helper returned, begun or not,
+      // and after commitWith.
+      let idle: TTx | undefined;
+      await withSystemTx(database.db, async (tx) => {
+        idle = tx;
+      });
+      let used: TTx | undefined;
+      await withSystemTx(database.db, async (tx) => {
+        used = tx;
+        await tx.execute(sql`select 1`);
+      });
+      for (const late of [idle, used]) {
+        if (!late) throw new Error("no transaction captured");
+        await expect(
+          late.execute(sql`insert into tx_last (n, t) values (3004, 'late')`),
+        ).rejects.toMatchObject({
+          cause: { message: "the transaction has ended: no more statements" },
+        });
+      }
+      await expect(
+        withSystemTx(database.db, async (tx) => {
+          await commitWith(tx, sql`insert into tx_last (n, t) values (${3005}::int, ${"committed"}::text)`);
+          await tx.execute(sql`insert into tx_last (n, t) values (3006, 'after commit')`);
+        }),
+      ).rejects.toMatchObject({ cause: { message: "the transaction has ended: no more statements" } });
+      const late = await withSystemTx(database.db, (tx) =>
+        rows<{ n: number }>(tx, sql`select n from tx_last where n between 3004 and 3006 order by n`),
+      );
+      expect(late).toEqual([{ n: 3005 }]);
       for (let i = 0; i < 12; i++) {
         const [s] = await database.db.transaction((tx) => rows<TSettings>(tx, settings));
         expect(s?.who).not.toBe("assent_app");

@@ -47,6 +47,8 @@ interface TOpenPostgresTx {
   /** `begin; <settings>`, until it was sent (see postgresTx: it travels with the first statement). */
   begin: string | null;
   committed: boolean;
+  /** The helper returned (the connection went back to the pool): the transaction takes no more statements. */
+  closed: boolean;
 }
 const openPostgresTx = new WeakMap<TTx, TOpenPostgresTx>();
 
@@ -140,20 +142,33 @@ async function postgresTx<T>(
 ): Promise<T> {
   const dialect = (db as unknown as { dialect: PgDialect }).dialect;
   const client = await postgres.pool.connect();
-  const open: TOpenPostgresTx = { client, dialect, begin: `begin; ${settings}`, committed: false };
-  // drizzle's statements go through `query` (the only method its session calls on a client): the first
-  // one sends the pending BEGIN first. Simple-query protocol: BEGIN and the settings in one message; a
-  // failure of the second leaves an aborted transaction, which the rollback below ends.
-  const beginning = async () => {
-    const begin = open.begin;
-    if (begin === null) return;
-    open.begin = null;
-    await client.query(begin);
+  const open: TOpenPostgresTx = {
+    client,
+    dialect,
+    begin: `begin; ${settings}`,
+    committed: false,
+    closed: false,
   };
+  // drizzle's statements go through `query` (the only method its session calls on a client). The first one
+  // queues the pending BEGIN right before itself, without waiting in between: the client runs its queue in
+  // order, so statements, COMMIT and ROLLBACK reach the server in the order they were issued, and awaiting
+  // COMMIT or ROLLBACK below waits for every statement issued before it. BEGIN and the settings travel in
+  // one simple-protocol message; if it fails, the statement fails in the aborted transaction (or with it),
+  // and the rollback below ends it. A statement after the transaction ended (after commitWith, or once the
+  // helper returned and the connection went back to the pool) is refused: it would run outside the
+  // transaction, as the login role, or inside another caller's transaction.
   const lazy = {
     query: async (...args: Parameters<pg.PoolClient["query"]>) => {
-      await beginning();
-      return client.query(...args);
+      if (open.closed || open.committed) throw new Error("the transaction has ended: no more statements");
+      const begin = open.begin;
+      if (begin === null) return client.query(...args);
+      open.begin = null;
+      const began = client.query(begin);
+      const statement = client.query(...args);
+      const [b, r] = await Promise.allSettled([began, statement]);
+      if (b.status === "rejected") throw b.reason;
+      if (r.status === "rejected") throw r.reason;
+      return r.value;
     },
   } as unknown as pg.PoolClient;
   const session = new NodePgSession(lazy, dialect, postgres.parts.schema, postgres.parts.options);
@@ -171,6 +186,7 @@ async function postgresTx<T>(
     if (open.begin === null) await client.query("rollback");
     throw error;
   } finally {
+    open.closed = true;
     openPostgresTx.delete(tx);
     client.release();
   }

@@ -32,8 +32,10 @@ export async function decideWarm(
   inputs.forEach((input, n) => {
     const facts = cache?.peek(input.workspaceId, input.contactId, input.brandId, now);
     const campaignId = input.campaignId ?? null;
+    // undefined: not cached; null: no campaign asked for, or (when one is) cached as missing, which may
+    // have been created since: then read again, from the database and into the cache.
     const campaign = campaignId === null ? null : cache?.peekCampaign(input.workspaceId, campaignId, now);
-    if (facts === undefined || campaign === undefined) {
+    if (facts === undefined || campaign === undefined || (campaignId !== null && campaign === null)) {
       if (cache) missed.push(input);
       rest.push(n);
       return;

@@ -71,6 +71,9 @@ describe("DecisionFactsCache", () => {
       // The writer's transaction may not have committed yet: the contact is not cached meanwhile.
       expect((await cache.facts("ws_a", "ctc_1", "brd_a")).optOutPropensity).toBe(6);
       expect(f.reads).toHaveLength(3);
+      // A warm-up read now would not be kept: storable says so until the write settled.
+      expect(cache.storable("ws_a", "ctc_1")).toBe(false);
+      expect(cache.storable("ws_a", "ctc_untouched")).toBe(true);
       // Contact changes in this process (profile, identities) invalidate too.
       contactChanges.contactChanged("ws_a", "ctc_2");
       await cache.facts("ws_a", "ctc_2", "brd_a");
@@ -78,6 +81,7 @@ describe("DecisionFactsCache", () => {
       expect((await cache.facts("ws_a", "ctc_2", "brd_a")).optOutPropensity).toBe(7);
       // Once settled, it is cached again: a change behind the cache's back is not seen before the TTL.
       await sleep(120);
+      expect(cache.storable("ws_a", "ctc_1")).toBe(true);
       await cache.facts("ws_a", "ctc_2", "brd_a");
       f.set("ws_a", "ctc_2", 8);
       expect((await cache.facts("ws_a", "ctc_2", "brd_a")).optOutPropensity).toBe(7);

@@ -275,6 +275,15 @@ export class DecisionFactsCache {
     return entry.value;
   }
 
+  /**
+   * Whether a read of this contact's facts started now would be kept: not while its last write in this
+   * process may still be uncommitted (settleMs). Callers warming the cache skip the others.
+   */
+  storable(workspaceId: string, contactId: string, now = performance.now()): boolean {
+    const inv = this.invalidatedAt.get(contactKey(workspaceId, contactId));
+    return inv === undefined || now - inv >= this.settleMs;
+  }
+
   /** The facts of (contact, brand), from the cache when fresh enough. */
   async facts(workspaceId: string, contactId: string, brandId: string): Promise<TCachedFacts> {
     const hit = this.peek(workspaceId, contactId, brandId);

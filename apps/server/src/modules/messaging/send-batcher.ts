@@ -39,16 +39,20 @@ function follow(
 
 /**
  * Read into the cache, after the batch committed (an embedded database has one connection), the facts
- * and campaigns it did not hold, so the next sends to these recipients decide without a read. The cache
- * batches these reads and keeps the entries fresh while they are used; a failed read only means a miss.
+ * and campaigns it did not hold, so the next sends to these recipients decide without a read. Contacts
+ * written in this process less than the cache's settle time ago (new recipients of this batch among them)
+ * are skipped: their read would not be kept. The cache batches these reads and keeps the entries fresh
+ * while they are used; a failed read only means a miss.
  */
 function warmUp(ctx: TAppContext, cache: DecisionFactsCache, missed: TDecisionInput[]): void {
   // The SQLSTATE only: a driver error's text may quote values.
   const failed = (error: unknown) =>
     ctx.logger.debug({ sqlState: sqlState(error) ?? null }, "decision cache warm-up read failed");
+  const now = performance.now();
   for (const m of missed) {
-    cache.facts(m.workspaceId, m.contactId, m.brandId).catch(failed);
     if (m.campaignId) cache.campaign(m.workspaceId, m.campaignId).catch(failed);
+    if (cache.storable(m.workspaceId, m.contactId, now))
+      cache.facts(m.workspaceId, m.contactId, m.brandId).catch(failed);
   }
 }
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testEngine } from "../../../test/harness.js";
+import { recordPoolMessages } from "../../../test/pool-messages.js";
 import type { TTestServer } from "../../../test/server.js";
 import { createAdapter, createFakeRecorder } from "../channels/index.js";
 import { warmDecisionCaches } from "../consent/index.js";
@@ -116,27 +116,15 @@ describe("the accept-time decision from the warm cache", () => {
       const c = await f.contact();
       await f.grant(c.contactId);
       await warm(c);
-      const pool = (s.database.db as unknown as { $client: pg.Pool }).$client;
-      const sent: string[] = [];
-      const patched = new WeakSet<pg.PoolClient>();
-      const onAcquire = (client: pg.PoolClient) => {
-        if (patched.has(client)) return;
-        patched.add(client);
-        const query = client.query.bind(client) as (...a: unknown[]) => unknown;
-        (client as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
-          const first = a[0];
-          sent.push(typeof first === "string" ? first : String((first as { text?: string }).text));
-          return query(...a);
-        };
-      };
-      pool.on("acquire", onAcquire);
+      const messages = recordPoolMessages(s.database.db);
+      const { sent } = messages;
       let id = "";
       try {
         const r = await f.send({ to: c.address, channel: "sandbox", brandId: f.brandId, body: "Offer" });
         expect(r.json()).toMatchObject({ status: "queued" });
         id = r.json().id;
       } finally {
-        pool.off("acquire", onAcquire);
+        messages.stop();
       }
       // Sender, contact, campaign and decision all known: the batch is one message and nothing else.
       expect(sent).toHaveLength(1);
