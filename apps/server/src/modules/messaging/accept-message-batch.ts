@@ -437,20 +437,7 @@ async function assignStatuses(tx: TTx, items: TItem[], now: Date): Promise<void>
   }
 }
 
-function acceptedEventDetails(item: TItem): Record<string, unknown> {
-  const d = item.decision;
-  return {
-    status: item.status,
-    source: item.work.source,
-    decision: d
-      ? { allowed: d.allowed, reason: d.reason, basis: d.basis, ledgerEntryIds: d.ledgerEntryIds }
-      : null,
-    ...(item.notBefore ? { notBefore: item.notBefore.toISOString() } : {}),
-    ...(item.work.content.tag !== undefined ? { tag: item.work.content.tag } : {}),
-  };
-}
-
-/** One row of `assent_accept_messages` (migration 0320); absent keys are null. */
+/** One row of `assent_accept_messages` (migration 0350); absent keys are null. */
 function acceptRow(item: TItem, o: TAcceptBatchOptions): Record<string, unknown> {
   const { work } = item;
   return {
@@ -476,14 +463,18 @@ function acceptRow(item: TItem, o: TAcceptBatchOptions): Record<string, unknown>
     tsid: work.twilio?.sid,
     callback: work.twilio?.statusCallbackUrl,
     ckey: work.twilio?.callbackKeyId,
-    details: acceptedEventDetails(item),
+    // The accept decision, on the row (the timeline's `decided` at accept; migration 0350).
+    allowed: item.decision?.allowed,
+    decision: item.decision?.reason,
+    basis: item.decision?.basis ?? undefined,
   };
 }
 
 /**
- * The messages, their `accepted` timeline events, (Postgres) the dispatcher wake-up and, when given, the
- * batch's audit append in one statement: the send path's round trips are its cost. The rows travel as
- * one JSON parameter to a PL/pgSQL function whose plan is kept per session (migration 0320).
+ * The messages (each with its accept decision, which the timeline shows), (Postgres) the dispatcher wake-up
+ * and, when given, the batch's audit append in one statement: the send path's round trips are its cost. The
+ * rows travel as one JSON parameter to a PL/pgSQL function whose plan is kept per session (migrations 0320,
+ * 0350).
  */
 async function insertMessages(
   tx: TTx,

@@ -6,7 +6,8 @@ export const messageColumns = sql.raw(
   "id, workspace_id, brand_id, campaign_id, contact_id, channel, channel_account_id, category, source, status, reason, " +
     "not_before, due_at, content_kind, content_sealed, segments, attempts, provider_message_id, error_code, error_message, " +
     "decision_ledger_ids, claimed_at, dispatch_reason, in_reply_to, compliance_kind, twilio_sid, status_callback_url, created_at, updated_at, sent_at, " +
-    "delivered_at, read_at",
+    "delivered_at, read_at, accept_status, accept_reason, accept_allowed, accept_decision, accept_basis, accept_ledger_ids, " +
+    "accept_not_before",
 );
 
 export interface TMessageDbRow {
@@ -42,6 +43,15 @@ export interface TMessageDbRow {
   sent_at: Date | string | null;
   delivered_at: Date | string | null;
   read_at: Date | string | null;
+  /** How the message was accepted (never changes; migration 0350). */
+  accept_status: TMessageStatus;
+  accept_reason: string | null;
+  /** The consent decision at accept, on rows the send path wrote since migration 0350 (else null). */
+  accept_allowed: boolean | null;
+  accept_decision: string | null;
+  accept_basis: string | null;
+  accept_ledger_ids: string[] | null;
+  accept_not_before: Date | string | null;
 }
 
 export interface TMessageEventDbRow {

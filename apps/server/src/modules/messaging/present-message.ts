@@ -90,13 +90,38 @@ const order: Record<string, number> = {
 };
 
 /**
+ * The `accepted` event of a message the send path accepted since migration 0350: it writes no event row
+ * (it is the hot path) and keeps the accept decision on the message row instead, which never changes.
+ */
+function acceptedFromRow(row: TMessageDbRow): TMessageEventDbRow {
+  const decision =
+    row.accept_allowed === null
+      ? null
+      : {
+          allowed: row.accept_allowed,
+          ...(row.accept_decision !== null ? { reason: row.accept_decision } : {}),
+          ledgerEntryIds: row.accept_ledger_ids ?? [],
+        };
+  const notBefore = isoOf(row.accept_not_before);
+  return {
+    message_id: row.id,
+    type: "accepted",
+    at: row.created_at,
+    reason: row.accept_reason,
+    details: { status: row.accept_status, decision, ...(notBefore ? { notBefore } : {}) },
+  };
+}
+
+/**
  * The timeline as the API shows it. An `accepted` event expands to accepted + decided (+ scheduled or
- * suppressed). The happy dispatch path writes no event rows (it is the hot path): its latest claim
- * (decided at dispatch + claimed) and its `sent` come from the message row's own columns.
+ * suppressed). The hot paths write no event rows: a message accepted by the send path has its accept
+ * decision on its row (acceptedFromRow), and the dispatcher's latest claim (decided at dispatch + claimed)
+ * and its `sent` come from the row's own columns too.
  */
 export function presentTimeline(events: TMessageEventDbRow[], row?: TMessageDbRow): TTimelineEntry[] {
   const out: TTimelineEntry[] = [];
-  for (const e of events) {
+  const all = row && !events.some((e) => e.type === "accepted") ? [acceptedFromRow(row), ...events] : events;
+  for (const e of all) {
     const at = isoOf(e.at) ?? "";
     const details = e.details ?? {};
     const reason = e.reason ?? undefined;
