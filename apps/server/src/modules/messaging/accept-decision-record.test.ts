@@ -2,13 +2,11 @@ import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TTestServer } from "../../../test/server.js";
 import { rows } from "../../core/db/tx.js";
-import { createAdapter, createFakeRecorder } from "../channels/index.js";
-import { startDispatcher } from "./dispatch/start-dispatcher.js";
 import {
+  dispatchUntil,
   messagingFixture,
   messagingTestServer,
   type TMessagingFixture,
-  waitUntil,
 } from "./testing/messaging-fixture.js";
 
 let s: TTestServer;
@@ -24,23 +22,6 @@ const eventRows = (id: string) =>
   f.tx((tx) =>
     rows<{ n: number }>(tx, sql`select count(*)::int as n from message_events where message_id = ${id}`),
   );
-
-async function dispatchUntilDone(id: string): Promise<void> {
-  const recorder = createFakeRecorder();
-  const stop = await startDispatcher(s.ctx, {
-    createAdapter: (_account, credentials) => createAdapter("fake", credentials, { recorder }),
-    pollMs: 20,
-    recordEveryMs: 5,
-    ...(s.database.url ? { listenUrl: s.database.url } : {}),
-  });
-  try {
-    await waitUntil(async () => !["queued", "sending"].includes((await f.message(id)).status), {
-      what: "dispatch",
-    });
-  } finally {
-    await stop();
-  }
-}
 
 describe("the accept decision is recorded on the message row (migration 0345)", () => {
   it("a send writes no event row; the timeline shows its accept decision, which the dispatcher's does not replace", async () => {
@@ -58,7 +39,7 @@ describe("the accept decision is recorded on the message row (migration 0345)", 
     expect(accepted.timeline[1]).toMatchObject({ allowed: true, reason: "consent_granted" });
     expect(accepted.timeline[1]?.ledgerEntryIds).toEqual([grant.id]);
 
-    await dispatchUntilDone(id);
+    await dispatchUntil(s, async () => !["queued", "sending"].includes((await f.message(id)).status));
     const sent = await f.message(id);
     expect(sent.status).toBe("sent");
     const stages = sent.timeline.filter((e) => e.type === "decided");

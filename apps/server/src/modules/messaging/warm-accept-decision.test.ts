@@ -3,10 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testEngine } from "../../../test/harness.js";
 import { recordPoolMessages } from "../../../test/pool-messages.js";
 import type { TTestServer } from "../../../test/server.js";
-import { createAdapter, createFakeRecorder } from "../channels/index.js";
 import { warmDecisionCaches } from "../consent/index.js";
-import { startDispatcher } from "./dispatch/start-dispatcher.js";
 import {
+  dispatchUntil,
   messagingFixture,
   messagingTestServer,
   type TMessagingFixture,
@@ -59,18 +58,7 @@ describe("the accept-time decision from the warm cache", () => {
     const r = await f.send({ contactId: c.contactId, channel: "sandbox", brandId: f.brandId, body: "Offer" });
     // Accepted on the cache's allow, as a send racing the opt-out would be.
     expect(r.json()).toMatchObject({ status: "queued" });
-    const recorder = createFakeRecorder();
-    const stop = await startDispatcher(s.ctx, {
-      createAdapter: (_account, credentials) => createAdapter("fake", credentials, { recorder }),
-      pollMs: 20,
-      recordEveryMs: 5,
-      ...(s.database.url ? { listenUrl: s.database.url } : {}),
-    });
-    try {
-      await waitUntil(async () => (await f.message(r.json().id)).status !== "queued", { what: "dispatch" });
-    } finally {
-      await stop();
-    }
+    const recorder = await dispatchUntil(s, async () => (await f.message(r.json().id)).status !== "queued");
     const m = await f.message(r.json().id);
     expect(m).toMatchObject({ status: "suppressed", reason: "opted_out" });
     expect(m.timeline.find((e) => e.type === "decided" && e.stage === "dispatch")?.ledgerEntryIds).toContain(

@@ -6,9 +6,11 @@ import { rows, type TTx, withSystemTx, withWorkspaceTx } from "../../../core/db/
 import type { TWorkspaceKeys } from "../../../core/keyring.js";
 import type { TRouteModule } from "../../../http/app.js";
 import { allRoutes } from "../../../http/routes.js";
+import { createAdapter, createFakeRecorder, type FakeRecorder } from "../../channels/index.js";
 import { recordConsent, recordOptOut } from "../../consent/index.js";
 import { resolveContactByAddress, type TContactChannel } from "../../contacts/index.js";
 import { channelAccountRoutes } from "../channel-account-routes.js";
+import { startDispatcher } from "../dispatch/start-dispatcher.js";
 import { messageRoutes } from "../message-routes.js";
 import { suppressQueuedForContact } from "../suppress-queued-for-contact.js";
 import { createTwilioRoutes, twilioRoutes } from "../twilio/twilio-routes.js";
@@ -196,4 +198,28 @@ export async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${o.what ?? "condition"}`);
     await new Promise((r) => setTimeout(r, o.everyMs ?? 20));
   }
+}
+
+/**
+ * Run a dispatcher on the fake adapter until `done` answers true, then stop it. Returns what the fake
+ * provider received.
+ */
+export async function dispatchUntil(
+  s: TTestServer,
+  done: () => Promise<boolean> | boolean,
+  what = "dispatch",
+): Promise<FakeRecorder> {
+  const recorder = createFakeRecorder();
+  const stop = await startDispatcher(s.ctx, {
+    createAdapter: (_account, credentials) => createAdapter("fake", credentials, { recorder }),
+    pollMs: 20,
+    recordEveryMs: 5,
+    ...(s.database.url ? { listenUrl: s.database.url } : {}),
+  });
+  try {
+    await waitUntil(done, { what });
+  } finally {
+    await stop();
+  }
+  return recorder;
 }
