@@ -39,12 +39,17 @@ describe("the accept decision is recorded on the message row (migration 0345)", 
     expect(accepted.timeline[1]).toMatchObject({ allowed: true, reason: "consent_granted" });
     expect(accepted.timeline[1]?.ledgerEntryIds).toEqual([grant.id]);
 
+    // The ledger moves on before dispatch (a newer grant of the same scope): the dispatcher's decision
+    // rests on it and replaces the row's latest ledger entries; the accept's stays what it was.
+    const newer = await f.grant(c.contactId);
     await dispatchUntil(s, async () => !["queued", "sending"].includes((await f.message(id)).status));
     const sent = await f.message(id);
     expect(sent.status).toBe("sent");
     const stages = sent.timeline.filter((e) => e.type === "decided");
     expect(stages.map((e) => e.stage)).toEqual(["accept", "dispatch"]);
     expect(stages[0]).toMatchObject({ allowed: true, reason: "consent_granted", ledgerEntryIds: [grant.id] });
+    expect(stages[1]?.ledgerEntryIds).toContain(newer.id);
+    expect(stages[1]?.ledgerEntryIds).not.toEqual([grant.id]);
     expect(sent.timeline.map((e) => e.type)).toEqual(["accepted", "decided", "decided", "claimed", "sent"]);
   });
 
@@ -109,6 +114,49 @@ describe("the accept decision is recorded on the message row (migration 0345)", 
     );
     const m = await f.message(id);
     expect(m).toMatchObject({ status: "suppressed", reason: "test" });
+    // The timeline tells how it was accepted (queued, allowed), not the row's present status.
+    expect(m.timeline.map((e) => e.type)).toEqual(["accepted", "decided"]);
     expect(m.timeline[1]).toMatchObject({ stage: "accept", allowed: true, reason: "consent_granted" });
+  });
+
+  it("a row from a process still running the previous code (its decision in `details`) keeps its decision", async () => {
+    const sender = await f.sender({ name: "Second sender" });
+    const c = await f.contact();
+    const grant = await f.grant(c.contactId);
+    const id = "msg_rolling_deploy_row";
+    // The row as 0320's callers built it: the decision only in the event details, no allowed/decision/basis.
+    const row = {
+      id,
+      ws: f.workspaceId,
+      brand: f.brandId,
+      contact: c.contactId,
+      channel: "sandbox",
+      account: sender.id,
+      category: "marketing",
+      source: "api",
+      status: "queued",
+      due_at: new Date().toISOString(),
+      kind: "text",
+      content: "v1.sealed",
+      segments: 1,
+      ledger: [grant.id],
+      details: {
+        status: "queued",
+        source: "api",
+        decision: { allowed: true, reason: "consent_granted", basis: "consent", ledgerEntryIds: [grant.id] },
+      },
+    };
+    await f.tx((tx) =>
+      tx.execute(sql`select assent_accept_messages(${JSON.stringify([row])}::json, now(), false)`),
+    );
+    const [stored] = await f.rows<{ accept_allowed: boolean; accept_decision: string; accept_basis: string }>(
+      sql`select accept_allowed, accept_decision, accept_basis from messages where id = ${id}`,
+    );
+    expect(stored).toEqual({
+      accept_allowed: true,
+      accept_decision: "consent_granted",
+      accept_basis: "consent",
+    });
+    expect((await eventRows(id))[0]?.n).toBe(0);
   });
 });

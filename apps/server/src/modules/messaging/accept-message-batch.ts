@@ -437,7 +437,7 @@ async function assignStatuses(tx: TTx, items: TItem[], now: Date): Promise<void>
   }
 }
 
-/** One row of `assent_accept_messages` (migration 0350); absent keys are null. */
+/** One row of `assent_accept_messages` (migration 0345); absent keys are null. */
 function acceptRow(item: TItem, o: TAcceptBatchOptions): Record<string, unknown> {
   const { work } = item;
   return {
@@ -463,7 +463,7 @@ function acceptRow(item: TItem, o: TAcceptBatchOptions): Record<string, unknown>
     tsid: work.twilio?.sid,
     callback: work.twilio?.statusCallbackUrl,
     ckey: work.twilio?.callbackKeyId,
-    // The accept decision, on the row (the timeline's `decided` at accept; migration 0350).
+    // The accept decision, on the row (the timeline's `decided` at accept; migration 0345).
     allowed: item.decision?.allowed,
     decision: item.decision?.reason,
     basis: item.decision?.basis ?? undefined,
@@ -474,7 +474,7 @@ function acceptRow(item: TItem, o: TAcceptBatchOptions): Record<string, unknown>
  * The messages (each with its accept decision, which the timeline shows), (Postgres) the dispatcher wake-up
  * and, when given, the batch's audit append in one statement: the send path's round trips are its cost. The
  * rows travel as one JSON parameter to a PL/pgSQL function whose plan is kept per session (migrations 0320,
- * 0350).
+ * 0345).
  */
 async function insertMessages(
   tx: TTx,
@@ -528,7 +528,7 @@ function acceptedOf(item: TItem, now: Date): TAcceptedMessage {
  * `messages.accepted` event listing the message ids (and their request ids, in the same order) with
  * counts per status — the chain then commits to exactly which messages were accepted by whom, at the
  * cost of one audit row per batch instead of one per message. The per-message detail (decision, ledger
- * entries) is in each message's append-only `accepted` timeline event.
+ * entries) is on each message's row, in accept columns no update may change (migration 0345).
  */
 function acceptedAudits(items: TItem[], o: TAcceptBatchOptions): TAuditEvent[] {
   const groups = new Map<string, TItem[]>();

@@ -43,10 +43,10 @@ export interface TMessageDbRow {
   sent_at: Date | string | null;
   delivered_at: Date | string | null;
   read_at: Date | string | null;
-  /** How the message was accepted (never changes; migration 0350). */
+  /** How the message was accepted (never changes; migration 0345). */
   accept_status: TMessageStatus;
   accept_reason: string | null;
-  /** The consent decision at accept, on rows the send path wrote since migration 0350 (else null). */
+  /** The consent decision at accept, on rows the send path wrote since migration 0345 (else null). */
   accept_allowed: boolean | null;
   accept_decision: string | null;
   accept_basis: string | null;

@@ -90,7 +90,7 @@ const order: Record<string, number> = {
 };
 
 /**
- * The `accepted` event of a message the send path accepted since migration 0350: it writes no event row
+ * The `accepted` event of a message the send path accepted since migration 0345: it writes no event row
  * (it is the hot path) and keeps the accept decision on the message row instead, which never changes.
  */
 function acceptedFromRow(row: TMessageDbRow): TMessageEventDbRow {

@@ -1,7 +1,7 @@
 -- The send path's accept decision lives on the message row instead of in an `accepted` timeline event. The
 -- event was a second row per message (heap tuple, two index entries, a JSON document parsed into jsonb) and
--- about 40 % of Postgres' work per accepted message (bench: assent_accept_messages on 37 rows, 3.6–4.4 ms
--- with the event, 1.9–2.7 ms without). The timeline is unchanged: presentTimeline builds `accepted` +
+-- much of Postgres' work per accepted message (assent_accept_messages on 37 rows, pgbench, net of building
+-- the rows: 3.2–4.2 ms with the event, 1.9–2.1 ms without). The timeline is unchanged: presentTimeline builds `accepted` +
 -- `decided` (+ `scheduled` / `suppressed`) from these columns when the message has no `accepted` event, as
 -- it already builds `claimed` and `sent` from the row. Messages accepted before keep their event; other
 -- writers (compliance replies) still write one.
@@ -16,7 +16,8 @@ alter table messages
   add column accept_ledger_ids text[],
   add column accept_not_before timestamptz;
 
--- What a message was accepted with is a record, as the append-only event was: it never changes.
+-- What a message was accepted with is a record, as the append-only event was: no UPDATE changes it (the
+-- row itself can still be deleted, as a message can; no code deletes messages today).
 create or replace function assent_refuse_accept_change() returns trigger language plpgsql as $$
 begin
   raise exception 'the accept decision of message % never changes', old.id using errcode = '55000';
@@ -37,7 +38,8 @@ create trigger accept_decision_fixed
   execute function assent_refuse_accept_change();
 
 -- As 0320, without the events: the decision travels in the row (allowed, decision, basis; ledger and
--- not_before as before).
+-- not_before as before). While a deploy rolls, processes still running the previous code send each row's
+-- decision in `details` (0320's event details) instead: it is taken from there, so their messages keep it.
 create or replace function assent_accept_messages(p_rows json, p_at timestamptz, p_notify boolean)
 returns json
 language plpgsql as $$
@@ -53,12 +55,15 @@ begin
       accept_basis, accept_ledger_ids, accept_not_before)
     select s.id, s.ws, s.brand, s.campaign, s.contact, s.channel, s.account, s.category, s.source, s.status,
       s.reason, s.status, s.reason, s.not_before, s.due_at, s.kind, s.content, s.segments, s.ikey, s.rhash,
-      coalesce(s.ledger, '{}'), s.tsid, s.callback, s.ckey, p_at, p_at, s.allowed, s.decision, s.basis,
+      coalesce(s.ledger, '{}'), s.tsid, s.callback, s.ckey, p_at, p_at,
+      coalesce(s.allowed, (s.details -> 'decision' ->> 'allowed')::boolean),
+      coalesce(s.decision, s.details -> 'decision' ->> 'reason'),
+      coalesce(s.basis, s.details -> 'decision' ->> 'basis'),
       s.ledger, s.not_before
     from json_to_recordset(p_rows) as s(id text, ws text, brand text, campaign text, contact text,
       channel text, account text, category text, source text, status text, reason text, not_before timestamptz,
       due_at timestamptz, kind text, content text, segments integer, ikey text, rhash text, ledger text[],
-      tsid text, callback text, ckey text, allowed boolean, decision text, basis text)
+      tsid text, callback text, ckey text, allowed boolean, decision text, basis text, details json)
     on conflict (workspace_id, idempotency_key) where idempotency_key is not null do nothing
     returning id, status)
   select coalesce(json_agg(ins.id), '[]'::json), coalesce(bool_or(ins.status = 'queued'), false)
