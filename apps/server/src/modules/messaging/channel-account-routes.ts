@@ -13,8 +13,7 @@ import { disableChannelAccount } from "./disable-channel-account.js";
 import { getChannelAccount } from "./get-channel-account.js";
 import { listChannelAccounts } from "./list-channel-accounts.js";
 import { messageChannels, type TChannelAccountRow } from "./messaging.types.js";
-
-const ZId = z.string().min(1).max(100);
+import { ZId } from "./send-message.schema.js";
 
 export const ZCreateChannelAccountRequest = z.strictObject({
   brandId: ZId,
@@ -148,7 +147,7 @@ export function channelAccountRoutes(app: TApp, ctx: TAppContext): void {
       schema: {
         tags: ["channel-accounts"],
         summary: "Get a sender",
-        params: z.object({ id: z.string().max(100) }),
+        params: z.object({ id: ZId }),
         response: { 200: ZChannelAccount },
       },
     },
@@ -168,7 +167,7 @@ export function channelAccountRoutes(app: TApp, ctx: TAppContext): void {
       schema: {
         tags: ["channel-accounts"],
         summary: "Disable a sender (its queued messages fail with channel_account_disabled)",
-        params: z.object({ id: z.string().max(100) }),
+        params: z.object({ id: ZId }),
         response: { 200: ZChannelAccount },
       },
     },

@@ -13,6 +13,7 @@ import { presentMessage, ZMessage } from "./present-message.js";
 import { getSendBatcher } from "./send-batcher.js";
 import {
   type TSendMessageResponse,
+  ZId,
   ZSendMessageRequest,
   ZSendMessageResponse,
 } from "./send-message.schema.js";
@@ -43,8 +44,8 @@ export function acceptedJsonText(r: TSendMessageResponse): string {
 
 const ZListMessagesQuery = ZListQuery.extend({
   status: z.enum(messageStatuses).optional(),
-  brandId: z.string().min(1).max(100).optional(),
-  contactId: z.string().min(1).max(100).optional(),
+  brandId: ZId.optional(),
+  contactId: ZId.optional(),
   channel: z.enum(messageChannels).optional(),
 });
 
@@ -87,7 +88,7 @@ export function messageRoutes(app: TApp, ctx: TAppContext): void {
       schema: {
         tags: ["messages"],
         summary: "A message with its status and timeline",
-        params: z.object({ id: z.string().max(100) }),
+        params: z.object({ id: ZId }),
         response: { 200: ZMessage },
       },
     },

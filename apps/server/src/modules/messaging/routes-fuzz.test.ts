@@ -97,4 +97,30 @@ describe("messaging routes under random input", () => {
       { numRuns: 40 },
     );
   });
+  it("an id no id could be (a NUL, a quote) is a 400 naming its field, before any SQL, and nothing is stored", async () => {
+    const before = await f.count();
+    const send = { to: "+447700900123", channel: "sandbox", brandId: f.brandId, body: "Hi" };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...send, to: undefined, contactId: "ctc_\u0000x" }, "contactId"],
+      [{ ...send, campaignId: "cmp_\u0000" }, "campaignId"],
+      [{ ...send, brandId: "brd'x" }, "brandId"],
+      [{ ...send, channelAccountId: "chn_\u0000" }, "channelAccountId"],
+    ];
+    for (const [payload, field] of cases) {
+      const r = await f.send(payload);
+      expect(r.statusCode, field).toBe(400);
+      expect(r.json().error).toMatchObject({ code: "validation_failed", field });
+    }
+    for (const [url, field] of [
+      ["/v1/messages/msg_%00x", "id"],
+      ["/v1/messages?contactId=ctc_%00", "contactId"],
+      ["/v1/messages?brandId=brd%27", "brandId"],
+      ["/v1/channel-accounts/chn_%00", "id"],
+    ] as const) {
+      const r = await s.app.inject({ method: "GET", url, headers: f.auth });
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json().error).toMatchObject({ code: "validation_failed", field });
+    }
+    expect(await f.count()).toBe(before);
+  });
 });

@@ -2,7 +2,12 @@ import { z } from "zod";
 import { contentRules, tagChannels } from "./content-rules.js";
 import { categories, messageChannels, messageStatuses, messageTags } from "./messaging.types.js";
 
-const ZId = z.string().min(1).max(100);
+/** A public id: anything else cannot name a row, and is refused (400 naming the field) before SQL sees it. */
+export const ZId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_-]+$/, "not an id");
 
 export const ZMediaItem = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).max(2048),

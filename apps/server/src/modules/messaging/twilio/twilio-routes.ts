@@ -115,7 +115,12 @@ export function createTwilioRoutes(
 
 function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): void {
   const batcher = getSendBatcher(ctx);
-  const params = z.object({ AccountSid: z.string().max(64) });
+  const params = z.object({
+    AccountSid: z
+      .string()
+      .max(64)
+      .regex(/^[A-Za-z0-9]+$/, "not an account SID"),
+  });
 
   app.post(
     "/2010-04-01/Accounts/:AccountSid/Messages.json",
@@ -215,7 +220,12 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
       schema: {
         tags: ["twilio-compatible"],
         summary: "Fetch a message (Twilio-compatible)",
-        params: params.extend({ Sid: z.string().max(64) }),
+        params: params.extend({
+          Sid: z
+            .string()
+            .max(64)
+            .regex(/^[A-Za-z0-9]+$/, "not a message SID"),
+        }),
       },
     },
     async (request, reply) => {
