@@ -20,7 +20,8 @@ export interface TImportConsentsOptions {
   grant?:
     | {
         campaignId?: string | undefined;
-        category: TCategory;
+        /** Default: the campaign's category, else marketing. */
+        category?: TCategory | undefined;
         channels?: TContactChannel[] | undefined;
         basis: TBasis;
         method?: TGrantMethod | undefined;
@@ -38,7 +39,12 @@ export interface TImportConsentsOptions {
    * CSV row numbers in the error details.
    */
   naming?:
-    | { field(index: number, field: keyof TImportRecord): string; row?(index: number): number }
+    | {
+        field(index: number, field: keyof TImportRecord): string;
+        row?(index: number): number;
+        /** How the request names the scope all records share (default `grant.campaignId`, …). */
+        shared?(field: "campaignId" | "category" | "channels"): string;
+      }
     | undefined;
   actor: TActor;
   requestId?: string | undefined;
@@ -103,18 +109,21 @@ export async function importConsents(
       });
   if (problems.length > 0) throw refuse(o, problems);
   await requireBrand(tx, o);
+  const shared = o.naming?.shared ?? ((f: string) => `grant.${f}`);
+  let category: TCategory = o.grant?.category ?? "marketing";
   if (o.grant?.campaignId) {
     const campaign = await getCampaign(tx, { workspaceId: o.workspaceId, campaignId: o.grant.campaignId });
     if (!campaign || campaign.brandId !== o.brandId)
       throw new AppError("not_found", {
         message: "campaign not found for this brand",
-        field: "grant.campaignId",
+        field: shared("campaignId"),
       });
-    if (campaign.category !== o.grant.category)
+    if (o.grant.category !== undefined && campaign.category !== o.grant.category)
       throw new AppError("unprocessable", {
         message: `this campaign is ${campaign.category}`,
-        field: "grant.category",
+        field: shared("category"),
       });
+    category = campaign.category;
     const outside = o.records.flatMap((r, index) =>
       (r.channels ?? o.grant?.channels ?? [r.channel])
         .filter((c) => !campaign.channels.includes(c))
@@ -126,7 +135,7 @@ export async function importConsents(
     );
     if (outside.length > 0) {
       if (o.grant.channels && !o.records.some((r) => r.channels))
-        throw new AppError("unprocessable", { message: outside[0]?.reason ?? "", field: "grant.channels" });
+        throw new AppError("unprocessable", { message: outside[0]?.reason ?? "", field: shared("channels") });
       throw refuse(o, outside, "unprocessable");
     }
   }
@@ -168,7 +177,7 @@ export async function importConsents(
         contactId: contact.contactId,
         brandId: o.brandId,
         campaignId: g.campaignId ?? null,
-        category: g.category,
+        category,
         channels: r.channels ?? g.channels ?? [r.channel],
         basis: g.basis,
         implied: g.implied,

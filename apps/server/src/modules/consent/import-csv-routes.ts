@@ -17,7 +17,8 @@ const ZId = z
 const ZCsvImportQuery = z.object({
   brandId: ZId,
   campaignId: ZId.optional(),
-  category: ZCategory.default("marketing"),
+  /** Default: the campaign's category, else marketing. */
+  category: ZCategory.optional(),
   basis: ZBasis.default("consent"),
   implied: z.enum(["purchase", "inquiry"]).optional(),
 });
@@ -94,6 +95,8 @@ export async function importCsvRoutes(app: TApp, ctx: TAppContext): Promise<void
               naming: {
                 field: (i, f) => `rows[${parsed.rowOf[i] ?? 0}].${csvColumns[f]}`,
                 row: (i) => parsed.rowOf[i] ?? 0,
+                // The scope all rows share comes from the query string.
+                shared: (f) => f,
               },
               actor: actorOf(p),
               requestId: String(request.id),

@@ -192,6 +192,12 @@ describe("POST /v1/consents/import.csv", () => {
       },
     });
     expect(await counts(ws.workspaceId)).toEqual(before);
+    // The scope all rows share comes from the query string, and errors name it as it was sent.
+    const unknown = await upload(ws, rows(""), "&campaignId=cmp_nope");
+    expect(unknown.json().error).toMatchObject({ code: "not_found", field: "campaignId" });
+    const clash = await upload(ws, rows(""), `${q}&category=transactional`);
+    expect(clash.json().error).toMatchObject({ code: "unprocessable", field: "category" });
+    expect(await counts(ws.workspaceId)).toEqual(before);
     const ok = await upload(ws, rows("sms,+33692000004,web_form,signup,Yes,,,2025-01-01T00:00:00Z,"), q);
     expect(ok.json()).toEqual({
       imported: 2,

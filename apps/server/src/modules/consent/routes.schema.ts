@@ -56,9 +56,12 @@ export const ZRecordConsentRequest = z
       .optional(),
     brandId: ZId,
     campaignId: ZId.optional(),
-    /** Grants default to marketing; for a revoke it narrows the grants withdrawn to this category. */
+    /**
+     * A grant's category defaults to its campaign's, else marketing; for a revoke it narrows the grants
+     * withdrawn to this category.
+     */
     category: ZCategory.optional().describe(
-      "grant: the category (default marketing); revoke: only grants of this category (default all)",
+      "grant: the category (default: the campaign's, else marketing); revoke: only grants of this category (default all)",
     ),
     channels: ZChannels,
     basis: ZBasis.optional().describe("grant only; default consent"),
@@ -232,7 +235,8 @@ export const ZImportRequest = z
     grant: z
       .object({
         campaignId: ZId.optional(),
-        category: ZCategory.default("marketing"),
+        /** Default: the campaign's category, else marketing. */
+        category: ZCategory.optional(),
         channels: ZChannels.optional(),
         basis: ZBasis.default("consent"),
         /** Evidence shared by every record (each record may give its own). */

@@ -218,7 +218,11 @@ describe("consent routes", () => {
         channels: ["sms"],
       })
     ).json();
-    const wrongCategory = await post(ws, "/v1/consents", { ...base, campaignId: cmp.id });
+    const wrongCategory = await post(ws, "/v1/consents", {
+      ...base,
+      campaignId: cmp.id,
+      category: "marketing",
+    });
     expect(wrongCategory.json().error).toMatchObject({ code: "unprocessable", field: "category" });
     const wrongChannel = await post(ws, "/v1/consents", {
       ...base,
@@ -246,6 +250,55 @@ describe("consent routes", () => {
       category: "marketing",
     });
     expect(badDecision.json().error.field).toBe("contactId");
+  });
+
+  it("a grant under a campaign without a category takes the campaign's, in POST /v1/consents and in imports", async () => {
+    const ws = await s.workspace();
+    const alerts = (
+      await post(ws, "/v1/campaigns", {
+        brandId: ws.brandId,
+        name: "Alerts",
+        category: "transactional",
+        channels: ["sms"],
+      })
+    ).json();
+    // The issue's request shape: no category.
+    const one = await post(ws, "/v1/consents", {
+      contact: { channel: "sms", address: "+33612340001" },
+      brandId: ws.brandId,
+      campaignId: alerts.id,
+      channels: ["sms"],
+      basis: "contract",
+      evidence: { method: "api", source: "crm" },
+    });
+    expect(one.statusCode, one.body).toBe(201);
+    expect(one.json()).toMatchObject({ campaignId: alerts.id, category: "transactional" });
+    const imported = await post(ws, "/v1/consents/import", {
+      brandId: ws.brandId,
+      grant: { campaignId: alerts.id, basis: "contract", method: "api", source: "crm" },
+      records: [{ channel: "sms", address: "+33612340002", effectiveAt: "2025-05-01T09:00:00Z" }],
+    });
+    expect(imported.statusCode, imported.body).toBe(201);
+    const state = await s.app.inject({
+      method: "GET",
+      url: `/v1/contacts/${one.json().contactId}/consents`,
+      headers: bearer(ws.apiKey),
+    });
+    expect(state.json().grants).toEqual([
+      expect.objectContaining({ campaignId: alerts.id, category: "transactional" }),
+    ]);
+    const [grants] = await s.database.query<{ categories: string[] }>(
+      "select array_agg(distinct category) as categories from consent_grants where workspace_id = $1",
+      [ws.workspaceId],
+    );
+    expect(grants?.categories).toEqual(["transactional"]);
+    // A category given and not the campaign's is still refused, naming it.
+    const clash = await post(ws, "/v1/consents/import", {
+      brandId: ws.brandId,
+      grant: { campaignId: alerts.id, category: "marketing", basis: "contract", method: "api", source: "crm" },
+      records: [{ channel: "sms", address: "+33612340003", effectiveAt: "2025-05-01T09:00:00Z" }],
+    });
+    expect(clash.json().error).toMatchObject({ code: "unprocessable", field: "grant.category" });
   });
 
   it("answers 404 across workspaces and enforces scopes", async () => {

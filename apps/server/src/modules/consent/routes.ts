@@ -25,6 +25,7 @@ import { consentKeyRings, IDENTITY_KEY_NAME } from "./consent-key-rings.js";
 import { createDecisionFactsLoader } from "./create-decision-facts-loader.js";
 import { DecisionFactsCache } from "./decision-facts-cache.js";
 import { findGrant } from "./find-grant.js";
+import { getCampaign } from "./get-campaign.js";
 import { getConsentState } from "./get-consent-state.js";
 import { grantStanding } from "./grant-standing.js";
 import { importConsents } from "./import-consents.js";
@@ -234,7 +235,6 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
         });
         return reply.status(201).send(result.body as TRevokeResult);
       }
-      const category = b.category ?? "marketing";
       const basis = b.basis ?? "consent";
       const result = await runIdempotent({
         db: ctx.db,
@@ -260,6 +260,14 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
             : b.contactId;
           if (!contactId || !isId("ctc", contactId))
             throw new AppError("not_found", { message: "contact not found", field: "contactId" });
+          // Without a category, a campaign's grant is of the campaign's category (as the check defaults);
+          // recordConsent refuses a campaign of another brand or workspace.
+          const category =
+            b.category ??
+            (b.campaignId
+              ? (await getCampaign(tx, { workspaceId: p.workspaceId, campaignId: b.campaignId }))?.category
+              : undefined) ??
+            "marketing";
           const grant = await recordConsent(tx, keys, {
             workspaceId: p.workspaceId,
             contactId,
