@@ -2,11 +2,12 @@ import { sql } from "drizzle-orm";
 import { recordAudit, type TActor } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
 import { forgetChannelAccounts } from "./channel-account-cache.js";
-import { insertMessageEvents } from "./insert-message-events.js";
+import { failDisabledSenderMessages } from "./fail-disabled-sender-messages.js";
 
 /**
  * Disable a sender: it sends nothing more, and its queued and scheduled messages fail with
- * `channel_account_disabled` in the same transaction. Returns false when it does not exist here.
+ * `channel_account_disabled` in the same transaction (failDisabledSenderMessages: webhooks and Twilio
+ * StatusCallbacks included). Returns false when it does not exist here.
  */
 export async function disableChannelAccount(
   tx: TTx,
@@ -24,22 +25,10 @@ export async function disableChannelAccount(
       where workspace_id = ${o.workspaceId} and id = ${o.channelAccountId} returning id`,
   );
   if (updated.length === 0) return { found: false, failedMessages: 0 };
-  const failed = await rows<{ id: string }>(
-    tx,
-    sql`update messages set status = 'failed', reason = 'channel_account_disabled', due_at = null, updated_at = ${o.now}
-      where channel_account_id = ${o.channelAccountId} and workspace_id = ${o.workspaceId}
-        and status in ('queued', 'scheduled') and due_at is not null returning id`,
-  );
-  await insertMessageEvents(
-    tx,
-    failed.map((m) => ({
-      workspaceId: o.workspaceId,
-      messageId: m.id,
-      type: "failed",
-      at: o.now,
-      reason: "channel_account_disabled",
-    })),
-  );
+  const failed = await failDisabledSenderMessages(tx, {
+    channelAccountIds: [o.channelAccountId],
+    now: o.now,
+  });
   await recordAudit(tx, {
     workspaceId: o.workspaceId,
     actor: o.actor,
@@ -47,8 +36,8 @@ export async function disableChannelAccount(
     targetType: "channel_account",
     targetId: o.channelAccountId,
     requestId: o.requestId,
-    details: { failedMessages: failed.length },
+    details: { failedMessages: failed },
   });
   forgetChannelAccounts(o.workspaceId);
-  return { found: true, failedMessages: failed.length };
+  return { found: true, failedMessages: failed };
 }

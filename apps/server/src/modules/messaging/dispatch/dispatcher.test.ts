@@ -535,12 +535,36 @@ describe("dispatcher", () => {
     expect(sealed.every((e) => !e.data_sealed.includes("+4420795"))).toBe(true);
   });
 
-  it("fails the queued messages of a disabled sender", async () => {
-    const sender = await f.sender();
-    const r = await f.send({
+  /** A workspace subscribed to every customer webhook event (events are kept only for subscribers). */
+  async function subscribed(name: string): Promise<TMessagingFixture> {
+    const w = await messagingFixture(s, name);
+    await withWorkspaceTx(s.ctx.db, w.workspaceId, (tx) =>
+      createWebhookSubscription(tx, {
+        workspaceId: w.workspaceId,
+        keys: w.keys,
+        url: "https://hooks.example.com/assent",
+        events: ["*"],
+        actor: { type: "system", id: null },
+      }),
+    );
+    invalidateWebhookSubscriptions(w.workspaceId);
+    return w;
+  }
+
+  const webhookEventTypes = async (w: TMessagingFixture) =>
+    (
+      await w.rows<{ type: string }>(
+        sql`select type from webhook_events where workspace_id = ${w.workspaceId} order by created_at, id`,
+      )
+    ).map((e) => e.type);
+
+  it("fails the queued messages of a disabled sender, with their webhook events", async () => {
+    const w = await subscribed("Disable");
+    const sender = await w.sender();
+    const r = await w.send({
       to: "+442079570001",
       channel: "sandbox",
-      brandId: f.brandId,
+      brandId: w.brandId,
       category: "transactional",
       body: "x",
       channelAccountId: sender.id,
@@ -548,12 +572,53 @@ describe("dispatcher", () => {
     const del = await s.app.inject({
       method: "DELETE",
       url: `/v1/channel-accounts/${sender.id}`,
-      headers: f.auth,
+      headers: w.auth,
     });
     expect(del.statusCode).toBe(200);
-    expect(await statusOf(r.json().id)).toMatchObject({
-      status: "failed",
+    expect(del.json()).toMatchObject({ status: "disabled" });
+    const row = await w.rows<{ status: string; reason: string }>(
+      sql`select status, reason from messages where id = ${r.json().id}`,
+    );
+    expect(row[0]).toEqual({ status: "failed", reason: "channel_account_disabled" });
+    // As every change to failed: the timeline event and the customer webhook event.
+    expect((await w.message(r.json().id)).timeline.at(-1)).toMatchObject({
+      type: "failed",
       reason: "channel_account_disabled",
     });
+    expect(await webhookEventTypes(w)).toEqual(["message.queued", "message.failed"]);
+  });
+
+  it("fails a message that reached a sender after it was disabled (another process's stale sender cache)", async () => {
+    const w = await subscribed("Disabled elsewhere");
+    const sender = await w.sender();
+    const r = await w.send({
+      to: "+442079570002",
+      channel: "sandbox",
+      brandId: w.brandId,
+      category: "transactional",
+      body: "x",
+      channelAccountId: sender.id,
+    });
+    expect(r.json().status).toBe("queued");
+    // Disabled as another process does it, after this message was accepted against its cached sender.
+    await w.rows(
+      sql`update channel_accounts set status = 'disabled', disabled_at = now() where id = ${sender.id}`,
+    );
+    await start();
+    const state = async () =>
+      (
+        await w.rows<{ status: string; reason: string | null }>(
+          sql`select status, reason from messages where id = ${r.json().id}`,
+        )
+      )[0];
+    await waitUntil(async () => (await state())?.status !== "queued", { what: "the sweep" });
+    expect(await state()).toEqual({ status: "failed", reason: "channel_account_disabled" });
+    expect(recorder.sent.filter((m) => m.message.messageId === r.json().id)).toEqual([]);
+    expect(await webhookEventTypes(w)).toEqual(["message.queued", "message.failed"]);
+    const audit = await w.rows<{ n: number }>(
+      sql`select count(*)::int as n from audit_log where workspace_id = ${w.workspaceId}
+        and action = 'message.failed' and target_id = ${r.json().id}`,
+    );
+    expect(audit[0]?.n).toBe(1);
   });
 });

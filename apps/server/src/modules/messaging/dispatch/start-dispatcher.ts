@@ -10,6 +10,7 @@ import { reapExpiredLeases } from "./reap-expired-leases.js";
 import { recordSendResults, type TSendResultItem } from "./record-send-results.js";
 import { acquireSenderLeases } from "./sender-leases.js";
 import { SenderRunner, type TDispatchAccount } from "./sender-runner.js";
+import { sweepDisabledSenders } from "./sweep-disabled-senders.js";
 
 function resolveOptions(o: TDispatcherOptions): TResolvedDispatcherOptions {
   return {
@@ -132,6 +133,7 @@ class Dispatcher implements TDispatcherHost {
         if (Date.now() - lastReap >= this.options.reapEveryMs) {
           lastReap = Date.now();
           await reapExpiredLeases(this.ctx.db);
+          await sweepDisabledSenders(this.ctx.db);
         }
       } catch (error) {
         this.ctx.logger.error({ err: error }, "dispatcher round failed");
