@@ -120,9 +120,17 @@ export async function deliverTwilioCallbacks(
   const due = await withSystemTx(ctx.db, (tx) =>
     rows<TDue>(
       tx,
+      // In order per message: not while an earlier callback of the message waits for a retry or is held
+      // by another worker's claim (one given up on, after MAX_CALLBACK_ATTEMPTS, no longer holds it).
       sql`with due as (
-          select id from twilio_status_callbacks where delivered_at is null and next_attempt_at <= now()
-          order by id limit ${o.limit ?? 50} for update skip locked
+          select c.id from twilio_status_callbacks c
+          where c.delivered_at is null and c.next_attempt_at <= now()
+            and not exists (
+              select 1 from twilio_status_callbacks e
+              where e.message_id = c.message_id and e.id < c.id and e.delivered_at is null
+                and e.next_attempt_at > now() and e.next_attempt_at <> 'infinity'::timestamptz
+            )
+          order by c.id limit ${o.limit ?? 50} for update skip locked
         )
         update twilio_status_callbacks c set attempts = c.attempts + 1, next_attempt_at = now() + interval '30 seconds'
         where c.id = any(array(select id from due))
@@ -134,32 +142,42 @@ export async function deliverTwilioCallbacks(
   const prepared = await prepare(ctx, due);
   const byMessage = new Map<string, TPrepared[]>();
   for (const p of prepared) byMessage.set(p.due.message_id, [...(byMessage.get(p.due.message_id) ?? []), p]);
-  const results: { id: number; error: string | null; attempts: number }[] = [];
+  const results: { id: number; error: string | null; attempts: number; held: boolean }[] = [];
   await Promise.all(
     [...byMessage.values()].map(async (list) => {
-      for (const p of list)
-        results.push({
-          id: p.due.id,
-          error: await post(p, o.fetch ?? fetch, policy),
-          attempts: p.due.attempts,
-        });
+      // After a failure, the message's later callbacks wait (unposted, their attempt not counted) until
+      // the failed one is delivered or given up on: the receiver sees a message's statuses in order.
+      let failed = false;
+      for (const p of list) {
+        const error = failed ? null : await post(p, o.fetch ?? fetch, policy);
+        results.push({ id: p.due.id, error, attempts: p.due.attempts, held: failed });
+        if (error !== null) failed = true;
+      }
     }),
   );
   const skipped = due
     .filter((d) => !prepared.some((p) => p.due.id === d.id))
-    .map((d) => ({ id: d.id, error: "message or key missing", attempts: MAX_CALLBACK_ATTEMPTS }));
+    .map((d) => ({
+      id: d.id,
+      error: "message or key missing",
+      attempts: MAX_CALLBACK_ATTEMPTS,
+      held: false,
+    }));
   const all = [...results, ...skipped];
   await withSystemTx(ctx.db, (tx) =>
     tx.execute(sql`update twilio_status_callbacks c set
-        delivered_at = case when u.err is null then now() else null end,
-        last_error = u.err,
-        next_attempt_at = case when u.err is null then c.next_attempt_at
+        delivered_at = case when u.err is null and not u.held then now() else null end,
+        last_error = case when u.held then c.last_error else u.err end,
+        attempts = case when u.held then c.attempts - 1 else c.attempts end,
+        next_attempt_at = case when u.held then now()
+          when u.err is null then c.next_attempt_at
           when u.att >= ${MAX_CALLBACK_ATTEMPTS} then 'infinity'::timestamptz
           else now() + u.delay * interval '1 millisecond' end
       from unnest(${sql.param(all.map((r) => r.id))}::bigint[], ${sql.param(all.map((r) => r.error))}::text[],
-        ${sql.param(all.map((r) => r.attempts))}::int[], ${sql.param(all.map((r) => backoffMs(r.attempts, 2_000, 3_600_000)))}::int[])
-        as u(id, err, att, delay)
+        ${sql.param(all.map((r) => r.attempts))}::int[], ${sql.param(all.map((r) => backoffMs(r.attempts, 2_000, 3_600_000)))}::int[],
+        ${sql.param(all.map((r) => r.held))}::boolean[])
+        as u(id, err, att, delay, held)
       where c.id = u.id`),
   );
-  return results.filter((r) => r.error === null).length;
+  return results.filter((r) => r.error === null && !r.held).length;
 }

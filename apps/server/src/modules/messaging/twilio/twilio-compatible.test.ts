@@ -184,14 +184,17 @@ describe("Twilio-compatible Messages API", () => {
     expect(await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: false })).toBe(0);
     expect(callbacks.filter((x) => x.params.MessageSid === msg.sid)).toHaveLength(0);
     const refused = await withSystemTx(s.ctx.db, (tx) =>
-      rows<{ last_error: string | null }>(
+      rows<{ id: string; last_error: string | null; attempts: number }>(
         tx,
         sql`update twilio_status_callbacks set next_attempt_at = now() where message_id = ${row?.id ?? ""}
-          returning last_error`,
+          returning id, last_error, attempts`,
       ),
     );
-    expect(refused.length).toBe(2);
-    for (const r of refused) expect(r.last_error).toMatch(/^refused URL: must not point to a private/);
+    refused.sort((a, b) => Number(a.id) - Number(b.id));
+    // The first was refused; the second was held behind it, unposted and its attempt not counted.
+    expect(refused.map((r) => r.attempts)).toEqual([1, 0]);
+    expect(refused[0]?.last_error).toMatch(/^refused URL: must not point to a private/);
+    expect(refused[1]?.last_error).toBeNull();
     await waitUntil(
       async () => {
         await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true });
@@ -223,6 +226,78 @@ describe("Twilio-compatible Messages API", () => {
       body: "Hello",
     });
     expect(fetched.dateSent).toBeInstanceOf(Date);
+  });
+
+  it("delivers a message's callbacks in order: a failed one holds the later ones until it is delivered", async () => {
+    const c = await f.contact("sandbox", "+14155550104");
+    await f.grant(c.contactId);
+    const msg = await client().messages.create({
+      to: "+14155550104",
+      from: "+15005550006",
+      body: "In order",
+      statusCallback: callbackUrl,
+    });
+    const stop = await startDispatcher(s.ctx, {
+      pollMs: 20,
+      idleReleaseMs: 50,
+      ...(s.database.url ? { listenUrl: s.database.url } : {}),
+    });
+    try {
+      await waitUntil(async () => (await f.count(sql`twilio_sid = ${msg.sid} and status = 'sent'`)) === 1, {
+        what: "sent",
+      });
+    } finally {
+      await stop();
+    }
+    const row = (
+      await f.rows<{ id: string; provider_message_id: string }>(
+        sql`select id, provider_message_id from messages where twilio_sid = ${msg.sid}`,
+      )
+    )[0];
+    await withSystemTx(s.ctx.db, (tx) =>
+      applyStatusEvent(tx, {
+        workspaceId: f.workspaceId,
+        channelAccountId: sender.id,
+        providerMessageId: row?.provider_message_id ?? "",
+        status: "delivered",
+        at: new Date(),
+      }),
+    );
+    // The receiver fails the first post of `sent`, then accepts everything.
+    const posted: string[] = [];
+    let failNext = true;
+    const receiver: typeof fetch = async (_url, init) => {
+      const status = new URLSearchParams(String(init?.body)).get("MessageStatus") ?? "?";
+      if (new URLSearchParams(String(init?.body)).get("MessageSid") !== msg.sid)
+        return new Response(null, { status: 204 });
+      posted.push(status);
+      if (status === "sent" && failNext) {
+        failNext = false;
+        return new Response(null, { status: 500 });
+      }
+      return new Response(null, { status: 204 });
+    };
+    const deliver = () => deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+    await deliver();
+    expect(posted).toEqual(["sent"]);
+    // While `sent` waits for its retry, `delivered` is not claimed, however often the worker runs.
+    await deliver();
+    await deliver();
+    expect(posted).toEqual(["sent"]);
+    await withSystemTx(s.ctx.db, (tx) =>
+      tx.execute(sql`update twilio_status_callbacks set next_attempt_at = now()
+        where message_id = ${row?.id ?? ""} and delivered_at is null and status = 'sent'`),
+    );
+    await deliver();
+    expect(posted).toEqual(["sent", "sent", "delivered"]);
+    const stored = await f.rows<{ status: string; attempts: number; delivered: boolean }>(
+      sql`select status, attempts, delivered_at is not null as delivered from twilio_status_callbacks
+        where message_id = ${row?.id ?? ""} order by id`,
+    );
+    expect(stored).toEqual([
+      { status: "sent", attempts: 2, delivered: true },
+      { status: "delivered", attempts: 1, delivered: true },
+    ]);
   });
 
   it("answers Twilio errors for bad credentials, unknown senders, missing fields and unknown messages", async () => {
