@@ -295,7 +295,13 @@ describe("consent routes", () => {
     // A category given and not the campaign's is still refused, naming it.
     const clash = await post(ws, "/v1/consents/import", {
       brandId: ws.brandId,
-      grant: { campaignId: alerts.id, category: "marketing", basis: "contract", method: "api", source: "crm" },
+      grant: {
+        campaignId: alerts.id,
+        category: "marketing",
+        basis: "contract",
+        method: "api",
+        source: "crm",
+      },
       records: [{ channel: "sms", address: "+33612340003", effectiveAt: "2025-05-01T09:00:00Z" }],
     });
     expect(clash.json().error).toMatchObject({ code: "unprocessable", field: "grant.category" });

@@ -1,6 +1,7 @@
 import type { TTx } from "../../core/db/tx.js";
 import type { TNormalizedEvent } from "../channels/index.js";
 import type { TIntentResult } from "../intent/index.js";
+import { recordBusinessConnection } from "../messaging/index.js";
 import { handleInboundMessage } from "./handle-inbound-message.js";
 import { handlePreferenceEvent } from "./handle-preference-event.js";
 import { handleReachabilityEvent } from "./handle-reachability-event.js";
@@ -28,7 +29,23 @@ export async function handleInboundEvent(
     case "blocked":
     case "unblocked":
       return handleReachabilityEvent(tx, c, event);
+    case "business_connection":
+      await recordBusinessConnection(tx, {
+        workspaceId: c.account.workspaceId,
+        channelAccountId: c.account.id,
+        businessConnectionId: event.businessConnectionId,
+        userChatId: event.from,
+        enabled: event.enabled,
+        canReply: event.canReply,
+        at: event.at,
+      });
+      return {
+        kind: "business_connection",
+        businessConnectionId: event.businessConnectionId,
+        enabled: event.enabled,
+      };
     default:
-      return { kind: "ignored", reason: event.kind };
+      // Every kind is handled above; a kind added later is ignored until it is.
+      return { kind: "ignored", reason: (event as { kind: string }).kind };
   }
 }

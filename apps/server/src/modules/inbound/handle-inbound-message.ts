@@ -58,7 +58,9 @@ export async function handleInboundMessage(
 ): Promise<TInboundOutcome> {
   const { account } = c;
   const { workspaceId } = account;
-  const earlier = await findEarlier(tx, c, pgText(event.providerMessageId));
+  // The provider's dedupe key (Telegram Business: the connection, chat and message ids), which for
+  // every other inbound message is its provider message id.
+  const earlier = await findEarlier(tx, c, pgText(event.dedupeKey));
   if (earlier) return earlier;
   const address = senderAddress(event.from);
   const normalised = normalizeAddress(account.channel, address, "from");
@@ -90,6 +92,8 @@ export async function handleInboundMessage(
     contactId: contact.contactId,
     channelAccountId: account.id,
     at: event.receivedAt,
+    // Telegram Business: replies go back through the connection the customer wrote on.
+    businessConnectionId: event.businessConnectionId ?? null,
   });
   const acted = await act(tx, c, { id, contactId: contact.contactId, event, result, button, at, effects });
   await insertInbound(tx, c, { id, contactId: contact.contactId, event, result, acted, at });
@@ -399,7 +403,7 @@ async function insertInbound(
         contact_id, body_sealed, media_sealed, button_payload_sealed, reply_to_provider_message_id, received_at, created_at,
         intent, intent_confidence, intent_language, intent_source, intent_matched, intent_uncertain, action, ledger_entry_id,
         reply_message_id)
-      values (${o.id}, ${workspaceId}, ${c.account.brandId}, ${c.account.id}, ${c.account.channel}, ${pgText(e.providerMessageId)},
+      values (${o.id}, ${workspaceId}, ${c.account.brandId}, ${c.account.id}, ${c.account.channel}, ${pgText(e.dedupeKey)},
         ${o.contactId}, ${seal(e.body)}, ${seal(e.media ? JSON.stringify(e.media) : undefined)}, ${seal(e.buttonPayload)},
         ${e.replyToProviderMessageId === undefined ? null : pgText(e.replyToProviderMessageId)}, ${e.receivedAt}, ${o.at}, ${o.result.intent}, ${o.result.confidence},
         ${o.result.language}, ${o.result.evidence.source}, ${o.result.evidence.matched ?? null}, ${o.result.uncertain},

@@ -80,6 +80,7 @@ export type TInboundOutcome =
       action: "opted_out_marketing" | "opted_in" | "opt_in_noop" | null;
     }
   | { kind: "reachability"; contactId: string | null; unreachable: boolean; applied: boolean }
+  | { kind: "business_connection"; businessConnectionId: string; enabled: boolean }
   | { kind: "ignored"; reason: string }
   | { kind: "rejected"; code: string; field?: string | undefined };
 

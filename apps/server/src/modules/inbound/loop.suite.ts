@@ -263,6 +263,102 @@ export function loopSuite(server: () => TInboundServer): void {
         expect(sent[0]?.params.text).toBe(confirmationText("opt_out", "zh", "Acme brand"));
       });
 
+      it("Telegram Business: answered through the customer's business connection, while it is enabled", async () => {
+        const headers = {
+          "content-type": "application/json",
+          "x-telegram-bot-api-secret-token": creds.telegram.webhookSecret,
+        };
+        const post = (update: unknown) =>
+          postWebhook(s.app, w.senders.telegram.id, JSON.stringify(update), headers);
+        const now = Math.floor(Date.now() / 1000);
+        const owner = { id: 4440001, is_bot: false, first_name: "Shop owner" };
+        const connection = (updateId: number, enabled: boolean, date: number) => ({
+          update_id: updateId,
+          business_connection: {
+            id: "bc-loop-1",
+            user: owner,
+            user_chat_id: owner.id,
+            date,
+            is_enabled: enabled,
+            rights: { can_reply: true },
+          },
+        });
+        expect((await post(connection(9101, true, now - 60))).statusCode).toBe(200);
+        const customer = { id: 5560002, is_bot: false, first_name: "Customer" };
+        const businessMessage = (updateId: number, messageId: number, text: string) => ({
+          update_id: updateId,
+          business_message: {
+            message_id: messageId,
+            business_connection_id: "bc-loop-1",
+            from: customer,
+            chat: { id: customer.id, type: "private", first_name: "Customer" },
+            date: now,
+            text,
+          },
+        });
+        expect((await post(businessMessage(9102, 7, "STOP"))).statusCode).toBe(200);
+        const accepted = await until(
+          "the confirmation through the business connection",
+          () => tg.accepted,
+          (a) => a.some((x) => String(x.params.chat_id) === "5560002"),
+        );
+        const sent = accepted.filter((x) => String(x.params.chat_id) === "5560002");
+        expect(sent).toHaveLength(1);
+        expect(sent[0]?.params).toMatchObject({ business_connection_id: "bc-loop-1" });
+        const contactId = (await contactOf(s, w, "telegram", "5560002")) ?? "";
+        // The bot's own chat with the same person has its own message ids: the same chat and message ids
+        // there are another message, not a duplicate of the business one.
+        expect(
+          (
+            await post(
+              buildTelegramTextUpdate({ updateId: 9103, chatId: customer.id, messageId: 7, text: "START" }),
+            )
+          ).statusCode,
+        ).toBe(200);
+        const stored = await s.database.query<{ provider_message_id: string }>(
+          "select provider_message_id from inbound_messages where contact_id = $1 order by received_at, id",
+          [contactId],
+        );
+        expect(stored.map((r) => r.provider_message_id)).toEqual(["bc-loop-1:5560002:7", "5560002:7"]);
+        // The customer's latest message came to the bot itself: the answer to it goes from the bot.
+        const answers = await until(
+          "the START confirmation",
+          () => tg.accepted.filter((x) => String(x.params.chat_id) === "5560002"),
+          (a) => a.length >= 2,
+        );
+        expect(answers[1]?.params.business_connection_id).toBeUndefined();
+        // The customer writes through the business again, then the business disconnects the bot: a
+        // later disconnection is recorded, an older report is not, and the next message goes from the bot.
+        expect((await post({ ...businessMessage(9104, 8, "thanks"), update_id: 9104 })).statusCode).toBe(200);
+        expect((await post(connection(9105, false, now))).statusCode).toBe(200);
+        expect((await post(connection(9106, true, now - 30))).statusCode).toBe(200);
+        const [recorded] = await s.database.query<{ enabled: boolean; user_chat_id: string }>(
+          "select enabled, user_chat_id from telegram_business_connections where business_connection_id = 'bc-loop-1'",
+        );
+        expect(recorded).toEqual({ enabled: false, user_chat_id: "4440001" });
+        const later = await s.app.inject({
+          method: "POST",
+          url: "/v1/messages",
+          headers: { authorization: `Bearer ${w.ws.apiKey}` },
+          payload: {
+            contactId,
+            channel: "telegram",
+            brandId: w.ws.brandId,
+            channelAccountId: w.senders.telegram.id,
+            category: "transactional",
+            body: "Your order shipped",
+          },
+        });
+        expect(later.statusCode, later.body).toBe(202);
+        const shipped = await until(
+          "the message after the disconnection",
+          () => tg.accepted.filter((x) => x.params.text === "Your order shipped"),
+          (a) => a.length >= 1,
+        );
+        expect(shipped[0]?.params.chat_id).toBe("5560002");
+        expect(shipped[0]?.params.business_connection_id).toBeUndefined();
+      });
+
       it("Instagram: a plain-language opt-out gets one confirmation in a DM", async () => {
         const payload = buildInstagramTextWebhook({
           igId: creds.instagram.igId,

@@ -43,6 +43,7 @@ export {
   type TMessageStatus,
 } from "./messaging.types.js";
 export { presentMessage, ZMessage } from "./present-message.js";
+export { recordBusinessConnection } from "./record-business-connection.js";
 export { getSendBatcher } from "./send-batcher.js";
 export { suppressQueuedForContact, type TSuppressQueuedOptions } from "./suppress-queued-for-contact.js";
 export { touchCustomerWindow } from "./touch-customer-window.js";

@@ -34,6 +34,26 @@ export interface TClaimedMessage {
   claimedAt: Date;
   statusCallbackUrl: string | null;
   callbackKeyId: string | null;
+  /** Telegram Business: the connection the recipient last wrote on (enabled), to answer through. */
+  businessConnectionId?: string | undefined;
+}
+
+/**
+ * Telegram: the Business connection each recipient last wrote through, while that connection is enabled
+ * and may reply (migration 0347). Recipients who last wrote to the bot itself are answered from the bot.
+ */
+async function businessRoutes(tx: TTx, s: TClaimSender, contactIds: string[]): Promise<Map<string, string>> {
+  if (s.channel !== "telegram") return new Map();
+  const found = await rows<{ contact_id: string; business_connection_id: string }>(
+    tx,
+    sql`select w.contact_id, w.business_connection_id from customer_windows w
+      left join telegram_business_connections b
+        on b.channel_account_id = w.channel_account_id and b.business_connection_id = w.business_connection_id
+      where w.workspace_id = ${s.workspaceId} and w.channel_account_id = ${s.id}
+        and w.contact_id = any(${sql.param(contactIds)}::text[]) and w.business_connection_id is not null
+        and coalesce(b.enabled and b.can_reply, true)`,
+  );
+  return new Map(found.map((r) => [r.contact_id, r.business_connection_id]));
 }
 
 export type TClaimResult = { lost: true } | { lost: false; candidates: number; claimed: TClaimedMessage[] };
@@ -367,6 +387,7 @@ export async function claimMessages(
     for (const content of contents.values())
       longestWindowMs = Math.max(longestWindowMs, customerWindowMsOf(content.tag));
   const sets = await lookupSets(tx, s, contactIds, now, longestWindowMs);
+  const routes = await businessRoutes(tx, s, contactIds);
   const planning = {
     unreachable: sets.unreachable,
     windowOpen: sets.windowOpen,
@@ -417,6 +438,7 @@ export async function claimMessages(
       claimedAt: new Date(claimedAt ?? at.getTime()),
       statusCallbackUrl: p.c.status_callback_url,
       callbackKeyId: p.c.callback_key_id,
+      businessConnectionId: routes.get(p.c.contact_id),
     });
   }
   return { lost: false, candidates: candidates.length, claimed };

@@ -341,6 +341,7 @@ export class SenderRunner {
         : {}),
       ...(content.tag === "human_agent" ? { humanAgentTag: true } : {}),
       ...(callback ? { statusCallbackUrl: callback } : {}),
+      ...(m.businessConnectionId !== undefined ? { businessConnectionId: m.businessConnectionId } : {}),
     };
   }
 
