@@ -20,13 +20,14 @@ const post = (url: string, who: TSignedIn | Record<string, string>, payload?: Re
 const get = (url: string, who: TSignedIn) => s.app.inject({ method: "GET", url, headers: who.headers });
 
 /** Enrol and activate TOTP for a signed-in person; returns the secret and the recovery codes. */
-async function enableMfa(who: TSignedIn): Promise<{ secret: string; recoveryCodes: string[] }> {
+async function enableMfa(who: TSignedIn): Promise<{ secret: string; recoveryCodes: string[]; code: string }> {
   const enrol = await post("/v1/auth/mfa/enroll", who);
   expect(enrol.statusCode).toBe(200);
   const { secret } = enrol.json();
-  const act = await post("/v1/auth/mfa/activate", who, { code: s.totp(secret) });
+  const code = s.totp(secret);
+  const act = await post("/v1/auth/mfa/activate", who, { code });
   expect(act.statusCode).toBe(200);
-  return { secret, recoveryCodes: act.json().recoveryCodes };
+  return { secret, recoveryCodes: act.json().recoveryCodes, code };
 }
 
 describe("TOTP enrolment", () => {
@@ -178,8 +179,9 @@ describe("sign-in with MFA", () => {
   it("disables MFA with a current code only", async () => {
     const ws = await s.workspace("Disable");
     const me = await s.signIn({ email: ws.user.email, password: ws.user.password });
-    const { secret } = await enableMfa(me);
-    const reused = await post("/v1/auth/mfa/disable", me, { code: s.totp(secret) });
+    const { secret, code } = await enableMfa(me);
+    // The very code that activated it (not a fresh one: the clock may have crossed into the next step).
+    const reused = await post("/v1/auth/mfa/disable", me, { code });
     expect(reused.statusCode).toBe(401);
     expect(reused.json().error.field).toBe("code");
     s.advance(30_000);
