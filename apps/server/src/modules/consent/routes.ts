@@ -97,7 +97,8 @@ function grantPayload(b: TRecordConsentRequest): unknown {
     contact: b.contact,
     brandId: b.brandId,
     campaignId: b.campaignId,
-    category: b.category ?? "marketing",
+    // Absent stays absent: it means the campaign's category (or marketing without a campaign).
+    category: b.category,
     channels: b.channels,
     basis: b.basis ?? "consent",
     evidence: b.evidence,

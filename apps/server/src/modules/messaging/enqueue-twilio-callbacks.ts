@@ -30,7 +30,12 @@ export async function enqueueTwilioCallbacks(
   if (due.length === 0) return;
   await tx.execute(sql`insert into twilio_status_callbacks (workspace_id, message_id, url, status, error_code, api_key_id,
       next_attempt_at)
-    select w, m, u, s, e, k, ${now.toISOString()}::timestamptz
+    -- Behind an earlier callback of the same message that failed and waits for its retry: due with it
+    -- (delivered in order per message; deliver-twilio-callbacks.ts).
+    select w, m, u, s, e, k, greatest(${now.toISOString()}::timestamptz, (
+        select max(x.next_attempt_at) from twilio_status_callbacks x
+        where x.message_id = t.m and x.delivered_at is null and x.last_error is not null
+          and x.next_attempt_at <> 'infinity'::timestamptz))
     from unnest(${sql.param(due.map((i) => i.workspaceId))}::text[], ${sql.param(due.map((i) => i.messageId))}::text[],
       ${sql.param(due.map((i) => i.url))}::text[], ${sql.param(due.map((i) => i.status))}::text[],
       ${sql.param(due.map((i) => i.errorCode ?? null))}::text[], ${sql.param(due.map((i) => i.apiKeyId))}::text[])

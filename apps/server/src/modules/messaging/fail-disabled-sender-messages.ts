@@ -31,7 +31,7 @@ export async function failDisabledSenderMessages(
       )
       update messages m set status = 'failed', reason = 'channel_account_disabled', due_at = null,
         updated_at = ${o.now}
-      from due where m.id = due.id
+      where m.id = any(array(select id from due))
       returning m.id, m.workspace_id, m.status_callback_url, m.callback_key_id`,
   );
   await recordStatusEffects(

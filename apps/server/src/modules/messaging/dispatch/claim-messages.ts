@@ -40,7 +40,8 @@ export interface TClaimedMessage {
 
 /**
  * Telegram: the Business connection each recipient last wrote through, while that connection is enabled
- * and may reply (migration 0347). Recipients who last wrote to the bot itself are answered from the bot.
+ * and may reply, and within the 24 hours Telegram allows a business to answer (migration 0347).
+ * Recipients who last wrote to the bot itself, or longer ago, are sent to from the bot.
  */
 async function businessRoutes(tx: TTx, s: TClaimSender, contactIds: string[]): Promise<Map<string, string>> {
   if (s.channel !== "telegram") return new Map();
@@ -51,7 +52,7 @@ async function businessRoutes(tx: TTx, s: TClaimSender, contactIds: string[]): P
         on b.channel_account_id = w.channel_account_id and b.business_connection_id = w.business_connection_id
       where w.workspace_id = ${s.workspaceId} and w.channel_account_id = ${s.id}
         and w.contact_id = any(${sql.param(contactIds)}::text[]) and w.business_connection_id is not null
-        and coalesce(b.enabled and b.can_reply, true)`,
+        and w.last_inbound_at > now() - interval '24 hours' and coalesce(b.enabled and b.can_reply, true)`,
   );
   return new Map(found.map((r) => [r.contact_id, r.business_connection_id]));
 }

@@ -120,15 +120,15 @@ export async function deliverTwilioCallbacks(
   const due = await withSystemTx(ctx.db, (tx) =>
     rows<TDue>(
       tx,
-      // In order per message: not while an earlier callback of the message waits for a retry or is held
-      // by another worker's claim (one given up on, after MAX_CALLBACK_ATTEMPTS, no longer holds it).
+      // In order per message: only a message's first undelivered callback is claimed (one given up on,
+      // after MAX_CALLBACK_ATTEMPTS, no longer holds the others), whatever another worker holds.
       sql`with due as (
           select c.id from twilio_status_callbacks c
           where c.delivered_at is null and c.next_attempt_at <= now()
             and not exists (
               select 1 from twilio_status_callbacks e
               where e.message_id = c.message_id and e.id < c.id and e.delivered_at is null
-                and e.next_attempt_at > now() and e.next_attempt_at <> 'infinity'::timestamptz
+                and e.next_attempt_at <> 'infinity'::timestamptz
             )
           order by c.id limit ${o.limit ?? 50} for update skip locked
         )
@@ -165,7 +165,13 @@ export async function deliverTwilioCallbacks(
     }));
   const all = [...results, ...skipped];
   await withSystemTx(ctx.db, (tx) =>
-    tx.execute(sql`update twilio_status_callbacks c set
+    tx.execute(sql`with u as (
+        select * from unnest(${sql.param(all.map((r) => r.id))}::bigint[], ${sql.param(all.map((r) => r.error))}::text[],
+          ${sql.param(all.map((r) => r.attempts))}::int[], ${sql.param(all.map((r) => backoffMs(r.attempts, 2_000, 3_600_000)))}::int[],
+          ${sql.param(all.map((r) => r.held))}::boolean[]) as u(id, err, att, delay, held)
+      ),
+      updated as (
+        update twilio_status_callbacks c set
         delivered_at = case when u.err is null and not u.held then now() else null end,
         last_error = case when u.held then c.last_error else u.err end,
         attempts = case when u.held then c.attempts - 1 else c.attempts end,
@@ -173,11 +179,18 @@ export async function deliverTwilioCallbacks(
           when u.err is null then c.next_attempt_at
           when u.att >= ${MAX_CALLBACK_ATTEMPTS} then 'infinity'::timestamptz
           else now() + u.delay * interval '1 millisecond' end
-      from unnest(${sql.param(all.map((r) => r.id))}::bigint[], ${sql.param(all.map((r) => r.error))}::text[],
-        ${sql.param(all.map((r) => r.attempts))}::int[], ${sql.param(all.map((r) => backoffMs(r.attempts, 2_000, 3_600_000)))}::int[],
-        ${sql.param(all.map((r) => r.held))}::boolean[])
-        as u(id, err, att, delay, held)
-      where c.id = u.id`),
+      from u where c.id = u.id
+      returning c.message_id, c.id, c.next_attempt_at, u.err is not null and not u.held as failed, u.held
+      )
+      -- The message's later callbacks: behind a failed one they wait for its retry (out of the due range);
+      -- once it is delivered or given up on, they are due now.
+      update twilio_status_callbacks l set next_attempt_at = case
+          when f.failed and f.next_attempt_at <> 'infinity'::timestamptz
+            then greatest(l.next_attempt_at, f.next_attempt_at)
+          else least(l.next_attempt_at, now()) end
+      from updated f
+      where not f.held and l.message_id = f.message_id and l.id > f.id and l.delivered_at is null
+        and l.id <> all(${sql.param(all.map((r) => r.id))}::bigint[])`),
   );
   return results.filter((r) => r.error === null && !r.held).length;
 }

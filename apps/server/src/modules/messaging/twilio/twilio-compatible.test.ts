@@ -278,9 +278,20 @@ describe("Twilio-compatible Messages API", () => {
       return new Response(null, { status: 204 });
     };
     const deliver = () => deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+    const waiting = () =>
+      f.rows<{ status: string; due: boolean }>(
+        sql`select status, next_attempt_at <= now() as due from twilio_status_callbacks
+          where message_id = ${row?.id ?? ""} and delivered_at is null order by id`,
+      );
+    // Each round claims only a message's first undelivered callback.
     await deliver();
     expect(posted).toEqual(["sent"]);
-    // While `sent` waits for its retry, `delivered` is not claimed, however often the worker runs.
+    // While `sent` waits for its retry, `delivered` waits behind it (out of the due range), however often
+    // the worker runs.
+    expect(await waiting()).toEqual([
+      { status: "sent", due: false },
+      { status: "delivered", due: false },
+    ]);
     await deliver();
     await deliver();
     expect(posted).toEqual(["sent"]);
@@ -288,6 +299,10 @@ describe("Twilio-compatible Messages API", () => {
       tx.execute(sql`update twilio_status_callbacks set next_attempt_at = now()
         where message_id = ${row?.id ?? ""} and delivered_at is null and status = 'sent'`),
     );
+    await deliver();
+    expect(posted).toEqual(["sent", "sent"]);
+    // `sent` delivered: `delivered` is due at once.
+    expect(await waiting()).toEqual([{ status: "delivered", due: true }]);
     await deliver();
     expect(posted).toEqual(["sent", "sent", "delivered"]);
     const stored = await f.rows<{ status: string; attempts: number; delivered: boolean }>(
@@ -344,6 +359,29 @@ describe("Twilio-compatible Messages API", () => {
         .fetch()
         .catch((e: { status: number; code: number }) => e),
     ).toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it("answers a malformed AccountSid or message Sid in Twilio's error format (401 20003, 404 20404)", async () => {
+    const auth = {
+      authorization: `Basic ${Buffer.from(`${f.ws.accountSid}:${f.ws.apiKey}`).toString("base64")}`,
+    };
+    const badAccount = await s.app.inject({
+      method: "POST",
+      url: "/2010-04-01/Accounts/AC'x/Messages.json",
+      headers: { ...auth, "content-type": "application/x-www-form-urlencoded" },
+      payload: "To=%2B14155550199&From=%2B15005550006&Body=hi",
+    });
+    expect(badAccount.statusCode).toBe(401);
+    expect(badAccount.json()).toMatchObject({ code: 20003, status: 401 });
+    for (const sid of ["SM'x", "SM%20x", "SM-x"]) {
+      const r = await s.app.inject({
+        method: "GET",
+        url: `/2010-04-01/Accounts/${f.ws.accountSid}/Messages/${sid}.json`,
+        headers: auth,
+      });
+      expect(r.statusCode, sid).toBe(404);
+      expect(r.json()).toMatchObject({ code: 20404, status: 404 });
+    }
   });
 
   it("random form bodies never cause a 5xx or a half-written message", async () => {
