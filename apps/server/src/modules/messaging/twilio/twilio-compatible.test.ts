@@ -62,6 +62,39 @@ function client(apiKey = f.ws.apiKey) {
   return c;
 }
 
+/** Dispatch a message sent through the Twilio-compatible API until it is sent, then record it delivered. */
+async function dispatchThenDeliver(
+  sid: string,
+): Promise<{ id: string; provider_message_id: string } | undefined> {
+  const stop = await startDispatcher(s.ctx, {
+    pollMs: 20,
+    idleReleaseMs: 50,
+    ...(s.database.url ? { listenUrl: s.database.url } : {}),
+  });
+  try {
+    await waitUntil(async () => (await f.count(sql`twilio_sid = ${sid} and status = 'sent'`)) === 1, {
+      what: "sent",
+    });
+  } finally {
+    await stop();
+  }
+  const row = (
+    await f.rows<{ id: string; provider_message_id: string }>(
+      sql`select id, provider_message_id from messages where twilio_sid = ${sid}`,
+    )
+  )[0];
+  await withSystemTx(s.ctx.db, (tx) =>
+    applyStatusEvent(tx, {
+      workspaceId: f.workspaceId,
+      channelAccountId: sender.id,
+      providerMessageId: row?.provider_message_id ?? "",
+      status: "delivered",
+      at: new Date(),
+    }),
+  );
+  return row;
+}
+
 describe("Twilio-compatible Messages API", () => {
   it("sends with the official twilio client and answers in Twilio's shape", async () => {
     const c = await f.contact("sandbox", "+14155550101");
@@ -153,32 +186,7 @@ describe("Twilio-compatible Messages API", () => {
     });
     expect(msg.sid).toMatch(/^MM/);
     expect(msg.numMedia).toBe("1");
-    const stop = await startDispatcher(s.ctx, {
-      pollMs: 20,
-      idleReleaseMs: 50,
-      ...(s.database.url ? { listenUrl: s.database.url } : {}),
-    });
-    try {
-      await waitUntil(async () => (await f.count(sql`twilio_sid = ${msg.sid} and status = 'sent'`)) === 1, {
-        what: "sent",
-      });
-    } finally {
-      await stop();
-    }
-    const row = (
-      await f.rows<{ id: string; provider_message_id: string }>(
-        sql`select id, provider_message_id from messages where twilio_sid = ${msg.sid}`,
-      )
-    )[0];
-    await withSystemTx(s.ctx.db, (tx) =>
-      applyStatusEvent(tx, {
-        workspaceId: f.workspaceId,
-        channelAccountId: sender.id,
-        providerMessageId: row?.provider_message_id ?? "",
-        status: "delivered",
-        at: new Date(),
-      }),
-    );
+    const row = await dispatchThenDeliver(msg.sid);
     callbacks.length = 0;
     // The URL is checked again at delivery: with private targets refused, nothing is posted to loopback.
     expect(await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: false })).toBe(0);
@@ -237,32 +245,7 @@ describe("Twilio-compatible Messages API", () => {
       body: "In order",
       statusCallback: callbackUrl,
     });
-    const stop = await startDispatcher(s.ctx, {
-      pollMs: 20,
-      idleReleaseMs: 50,
-      ...(s.database.url ? { listenUrl: s.database.url } : {}),
-    });
-    try {
-      await waitUntil(async () => (await f.count(sql`twilio_sid = ${msg.sid} and status = 'sent'`)) === 1, {
-        what: "sent",
-      });
-    } finally {
-      await stop();
-    }
-    const row = (
-      await f.rows<{ id: string; provider_message_id: string }>(
-        sql`select id, provider_message_id from messages where twilio_sid = ${msg.sid}`,
-      )
-    )[0];
-    await withSystemTx(s.ctx.db, (tx) =>
-      applyStatusEvent(tx, {
-        workspaceId: f.workspaceId,
-        channelAccountId: sender.id,
-        providerMessageId: row?.provider_message_id ?? "",
-        status: "delivered",
-        at: new Date(),
-      }),
-    );
+    const row = await dispatchThenDeliver(msg.sid);
     // The receiver fails the first post of `sent`, then accepts everything.
     const posted: string[] = [];
     let failNext = true;
