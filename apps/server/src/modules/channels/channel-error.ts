@@ -8,7 +8,9 @@
  * - `RECIPIENT_BLOCKED`: the recipient blocked us or never started the conversation (Telegram).
  * - `RECIPIENT_OPTED_OUT`: the provider holds an opt-out for this recipient (Twilio 21610, WhatsApp 131050).
  * - `INVALID_PAYLOAD`: a webhook body, or an outbound message, does not fit the provider's format.
- * - `UNAVAILABLE`: provider 5xx, network failure or timeout (retryable; the provider may have the message).
+ * - `UNAVAILABLE`: provider 5xx, network failure or timeout (retryable). `maybeSent` when the request may
+ *   have reached the provider (a timeout, a connection lost after sending, a 2xx whose reply could not be
+ *   read): only an adapter with idempotent sends may then be retried.
  * - `REJECTED`: every other refusal; not retryable.
  */
 export type TChannelErrorCode =
@@ -61,6 +63,8 @@ export interface TChannelErrorOptions {
   providerCode?: string;
   /** How long the provider asked us to wait. */
   retryAfterMs?: number;
+  /** The provider may have accepted the message although the call failed (no answer, or an unreadable one). */
+  maybeSent?: boolean;
   cause?: unknown;
 }
 
@@ -71,6 +75,7 @@ export class ChannelError extends Error {
   readonly providerStatus: number | undefined;
   readonly providerCode: string | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly maybeSent: boolean;
 
   constructor(code: TChannelErrorCode, options: TChannelErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -80,6 +85,7 @@ export class ChannelError extends Error {
     this.providerStatus = options.providerStatus;
     this.providerCode = options.providerCode;
     this.retryAfterMs = options.retryAfterMs;
+    this.maybeSent = options.maybeSent ?? false;
   }
 }
 

@@ -20,6 +20,7 @@ function toError(failure: TFakeFailure): ChannelError {
     ...(failure.providerCode === undefined ? {} : { providerCode: failure.providerCode }),
     ...(failure.providerStatus === undefined ? {} : { providerStatus: failure.providerStatus }),
     ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
+    ...(failure.maybeSent === undefined ? {} : { maybeSent: failure.maybeSent }),
   });
 }
 

@@ -31,7 +31,21 @@ function sanitizeCause(error: unknown): { name: string; code?: string } {
   return code === undefined ? { name: error.name } : { name: error.name, code };
 }
 
-/** One HTTP call to a provider. Network failures and timeouts become UNAVAILABLE (retryable). */
+/** Failures before the request could leave: the provider cannot have it. */
+const NOT_SENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+
+/**
+ * One HTTP call to a provider. Network failures and timeouts become UNAVAILABLE (retryable); unless the
+ * connection never opened, they are `maybeSent`: the provider may have accepted the message, so the
+ * pipeline retries only an adapter with idempotent sends (and records the others as `unknown`).
+ */
 export async function callProvider(request: TProviderRequest): Promise<TProviderResponse> {
   let response: Response;
   let text: string;
@@ -42,13 +56,25 @@ export async function callProvider(request: TProviderRequest): Promise<TProvider
       ...(request.body === undefined ? {} : { body: request.body }),
       signal: AbortSignal.timeout(request.timeoutMs),
     });
-    text = await response.text();
   } catch (error) {
     const cause = sanitizeCause(error);
     const timedOut = cause.name === "TimeoutError" || cause.name === "AbortError";
+    const notSent = cause.code !== undefined && NOT_SENT.has(cause.code);
     throw new ChannelError("UNAVAILABLE", {
-      message: `${request.provider}: ${timedOut ? "request timed out" : "network error"}; the provider may have accepted the message`,
+      message: `${request.provider}: ${timedOut ? "request timed out" : "network error"}${notSent ? " before sending" : "; the provider may have accepted the message"}`,
+      maybeSent: !notSent,
       cause,
+    });
+  }
+  try {
+    text = await response.text();
+  } catch (error) {
+    // An answer whose body was lost: a success may mean the message was sent; an error answer did not.
+    if (response.ok) throw unreadableSuccess(request.provider, response.status);
+    throw new ChannelError("UNAVAILABLE", {
+      message: `${request.provider}: HTTP ${response.status}, the reply could not be read`,
+      providerStatus: response.status,
+      cause: sanitizeCause(error),
     });
   }
   let json: unknown;
@@ -77,6 +103,7 @@ export function unreadableSuccess(provider: string, status: number): ChannelErro
   return new ChannelError("UNAVAILABLE", {
     message: `${provider}: accepted (HTTP ${status}) but the reply could not be read; the message may have been sent`,
     retryable: false,
+    maybeSent: true,
     providerStatus: status,
   });
 }

@@ -223,6 +223,37 @@ describe("dispatcher", () => {
     expect(timeline.at(-1)).toBe("sent");
   });
 
+  it("never resends a message the provider may have (a timeout after sending): unknown, unless sends are idempotent", async () => {
+    const plain = await f.sender({ credentials: { idempotentSends: false } });
+    const idempotent = await f.sender({ credentials: { idempotentSends: true } });
+    recorder.failFor("+442079511001", { code: "UNAVAILABLE", maybeSent: true });
+    recorder.failFor("+442079511002", { code: "UNAVAILABLE", maybeSent: true, times: 1 });
+    const sendTo = async (to: string, channelAccountId: string) =>
+      (
+        await f.send({
+          to,
+          channel: "sandbox",
+          brandId: f.brandId,
+          category: "transactional",
+          body: "x",
+          channelAccountId,
+        })
+      ).json().id as string;
+    const once = await sendTo("+442079511001", plain.id);
+    const again = await sendTo("+442079511002", idempotent.id);
+    await start({ maxAttempts: 4 });
+    await waitUntil(settled(once), { what: "the unknown outcome" });
+    await waitUntil(settled(again), { what: "the idempotent retry" });
+    expect(await statusOf(once)).toMatchObject({
+      status: "unknown",
+      reason: "provider_outcome_unknown",
+      error_code: "UNAVAILABLE",
+      attempts: 1,
+    });
+    expect((await f.message(once)).timeline.at(-1)).toMatchObject({ type: "unknown" });
+    expect(await statusOf(again)).toMatchObject({ status: "sent", attempts: 2 });
+  });
+
   it("marks a recipient who blocked the sender unreachable and stops calling the provider for them", async () => {
     const sender = await f.sender({ credentials: { idempotentSends: false } });
     const c = await f.contact("sandbox", "+442079520001");

@@ -41,6 +41,8 @@ export type TSendResultItem =
       markUnreachable: boolean;
       statusCallbackUrl: string | null;
       callbackKeyId: string | null;
+      /** The provider may have it (no readable answer): recorded `unknown`, not `failed`. */
+      unknown?: boolean;
     };
 
 async function recordSent(
@@ -184,10 +186,15 @@ async function recordFailures(
   now: Date,
 ): Promise<void> {
   if (items.length === 0) return;
-  const values = jsonMap(items, (i) => ({ rs: i.reason, ec: i.errorCode, em: i.errorMessage }));
+  const values = jsonMap(items, (i) => ({
+    st: i.unknown === true ? "unknown" : "failed",
+    rs: i.reason,
+    ec: i.errorCode,
+    em: i.errorMessage,
+  }));
   const updated = await rows<{ id: string }>(
     tx,
-    sql`update messages m set status = 'failed', reason = v.j -> m.id ->> 'rs', error_code = v.j -> m.id ->> 'ec',
+    sql`update messages m set status = v.j -> m.id ->> 'st', reason = v.j -> m.id ->> 'rs', error_code = v.j -> m.id ->> 'ec',
         error_message = v.j -> m.id ->> 'em', due_at = null, lease_until = null, lease_holder = null, updated_at = now()
       from (select ${values}::jsonb as j) v
       where m.id = any(${sql.param(items.map((i) => i.id))}::text[]) and m.status in ('sending', 'unknown')
@@ -196,6 +203,7 @@ async function recordFailures(
   const moved = new Set(updated.map((r) => r.id));
   const failed = items.filter((i) => moved.has(i.id));
   for (const i of failed) {
+    if (i.unknown === true) continue;
     // A refusal because the person opted out at the provider (WhatsApp 131050, Twilio 21610) goes into
     // the consent ledger, so nothing else is sent to them by this brand in that scope.
     if (i.errorCode)
@@ -224,8 +232,8 @@ async function recordFailures(
     failed.map((i) => ({
       workspaceId: i.workspaceId,
       messageId: i.id,
-      status: "failed" as const,
-      event: "failed" as const,
+      status: i.unknown === true ? ("unknown" as const) : ("failed" as const),
+      event: i.unknown === true ? ("unknown" as const) : ("failed" as const),
       at: now,
       reason: i.reason,
       errorCode: i.errorCode,

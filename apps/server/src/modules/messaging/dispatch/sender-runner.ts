@@ -373,7 +373,25 @@ export class SenderRunner {
     const o = this.host.options;
     const now = Date.now();
     const channelError = isChannelError(error) ? error : undefined;
-    const retryable = channelError ? channelError.retryable : true;
+    // The provider may have the message: resending could deliver it twice, so only an adapter with
+    // idempotent sends is retried; for the others the outcome is `unknown`, reconciled from status
+    // webhooks like an expired lease's, never blindly resent.
+    if (channelError?.maybeSent === true && this.sender?.idempotentSends !== true)
+      return {
+        kind: "failed",
+        unknown: true,
+        id: m.id,
+        workspaceId: m.workspaceId,
+        contactId: m.contactId,
+        channelAccountId: this.id,
+        reason: "provider_outcome_unknown",
+        errorCode: channelError.providerCode ?? channelError.code,
+        errorMessage: channelError.message,
+        markUnreachable: false,
+        statusCallbackUrl: m.statusCallbackUrl,
+        callbackKeyId: m.callbackKeyId,
+      };
+    const retryable = channelError ? channelError.retryable || channelError.maybeSent : true;
     const code = channelError?.code ?? "UNAVAILABLE";
     const errorCode = channelError?.providerCode ?? code;
     const errorMessage = channelError?.message ?? "adapter error";
