@@ -2,14 +2,17 @@ import type { TAppContext } from "./core/context.js";
 import { withWorkspaceTx } from "./core/db/tx.js";
 import type { TSessionResolver } from "./http/auth.js";
 import { resolveSession } from "./modules/auth/index.js";
-import { consentCommand } from "./modules/consent/index.js";
+import { consentCommand, initConsent } from "./modules/consent/index.js";
 import { runClassifyCli } from "./modules/intent/index.js";
 import { ensureSandboxSender } from "./modules/messaging/index.js";
 import { initWebhooks } from "./modules/webhooks/index.js";
 import type { TBootstrapResult } from "./modules/workspaces/index.js";
 
 /** Per-process module setup, after the context exists and before anything runs (every role, tests too). */
-export function initModules(ctx: TAppContext): void {
+export function initModules(ctx: Pick<TAppContext, "keys">): void {
+  // Consent writers in every role (the dispatcher's provider opt-outs, the scheduler's clarification
+  // timeouts) keep the cross-brand signal through the process's key ring.
+  initConsent(ctx);
   initWebhooks(ctx);
 }
 

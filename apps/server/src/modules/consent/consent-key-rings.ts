@@ -23,6 +23,11 @@ const MAX_CACHED = 10_000;
  * initConsent at process start covers every role).
  */
 export const consentKeyRings = {
+  /** Whether this ring is registered (what initConsent guarantees for every role). */
+  registered(ring: KeyRing): boolean {
+    return rings.includes(ring);
+  },
+
   use(ring: KeyRing): void {
     const at = rings.indexOf(ring);
     if (at === 0) return;

@@ -333,6 +333,19 @@ describe("decide", () => {
     ).toEqual({ withdrawal: null });
   });
 
+  it("counts implied consent in calendar months, never past the end of a shorter month", async () => {
+    const inquiry = await f.grant(await f.contact(), {
+      implied: "inquiry",
+      effectiveAt: new Date("2025-08-31T12:00:00Z"),
+    });
+    expect(inquiry.expiresAt?.toISOString()).toBe("2026-02-28T12:00:00.000Z");
+    const leap = await f.grant(await f.contact(), {
+      implied: "purchase",
+      effectiveAt: new Date("2024-02-29T12:00:00Z"),
+    });
+    expect(leap.expiresAt?.toISOString()).toBe("2026-02-28T12:00:00.000Z");
+  });
+
   it("expires implied consent (CASL: 24 months after a purchase), even past a later explicit expiry", async () => {
     const c = await f.contact();
     const bought = new Date("2025-01-15T12:00:00Z");

@@ -57,9 +57,14 @@ export interface TRecordConsentOptions {
 }
 
 const SKEW_MS = 5 * 60_000;
+/** Calendar months later, the day clamped to the target month's last (31 Aug + 6 months = 28/29 Feb). */
 const addMonths = (d: Date, months: number): Date => {
   const out = new Date(d.getTime());
+  const day = out.getUTCDate();
+  out.setUTCDate(1);
   out.setUTCMonth(out.getUTCMonth() + months);
+  const last = new Date(Date.UTC(out.getUTCFullYear(), out.getUTCMonth() + 1, 0)).getUTCDate();
+  out.setUTCDate(Math.min(day, last));
   return out;
 };
 const invalid = (field: string, message: string) => new AppError("validation_failed", { message, field });

@@ -111,7 +111,8 @@ export type TRecordConsentRequest = z.infer<typeof ZRecordConsentRequest>;
 
 export const ZConfirmRequest = z
   .object({
-    method: z.enum(["link", "api"]).default("link"),
+    /** Recorded as the confirmation's method: an authenticated caller confirming is `api` unless it says `link`. */
+    method: z.enum(["link", "api"]).default("api"),
     channel: ZContactChannel.optional(),
     messageId: ZText(100).optional(),
   })

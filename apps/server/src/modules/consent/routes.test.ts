@@ -175,10 +175,16 @@ describe("consent routes", () => {
     expect(b.json()).toEqual(a.json());
     expect(a.json()).toMatchObject({ status: "pending", standing: "pending" });
     expect(Date.parse(a.json().confirmBy) - Date.now()).toBeGreaterThan(47 * 3_600_000);
-    const confirmed = await post(ws, `/v1/consents/${a.json().id}/confirm`, { method: "link" });
+    const confirmed = await post(ws, `/v1/consents/${a.json().id}/confirm`, {});
     expect(confirmed.json()).toMatchObject({ status: "active" });
     expect(confirmed.json().confirmedEntryId).toMatch(/^cns_/);
     expect((await counts(ws.workspaceId)).consent_ledger).toBe(2);
+    // The brand confirming through the API is recorded as that, not as the contact's click on the link.
+    const [entry] = await s.database.query<{ method: string }>(
+      "select method from consent_ledger where id = $1",
+      [confirmed.json().confirmedEntryId],
+    );
+    expect(entry?.method).toBe("api");
   });
 
   it("names the field at fault and writes nothing on bad input", async () => {
