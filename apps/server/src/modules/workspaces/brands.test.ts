@@ -78,6 +78,31 @@ describe("brands", () => {
     expect(list.json().data).toHaveLength(1);
   });
 
+  it("refuses a quiet-hours window the decisions could not read, naming it; keeps a valid one", async () => {
+    const ws = await s.workspace();
+    const create = (quietHours: unknown, name: string) =>
+      s.app.inject({
+        method: "POST",
+        url: "/v1/brands",
+        headers: bearer(ws.apiKey),
+        payload: { name, settings: { quietHours } },
+      });
+    for (const [bad, field] of [
+      [{ start: "9:00", end: "20:00" }, "settings.quietHours.start"],
+      [{ start: "09:00", end: "24:00" }, "settings.quietHours.end"],
+      [{ start: "09:00", end: "20:00", timeZone: "Mars/Olympus" }, "settings.quietHours.timeZone"],
+      [{ start: "09:00", end: "20:00", timeZone: null }, "settings.quietHours.timeZone"],
+      ["09:00-20:00", "settings.quietHours"],
+    ] as const) {
+      const r = await create(bad, `Bad ${JSON.stringify(bad)}`);
+      expect(r.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(r.json().error.field, JSON.stringify(bad)).toBe(field);
+    }
+    const ok = await create({ start: "09:00", end: "20:00", timeZone: "Europe/Paris" }, "Quiet");
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json().settings.quietHours).toEqual({ start: "09:00", end: "20:00", timeZone: "Europe/Paris" });
+  });
+
   it("refuses a duplicate name with 409", async () => {
     const ws = await s.workspace();
     await s.app.inject({

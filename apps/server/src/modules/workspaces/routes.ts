@@ -6,6 +6,7 @@ import { runIdempotent } from "../../core/idempotency.js";
 import { page, ZListQuery } from "../../core/pagination.js";
 import { actorOf, authorize } from "../../http/auth.js";
 import type { TApp } from "../../http/types.js";
+import { ZBrandQuietHours } from "../consent/index.js";
 import { createBrand, type TBrand } from "./create-brand.js";
 import { getBrand } from "./get-brand.js";
 import { listBrands } from "./list-brands.js";
@@ -19,7 +20,21 @@ export const ZBrand = z.object({
 export const ZCreateBrandRequest = z
   .object({
     name: z.string().trim().min(1).max(200),
-    settings: z.record(z.string(), z.unknown()).optional(),
+    settings: z
+      .record(z.string(), z.unknown())
+      .superRefine((settings, check) => {
+        // The brand's sending window: one the decisions could not read would be ignored, and marketing
+        // would go out at hours the brand forbade. Refused here, naming it.
+        if (settings.quietHours === undefined) return;
+        const parsed = ZBrandQuietHours.safeParse(settings.quietHours);
+        if (!parsed.success)
+          check.addIssue({
+            code: "custom",
+            path: ["quietHours", ...(parsed.error.issues[0]?.path ?? [])],
+            message: 'quietHours must be {"start":"HH:MM","end":"HH:MM","timeZone"?: an IANA zone}',
+          });
+      })
+      .optional(),
   })
   .strict();
 
