@@ -254,6 +254,36 @@ describe("dispatcher", () => {
     expect(await statusOf(again)).toMatchObject({ status: "sent", attempts: 2 });
   });
 
+  it("applies a status that raced the recording of its provider id (an orphan the recording could not see)", async () => {
+    const sender = await f.sender({ credentials: { idempotentSends: false } });
+    const id = (
+      await f.send({
+        to: "+442079512001",
+        channel: "sandbox",
+        brandId: f.brandId,
+        category: "transactional",
+        body: "x",
+        channelAccountId: sender.id,
+      })
+    ).json().id as string;
+    await start();
+    await waitUntil(settled(id), { what: "sent" });
+    const sent = await statusOf(id);
+    expect(sent.status).toBe("sent");
+    // The webhook's transaction saw no provider id and kept an orphan, committed after the recording's
+    // own look for orphans: written here as it would be left.
+    await f.rows(
+      sql`insert into orphan_status_events (workspace_id, channel_account_id, provider_message_id, status, at)
+        values (${f.workspaceId}, ${sender.id}, ${sent.provider_message_id}, 'delivered', now())`,
+    );
+    await waitUntil(async () => (await statusOf(id)).status === "delivered", { what: "the orphan applied" });
+    const left = await f.rows<{ n: number }>(
+      sql`select count(*)::int as n from orphan_status_events where provider_message_id = ${sent.provider_message_id}`,
+    );
+    expect(left[0]?.n).toBe(0);
+    expect((await f.message(id)).timeline.at(-1)).toMatchObject({ type: "delivered" });
+  });
+
   it("marks a recipient who blocked the sender unreachable and stops calling the provider for them", async () => {
     const sender = await f.sender({ credentials: { idempotentSends: false } });
     const c = await f.contact("sandbox", "+442079520001");

@@ -7,6 +7,7 @@ import { createAdapter, type TChannelAdapter } from "../../channels/index.js";
 import { onDispatchSignal } from "./dispatch-signal.js";
 import type { TDispatcherHost, TDispatcherOptions, TResolvedDispatcherOptions } from "./dispatcher-host.js";
 import { reapExpiredLeases } from "./reap-expired-leases.js";
+import { reconcileOrphanStatuses } from "./reconcile-orphan-statuses.js";
 import { recordSendResults, type TSendResultItem } from "./record-send-results.js";
 import { acquireSenderLeases } from "./sender-leases.js";
 import { SenderRunner, type TDispatchAccount } from "./sender-runner.js";
@@ -134,6 +135,7 @@ class Dispatcher implements TDispatcherHost {
           lastReap = Date.now();
           await reapExpiredLeases(this.ctx.db);
           await sweepDisabledSenders(this.ctx.db);
+          await reconcileOrphanStatuses(this.ctx.db);
         }
       } catch (error) {
         this.ctx.logger.error({ err: error }, "dispatcher round failed");
