@@ -367,6 +367,45 @@ describe("Twilio-compatible Messages API", () => {
     }
   });
 
+  it("picks the sender by From and its channel: the same number on SMS and on WhatsApp are two senders", async () => {
+    const sms = await f.sender({ providerId: "sandbox", address: "+15005550007", name: "Same number, SMS" });
+    const wa = await f.sender({
+      channel: "whatsapp",
+      providerId: "fake",
+      credentials: { channel: "whatsapp" },
+      address: "+15005550007",
+      name: "Same number, WhatsApp",
+    });
+    const c = await f.contact("sandbox", "+14155550111");
+    await f.grant(c.contactId);
+    const plain = await client().messages.create({ to: "+14155550111", from: "+15005550007", body: "SMS" });
+    const viaWhatsapp = await client()
+      .messages.create({ to: "whatsapp:+14155550111", from: "whatsapp:+15005550007", body: "WA" })
+      .catch((e: { code: number }) => e);
+    const accounts = await f.rows<{ twilio_sid: string; channel_account_id: string }>(
+      sql`select twilio_sid, channel_account_id from messages where twilio_sid = ${plain.sid}`,
+    );
+    expect(accounts[0]?.channel_account_id).toBe(sms.id);
+    // Whatever the WhatsApp send's fate (no consent on WhatsApp: refused), it was judged on the WhatsApp sender.
+    if ("sid" in viaWhatsapp) {
+      const row = await f.rows<{ channel_account_id: string }>(
+        sql`select channel_account_id from messages where twilio_sid = ${viaWhatsapp.sid}`,
+      );
+      expect(row[0]?.channel_account_id).toBe(wa.id);
+    } else expect(viaWhatsapp).toMatchObject({ code: 30007 });
+    // A WhatsApp sender with a plain recipient, or the reverse: Twilio's 21910.
+    for (const [to, from] of [
+      ["+14155550111", "whatsapp:+15005550007"],
+      ["whatsapp:+14155550111", "+15005550007"],
+    ] as const)
+      expect(
+        await client()
+          .messages.create({ to, from, body: "x" })
+          .catch((e: { code: number }) => e),
+        `${from} → ${to}`,
+      ).toMatchObject({ code: 21910 });
+  });
+
   it("random form bodies never cause a 5xx or a half-written message", async () => {
     const before = await f.count();
     let created = 0;

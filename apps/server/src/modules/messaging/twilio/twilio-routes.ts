@@ -65,8 +65,11 @@ async function sendersOf(ctx: TAppContext, workspaceId: string): Promise<TChanne
 
 function pickSender(accounts: TChannelAccountRow[], b: TTwilioSend): TChannelAccountRow {
   if (b.From !== undefined && b.From !== "") {
+    // `whatsapp:+1…` names a WhatsApp sender, a bare number any other sender with that address (an SMS
+    // number and a WhatsApp number can be the same digits).
+    const whatsapp = b.From.startsWith("whatsapp:");
     const from = b.From.replace(/^whatsapp:/, "");
-    const found = accounts.find((a) => a.address === from);
+    const found = accounts.find((a) => a.address === from && (a.channel === "whatsapp") === whatsapp);
     if (!found) throw twilioErrors.invalidFrom();
     return found;
   }
@@ -137,7 +140,9 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
         const b = parsed.data;
         if (b.To === undefined || b.To === "") throw twilioErrors.toRequired();
         const account = pickSender(await sendersOf(ctx, caller.workspaceId), b);
-        if (b.To.startsWith("whatsapp:") && account.channel !== "whatsapp") throw twilioErrors.fromToPair();
+        // Twilio refuses a WhatsApp sender with a plain recipient, and the reverse (21910).
+        if (b.To.startsWith("whatsapp:") !== (account.channel === "whatsapp"))
+          throw twilioErrors.fromToPair();
         let to: string;
         try {
           to = normalizeRecipient(account.channel, b.To.replace(/^whatsapp:/, ""), "To");
