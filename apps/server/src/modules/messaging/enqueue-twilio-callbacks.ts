@@ -11,13 +11,17 @@ export interface TTwilioCallbackItem {
   errorCode?: string | null | undefined;
 }
 
-/** Statuses a Twilio StatusCallback reports. */
+/**
+ * Statuses a Twilio StatusCallback reports. `suppressed` (an opt-out or a refusal after the message was
+ * accepted) is reported as Twilio reports a refusal: `failed` with its error code (21610 for an opt-out).
+ */
 export const callbackStatuses: ReadonlySet<string> = new Set([
   "sent",
   "delivered",
   "undelivered",
   "failed",
   "read",
+  "suppressed",
 ]);
 
 /** Queue Twilio-format status callbacks (outbox) in the caller's transaction. */

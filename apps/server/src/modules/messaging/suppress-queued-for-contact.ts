@@ -25,14 +25,18 @@ export async function suppressQueuedForContact(
 ): Promise<{ suppressed: number }> {
   const at = o.at ?? new Date();
   const ledger = o.ledgerEntryId === undefined ? [] : [o.ledgerEntryId];
-  const suppressed = await rows<{ id: string }>(
+  const suppressed = await rows<{
+    id: string;
+    status_callback_url: string | null;
+    callback_key_id: string | null;
+  }>(
     tx,
     sql`update messages set status = 'suppressed', reason = ${o.reason}, due_at = null, updated_at = ${at},
         decision_ledger_ids = ${sql.param(ledger)}::text[]
       where workspace_id = ${o.workspaceId} and contact_id = ${o.contactId} and brand_id = ${o.brandId}
         and status in ('queued', 'scheduled') and due_at is not null and source <> 'compliance'
         ${o.scope === "marketing" ? sql`and category = 'marketing'` : sql``}
-      returning id`,
+      returning id, status_callback_url, callback_key_id`,
   );
   if (suppressed.length === 0) return { suppressed: 0 };
   await recordStatusEffects(
@@ -45,6 +49,9 @@ export async function suppressQueuedForContact(
       at,
       reason: o.reason,
       details: { decision: { allowed: false, reason: o.reason, ledgerEntryIds: ledger } },
+      // A Twilio-compatible send hears of it as Twilio reports a refusal (failed, 21610).
+      statusCallbackUrl: m.status_callback_url,
+      callbackKeyId: m.callback_key_id,
     })),
     at,
   );

@@ -406,6 +406,30 @@ describe("Twilio-compatible Messages API", () => {
       ).toMatchObject({ code: 21910 });
   });
 
+  it("tells the StatusCallback when an opt-out suppresses a queued message: failed with 21610", async () => {
+    const c = await f.contact("sandbox", "+14155550112");
+    await f.grant(c.contactId);
+    const msg = await client().messages.create({
+      to: "+14155550112",
+      from: "+15005550006",
+      body: "Later",
+      statusCallback: callbackUrl,
+    });
+    expect(msg.status).toBe("queued");
+    // The customer opts out before any dispatcher took the message.
+    await f.optOut(c.contactId, "all");
+    const posted: Record<string, string>[] = [];
+    const receiver: typeof fetch = async (_url, init) => {
+      const fields = Object.fromEntries(new URLSearchParams(String(init?.body)));
+      if (fields.MessageSid === msg.sid) posted.push(fields);
+      return new Response(null, { status: 204 });
+    };
+    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+    expect(posted).toHaveLength(1);
+    expect(posted[0]).toMatchObject({ MessageStatus: "failed", SmsStatus: "failed", ErrorCode: "21610" });
+    expect((await client().messages(msg.sid).fetch()).status).toBe("failed");
+  });
+
   it("random form bodies never cause a 5xx or a half-written message", async () => {
     const before = await f.count();
     let created = 0;
