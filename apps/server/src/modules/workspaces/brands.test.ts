@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
+import { ZBrandQuietHours } from "../consent/index.js";
 
 let s: TTestServer;
 beforeAll(async () => {
@@ -94,6 +95,8 @@ describe("brands", () => {
       [{ start: "09:00", end: "20:00", timeZone: null }, "settings.quietHours.timeZone"],
       ["09:00-20:00", "settings.quietHours"],
     ] as const) {
+      // What the route refuses, the decisions could not read either.
+      expect(ZBrandQuietHours.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
       const r = await create(bad, `Bad ${JSON.stringify(bad)}`);
       expect(r.statusCode, JSON.stringify(bad)).toBe(400);
       expect(r.json().error.field, JSON.stringify(bad)).toBe(field);
@@ -101,6 +104,11 @@ describe("brands", () => {
     const ok = await create({ start: "09:00", end: "20:00", timeZone: "Europe/Paris" }, "Quiet");
     expect(ok.statusCode).toBe(201);
     expect(ok.json().settings.quietHours).toEqual({ start: "09:00", end: "20:00", timeZone: "Europe/Paris" });
+    expect(ZBrandQuietHours.parse(ok.json().settings.quietHours)).toEqual({
+      start: 9 * 60,
+      end: 20 * 60,
+      timeZone: "Europe/Paris",
+    });
   });
 
   it("refuses a duplicate name with 409", async () => {
