@@ -140,47 +140,33 @@ export async function deliverTwilioCallbacks(
   if (due.length === 0) return 0;
   due.sort((a, b) => a.id - b.id);
   const prepared = await prepare(ctx, due);
-  const byMessage = new Map<string, TPrepared[]>();
-  for (const p of prepared) byMessage.set(p.due.message_id, [...(byMessage.get(p.due.message_id) ?? []), p]);
-  const results: { id: number; error: string | null; attempts: number; held: boolean }[] = [];
-  await Promise.all(
-    [...byMessage.values()].map(async (list) => {
-      // After a failure, the message's later callbacks wait (unposted, their attempt not counted) until
-      // the failed one is delivered or given up on: the receiver sees a message's statuses in order.
-      let failed = false;
-      for (const p of list) {
-        const error = failed ? null : await post(p, o.fetch ?? fetch, policy);
-        results.push({ id: p.due.id, error, attempts: p.due.attempts, held: failed });
-        if (error !== null) failed = true;
-      }
-    }),
+  // At most one callback per message is claimed (the first undelivered one), so the posts run at once.
+  const results = await Promise.all(
+    prepared.map(async (p) => ({
+      id: p.due.id,
+      error: await post(p, o.fetch ?? fetch, policy),
+      attempts: p.due.attempts,
+    })),
   );
   const skipped = due
     .filter((d) => !prepared.some((p) => p.due.id === d.id))
-    .map((d) => ({
-      id: d.id,
-      error: "message or key missing",
-      attempts: MAX_CALLBACK_ATTEMPTS,
-      held: false,
-    }));
+    .map((d) => ({ id: d.id, error: "message or key missing", attempts: MAX_CALLBACK_ATTEMPTS }));
   const all = [...results, ...skipped];
   await withSystemTx(ctx.db, (tx) =>
     tx.execute(sql`with u as (
         select * from unnest(${sql.param(all.map((r) => r.id))}::bigint[], ${sql.param(all.map((r) => r.error))}::text[],
-          ${sql.param(all.map((r) => r.attempts))}::int[], ${sql.param(all.map((r) => backoffMs(r.attempts, 2_000, 3_600_000)))}::int[],
-          ${sql.param(all.map((r) => r.held))}::boolean[]) as u(id, err, att, delay, held)
+          ${sql.param(all.map((r) => r.attempts))}::int[], ${sql.param(all.map((r) => backoffMs(r.attempts, 2_000, 3_600_000)))}::int[])
+          as u(id, err, att, delay)
       ),
       updated as (
         update twilio_status_callbacks c set
-        delivered_at = case when u.err is null and not u.held then now() else null end,
-        last_error = case when u.held then c.last_error else u.err end,
-        attempts = case when u.held then c.attempts - 1 else c.attempts end,
-        next_attempt_at = case when u.held then now()
-          when u.err is null then c.next_attempt_at
-          when u.att >= ${MAX_CALLBACK_ATTEMPTS} then 'infinity'::timestamptz
-          else now() + u.delay * interval '1 millisecond' end
-      from u where c.id = u.id
-      returning c.message_id, c.id, c.next_attempt_at, u.err is not null and not u.held as failed, u.held
+          delivered_at = case when u.err is null then now() else null end,
+          last_error = u.err,
+          next_attempt_at = case when u.err is null then c.next_attempt_at
+            when u.att >= ${MAX_CALLBACK_ATTEMPTS} then 'infinity'::timestamptz
+            else now() + u.delay * interval '1 millisecond' end
+        from u where c.id = u.id
+        returning c.message_id, c.id, c.next_attempt_at, u.err is not null as failed
       )
       -- The message's later callbacks: behind a failed one they wait for its retry (out of the due range);
       -- once it is delivered or given up on, they are due now.
@@ -189,8 +175,7 @@ export async function deliverTwilioCallbacks(
             then greatest(l.next_attempt_at, f.next_attempt_at)
           else least(l.next_attempt_at, now()) end
       from updated f
-      where not f.held and l.message_id = f.message_id and l.id > f.id and l.delivered_at is null
-        and l.id <> all(${sql.param(all.map((r) => r.id))}::bigint[])`),
+      where l.message_id = f.message_id and l.id > f.id and l.delivered_at is null`),
   );
-  return results.filter((r) => r.error === null && !r.held).length;
+  return results.filter((r) => r.error === null).length;
 }
