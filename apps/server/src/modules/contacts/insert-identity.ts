@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { TTx } from "../../core/db/tx.js";
 import { newId } from "../../core/ids.js";
 import { encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
-import { contactChanges } from "./contact-changes.js";
+import { CONTACT_CHANGES_CHANNEL, contactChanges } from "./contact-changes.js";
 import type { TContactChannel } from "./contact-channel.js";
 import type { TNormalizedAddress } from "./normalize-address.js";
 
@@ -29,6 +29,10 @@ export async function insertIdentity(
         phone_time_zone = ${i.n.timeZone}, updated_at = ${i.now}
       where workspace_id = ${i.workspaceId} and id = ${i.contactId} and country is null`);
   }
+  // A new address can make another process's cached "nobody has this address" wrong, and a first phone
+  // number gives the contact a time zone for quiet hours: every process's decision cache drops the
+  // contact (and the workspace's unknown addresses) when this commits; this one at once.
+  await tx.execute(sql`select pg_notify(${CONTACT_CHANGES_CHANNEL}, ${`${i.workspaceId} ${i.contactId}`})`);
   contactChanges.contactChanged(i.workspaceId, i.contactId);
   return id;
 }

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
 import { rows, withWorkspaceTx } from "../../core/db/tx.js";
+import { CONTACT_CHANGES_CHANNEL } from "./contact-changes.js";
 
 let s: TTestServer;
 beforeAll(async () => {
@@ -15,6 +16,11 @@ async function count(workspaceId: string, table: "contacts" | "contact_identitie
     rows<{ n: number }>(tx, sql`select count(*)::int as n from ${sql.identifier(table)}`),
   );
   return r[0]?.n ?? -1;
+}
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(ok()).toBe(true);
 }
 
 describe("contact routes", () => {
@@ -91,6 +97,39 @@ describe("contact routes", () => {
 
     const got = await s.app.inject({ method: "GET", url: `/v1/contacts/${c.id}`, headers: h });
     expect(got.json()).toEqual(again.json());
+  });
+
+  it("tells every process's decision cache when a contact is created or given an address (NOTIFY on commit)", async () => {
+    const ws = await s.workspace();
+    const h = bearer(ws.apiKey);
+    const heard: string[] = [];
+    const feed = await s.database.listen(CONTACT_CHANGES_CHANNEL, { onPayload: (p) => heard.push(p) });
+    try {
+      const created = await s.app.inject({
+        method: "POST",
+        url: "/v1/contacts",
+        headers: h,
+        payload: { identities: [{ channel: "telegram", address: "5151" }] },
+      });
+      expect(created.statusCode).toBe(201);
+      const id = created.json().id as string;
+      const payload = `${ws.workspaceId} ${id}`;
+      await until(() => heard.includes(payload));
+      heard.length = 0;
+      // A first phone number: another process may hold "nobody has this number", and the contact now has
+      // a time zone for quiet hours.
+      const added = await s.app.inject({
+        method: "POST",
+        url: `/v1/contacts/${id}/identities`,
+        headers: h,
+        payload: { channel: "sms", address: "+14155550188" },
+      });
+      expect(added.statusCode).toBe(201);
+      expect(added.json().country).toBe("US");
+      await until(() => heard.includes(payload));
+    } finally {
+      await feed.close();
+    }
   });
 
   it("refuses an address that belongs to another contact with 409 and its id", async () => {
