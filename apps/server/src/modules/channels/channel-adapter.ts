@@ -147,7 +147,10 @@ export type TNormalizedEvent =
       recipient?: string;
       errorCode?: string;
       errorMessage?: string;
-      /** WhatsApp: our messageId, echoed back through `biz_opaque_callback_data`. */
+      /**
+       * Our messageId as the provider echoes it: WhatsApp `biz_opaque_callback_data`; Twilio, the `m`
+       * query parameter of the StatusCallback URL the dispatcher gave with the send.
+       */
       clientReference?: string;
     }
   | {
@@ -186,6 +189,8 @@ export interface TVerifyWebhookInput {
 export interface TParseWebhookInput {
   rawBody: Buffer;
   contentType: string;
+  /** The URL the provider called, query included, as it signed it (Twilio: `?m=` names our message). */
+  url?: string | undefined;
 }
 
 export type THandshakeResult = { ok: true; challenge: string } | { ok: false };

@@ -4,6 +4,7 @@ import {
   buildTelegramTextUpdate,
   buildWhatsAppStatusWebhook,
   buildWhatsAppTextWebhook,
+  signTwilioWebhook,
   startFakeInstagramServer,
   startFakeTelegramServer,
   startFakeTwilioServer,
@@ -12,6 +13,7 @@ import {
   type TFakeTelegramServer,
   type TFakeTwilioServer,
   type TFakeWhatsAppServer,
+  twilioFormBody,
 } from "../channels/testing/index.js";
 import { confirmationText } from "../intent/index.js";
 import { startDispatcher } from "../messaging/index.js";
@@ -19,6 +21,7 @@ import {
   contactOf,
   creds,
   ledger,
+  PUBLIC_URL,
   postWebhook,
   replies,
   signedMeta,
@@ -242,6 +245,64 @@ export function loopSuite(server: () => TInboundServer): void {
         });
         // Every later send of the brand is refused before it reaches the provider.
         expect((await post("after")).json()).toMatchObject({ status: "suppressed", reason: "opted_out" });
+      });
+
+      it("Twilio: a send whose SM sid was never recorded is reconciled by its status callback, which names the message", async () => {
+        const phone = "+33612360078";
+        const sent = await s.app.inject({
+          method: "POST",
+          url: "/v1/messages",
+          headers: { authorization: `Bearer ${w.ws.apiKey}` },
+          payload: {
+            to: phone,
+            channel: "sms",
+            brandId: w.ws.brandId,
+            channelAccountId: w.senders.twilio.id,
+            category: "transactional",
+            body: "Your order shipped",
+          },
+        });
+        const id = sent.json().id as string;
+        await until(
+          "the send",
+          async () => (await statuses(s, [id]))[id],
+          (v) => v?.status === "sent",
+        );
+        const handed = tw.accepted.find((x) => x.params.To === phone);
+        if (!handed) throw new Error("not handed to Twilio");
+        // The StatusCallback names this sender's webhook and the message.
+        const callbackPath = `/webhooks/${w.senders.twilio.id}?m=${id}`;
+        expect(handed.params.StatusCallback).toBe(`${PUBLIC_URL}${callbackPath}`);
+        // The worker died after Twilio accepted and before the SM sid was stored: the lease expired.
+        await s.database.query(
+          "update messages set status = 'unknown', reason = 'lease_expired', provider_message_id = null where id = $1",
+          [id],
+        );
+        await s.database.query("delete from message_provider_ids where message_id = $1", [id]);
+        const fields = {
+          AccountSid: creds.twilio.accountSid,
+          MessageSid: handed.sid,
+          MessageStatus: "delivered",
+          To: phone,
+          From: creds.twilio.from,
+        };
+        const url = `${PUBLIC_URL}${callbackPath}`;
+        const r = await s.app.inject({
+          method: "POST",
+          url: callbackPath,
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            "x-twilio-signature": signTwilioWebhook(creds.twilio.authToken, url, fields),
+          },
+          payload: twilioFormBody(fields),
+        });
+        expect(r.statusCode).toBe(200);
+        expect((await statuses(s, [id]))[id]?.status).toBe("delivered");
+        const stored = await s.database.query<{ provider_message_id: string }>(
+          "select provider_message_id from messages where id = $1",
+          [id],
+        );
+        expect(stored[0]?.provider_message_id).toBe(handed.sid);
       });
 
       it("Telegram: 退订 → the Chinese confirmation reaches the chat", async () => {

@@ -55,7 +55,7 @@ export async function receiveWebhook(ctx: TAppContext, d: TWebhookDelivery): Pro
   }
   let events: ReturnType<TChannelAdapter["parseWebhook"]>;
   try {
-    events = adapter.parseWebhook({ rawBody: d.rawBody, contentType: d.contentType });
+    events = adapter.parseWebhook({ rawBody: d.rawBody, contentType: d.contentType, url: d.url });
   } catch (error) {
     if (isChannelError(error))
       throw new AppError("validation_failed", { message: error.message, field: "body" });

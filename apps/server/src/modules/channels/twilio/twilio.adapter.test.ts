@@ -412,6 +412,33 @@ describe("twilio adapter", () => {
       ]);
     });
 
+    it("names our message from the StatusCallback URL's `m`, and only a well-formed message id", () => {
+      const id = "msg_01jy0q4m3s0r5t6v7w8x9y0z1a";
+      const at = (url: string | undefined) =>
+        adapter().parseWebhook({
+          rawBody: formOf(fixtureParams("status-delivered.json")),
+          contentType: "application/x-www-form-urlencoded",
+          url,
+        })[0];
+      expect(at(`https://assent.example/webhooks/cha_1?m=${id}`)).toMatchObject({ clientReference: id });
+      expect(at(`https://assent.example/webhooks/cha_1?x=1&m=${id}`)).toMatchObject({ clientReference: id });
+      for (const url of [
+        undefined,
+        "https://assent.example/webhooks/cha_1",
+        "https://assent.example/webhooks/cha_1?m=",
+        "https://assent.example/webhooks/cha_1?m=ctc_01jy0q4m3s0r5t6v7w8x9y0z1a",
+        "https://assent.example/webhooks/cha_1?m=msg_1'--",
+      ])
+        expect(at(url), String(url)).not.toHaveProperty("clientReference");
+      // Inbound messages never carry it.
+      const inbound = adapter().parseWebhook({
+        rawBody: formOf(fixtureParams("inbound-sms.json")),
+        contentType: "application/x-www-form-urlencoded",
+        url: `https://assent.example/webhooks/cha_1?m=${id}`,
+      })[0];
+      expect(inbound).not.toHaveProperty("clientReference");
+    });
+
     it("ignores intermediate statuses", () => {
       expect(parse(fixtureParams("status-queued.json"))).toEqual([]);
     });

@@ -1,3 +1,4 @@
+import { isId } from "../../../core/ids.js";
 import type {
   TAdapterDeps,
   TChannelAdapter,
@@ -199,7 +200,20 @@ const statusMap: Record<string, "sent" | "delivered" | "read" | "failed" | "unde
   undelivered: "undelivered",
 };
 
-function statusEvent(fields: Record<string, string>, now: Date): TNormalizedEvent | undefined {
+/** Our message id, from the `m` query parameter of the StatusCallback URL we gave with the send. */
+function messageIdOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const q = url.indexOf("?");
+  if (q < 0) return undefined;
+  const m = new URLSearchParams(url.slice(q + 1)).get("m");
+  return m !== null && isId("msg", m) ? m : undefined;
+}
+
+function statusEvent(
+  fields: Record<string, string>,
+  now: Date,
+  clientReference: string | undefined,
+): TNormalizedEvent | undefined {
   const callback = parseWith(ZTwilioStatusCallback, fields, `${provider} status callback`);
   const status = statusMap[callback.MessageStatus.toLowerCase()];
   if (status === undefined) return undefined;
@@ -213,6 +227,7 @@ function statusEvent(fields: Record<string, string>, now: Date): TNormalizedEven
     ...(callback.To ? { recipient: callback.To } : {}),
     ...(callback.ErrorCode ? { errorCode: callback.ErrorCode } : {}),
     ...(errorMessage ? { errorMessage } : {}),
+    ...(clientReference ? { clientReference } : {}),
   };
 }
 
@@ -220,7 +235,12 @@ function statusEvent(fields: Record<string, string>, now: Date): TNormalizedEven
  * Inbound messages carry Body (and SmsStatus=received); status callbacks carry MessageStatus and no
  * Body. Old callbacks only have SmsSid/SmsStatus, which are mapped onto the new names.
  */
-export function parseTwilioWebhook(rawBody: Buffer, contentType: string, now: Date): TNormalizedEvent[] {
+export function parseTwilioWebhook(
+  rawBody: Buffer,
+  contentType: string,
+  now: Date,
+  url?: string,
+): TNormalizedEvent[] {
   if (rawBody.length > maxWebhookBytes) throw invalidPayload(`${provider} webhook too large`);
   const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
   if (type !== "" && type !== "application/x-www-form-urlencoded") {
@@ -232,7 +252,7 @@ export function parseTwilioWebhook(rawBody: Buffer, contentType: string, now: Da
   if (fields.MessageStatus === undefined && fields.SmsStatus !== undefined)
     fields.MessageStatus = fields.SmsStatus;
   if (fields.MessageStatus !== undefined) {
-    const event = statusEvent(fields, now);
+    const event = statusEvent(fields, now, messageIdOf(url));
     return event === undefined ? [] : [event];
   }
   throw invalidPayload(`${provider} webhook is neither an inbound message nor a status callback`);
@@ -249,6 +269,7 @@ export function createTwilioAdapter(
     idempotentSends: false,
     send: (message) => sendTwilio(credentials, resolved, message),
     verifyWebhook: (input) => verifyTwilioSignature(credentials.authToken, input),
-    parseWebhook: (input) => parseTwilioWebhook(input.rawBody, input.contentType, resolved.clock()),
+    parseWebhook: (input) =>
+      parseTwilioWebhook(input.rawBody, input.contentType, resolved.clock(), input.url),
   };
 }

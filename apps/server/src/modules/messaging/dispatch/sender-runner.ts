@@ -313,9 +313,11 @@ export class SenderRunner {
 
   private outbound(m: TClaimedMessage): TOutboundMessage {
     const { content } = m;
+    // Twilio: its status callbacks come to this sender's webhook, naming the message (`m`), so that a
+    // callback finds a message whose SM sid was never stored (the worker died before recording it).
     const callback =
       this.account?.providerId === "twilio" && this.host.ctx.config.publicUrl
-        ? `${this.host.ctx.config.publicUrl.replace(/\/+$/, "")}/webhooks/${this.id}`
+        ? `${this.host.ctx.config.publicUrl.replace(/\/+$/, "")}/webhooks/${this.id}?m=${encodeURIComponent(m.id)}`
         : undefined;
     return {
       messageId: m.id,
