@@ -142,6 +142,21 @@ async function project(tx: TTx, e: TLedgerEntry): Promise<void> {
         where ${where} and id = ${e.refId} and status = 'pending'`);
       return;
     case "withdraw":
+      if (e.campaignId !== null) {
+        // From one campaign: a brand-wide grant is narrowed (fold-ledger.ts, narrowedChannels), a grant
+        // of that campaign withdrawn whole.
+        await tx.execute(sql`update consent_grants g set excluded = coalesce(g.excluded, '{}') || array(
+            select ${e.campaignId} || ':' || u.ch || ':' || ${e.id}
+            from unnest(${sql.param(e.channels ?? [])}::text[]) with ordinality as u(ch, n)
+            where u.ch = any(g.channels)
+              and not exists (select 1 from unnest(coalesce(g.excluded, '{}')) x where starts_with(x, ${e.campaignId} || ':' || u.ch || ':'))
+              and not exists (select 1 from unnest(${sql.param(e.channels ?? [])}::text[]) with ordinality as v(ch, n) where v.ch = u.ch and v.n < u.n)
+            order by u.n), updated_at = ${e.recordedAt}
+          where ${where} and id = ${e.refId} and status <> 'withdrawn' and campaign_id is null`);
+        await tx.execute(sql`update consent_grants set status = 'withdrawn', withdrawn_entry_id = ${e.id}, updated_at = ${e.recordedAt}
+          where ${where} and id = ${e.refId} and status <> 'withdrawn' and campaign_id is not null`);
+        return;
+      }
       await tx.execute(sql`update consent_grants set status = 'withdrawn', withdrawn_entry_id = ${e.id}, updated_at = ${e.recordedAt}
         where ${where} and id = ${e.refId} and status <> 'withdrawn'`);
       return;

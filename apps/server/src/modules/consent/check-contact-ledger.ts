@@ -18,6 +18,7 @@ const grantKey = (g: TGrantState) =>
     stamp(g.confirmBy),
     g.confirmedEntryId,
     g.withdrawnEntryId,
+    g.exclusions ?? [],
   ]);
 const suppressionKey = (s: TSuppressionState) =>
   JSON.stringify([s.brandId, s.optOutAllEntryId, s.optOutMarketingEntryId]);

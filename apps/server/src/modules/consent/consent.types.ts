@@ -100,6 +100,11 @@ export interface TGrantState {
   confirmBy: Date | null;
   confirmedEntryId: string | null;
   withdrawnEntryId: string | null;
+  /**
+   * Brand-wide grants only: the campaigns it no longer covers, per channel, since the person withdrew
+   * from them (`campaignId:channel:withdrawEntryId`, in ledger order). Absent or empty: none.
+   */
+  exclusions?: string[] | undefined;
 }
 
 /** A contact's opt-out from one brand, as the projection holds it. */

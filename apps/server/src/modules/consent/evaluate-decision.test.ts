@@ -27,6 +27,14 @@ const grantArb: fc.Arbitrary<TGrantState> = fc.record({
   confirmBy: fc.option(time),
   confirmedEntryId: fc.constant(null),
   withdrawnEntryId: fc.constant(null),
+  exclusions: fc.option(
+    fc.uniqueArray(
+      fc
+        .tuple(fc.constantFrom("cmp_1", "cmp_2"), fc.constantFrom(...channels))
+        .map(([c, ch]) => `${c}:${ch}:cns_narrow_${c}_${ch}`),
+    ),
+    { nil: undefined },
+  ),
 });
 
 const factsArb: fc.Arbitrary<TDecisionFacts> = fc.record({
@@ -205,6 +213,10 @@ describe("evaluateDecision", () => {
         expect(g.category).toBe("marketing");
         expect(g.channels).toContain(input.channel);
         expect(g.campaignId === null || g.campaignId === input.campaignId).toBe(true);
+        // A brand-wide grant the person withdrew this campaign from (on this channel) never covers it.
+        const prefix = `${input.campaignId}:${input.channel}:`;
+        if (g.campaignId === null && input.campaignId !== null)
+          expect(g.exclusions?.some((x) => x.startsWith(prefix)) ?? false).toBe(false);
         expect(grantStanding(g, AT)).toBe("active");
         expect(g.effectiveAt.getTime()).toBeLessThanOrEqual(AT.getTime());
         expect(facts.suppression?.optOutMarketingEntryId ?? null).toBeNull();
@@ -212,6 +224,85 @@ describe("evaluateDecision", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("refuses a campaign withdrawn from a brand-wide grant on that channel only, until a later grant covers it", () => {
+    const campaign = {
+      id: "cmp_1",
+      brandId: "brd_a",
+      name: "Autumn",
+      category: "marketing" as const,
+      channels: ["sms", "whatsapp"] as TContactChannel[],
+      createdAt: AT,
+    };
+    const brandWide: TGrantState = {
+      id: "cns_01",
+      brandId: "brd_a",
+      campaignId: null,
+      category: "marketing",
+      channels: ["sms", "whatsapp"],
+      basis: "consent",
+      status: "active",
+      effectiveAt: new Date(AT.getTime() - 86_400_000),
+      expiresAt: null,
+      confirmBy: null,
+      confirmedEntryId: null,
+      withdrawnEntryId: null,
+      exclusions: ["cmp_1:sms:cns_02"],
+    };
+    const facts = (grants: TGrantState[]): TDecisionFacts => ({
+      contact: {
+        erasedAt: null,
+        restrictedAt: null,
+        minor: false,
+        minorUntil: null,
+        timeZone: null,
+        phoneTimeZone: "Europe/Paris",
+        country: "FR",
+        region: null,
+      },
+      brandFound: true,
+      quietHours: null,
+      suppression: null,
+      grants,
+      campaign,
+    });
+    const ask = (grants: TGrantState[], channel: TContactChannel, campaignId: string | null = "cmp_1") =>
+      evaluateDecision(
+        {
+          workspaceId: "ws_1",
+          contactId: "ctc_1",
+          brandId: "brd_a",
+          campaignId,
+          channel,
+          category: "marketing",
+          at: AT,
+        },
+        facts(grants),
+      );
+    expect(ask([brandWide], "sms")).toEqual({
+      allowed: false,
+      reason: "consent_revoked",
+      basis: null,
+      ledgerEntryIds: ["cns_01", "cns_02"],
+    });
+    expect(ask([brandWide], "whatsapp")).toMatchObject({ allowed: true, ledgerEntryIds: ["cns_01"] });
+    expect(ask([brandWide], "sms", null)).toMatchObject({ allowed: true, ledgerEntryIds: ["cns_01"] });
+    // Another brand-wide grant given later, or one for the campaign itself, covers it again.
+    const again = { ...brandWide, id: "cns_03", exclusions: undefined, effectiveAt: AT };
+    expect(ask([brandWide, again], "sms")).toMatchObject({ allowed: true, ledgerEntryIds: ["cns_03"] });
+    const own = { ...again, id: "cns_04", campaignId: "cmp_1", channels: ["sms"] as TContactChannel[] };
+    expect(ask([brandWide, own], "sms")).toMatchObject({ allowed: true, ledgerEntryIds: ["cns_04"] });
+    // Withdrawn whole since: both withdrawals are the answer.
+    const gone = { ...brandWide, status: "withdrawn" as const, withdrawnEntryId: "cns_05" };
+    expect(ask([gone], "sms")).toMatchObject({
+      reason: "consent_revoked",
+      ledgerEntryIds: ["cns_01", "cns_02", "cns_05"],
+    });
+    expect(ask([gone], "whatsapp")).toMatchObject({
+      reason: "consent_revoked",
+      ledgerEntryIds: ["cns_01", "cns_05"],
+    });
   });
 
   it("never allows anything to an erased, restricted or fully opted-out contact", () => {

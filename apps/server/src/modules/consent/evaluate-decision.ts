@@ -44,10 +44,21 @@ function grantInScope(
   return (
     g.brandId === input.brandId &&
     g.category === category &&
-    (g.campaignId === null || g.campaignId === campaignId) &&
+    (g.campaignId === null
+      ? campaignId === null || !excludes(g, campaignId, input.channel)
+      : g.campaignId === campaignId) &&
     g.effectiveAt.getTime() <= at
   );
 }
+/** The entry by which the person withdrew this campaign on this channel from a brand-wide grant, if any. */
+function exclusionOf(g: TGrantState, campaignId: string, channel: string): string | undefined {
+  if (g.exclusions === undefined) return undefined;
+  const prefix = `${campaignId}:${channel}:`;
+  for (const x of g.exclusions) if (x.startsWith(prefix)) return x.slice(prefix.length);
+  return undefined;
+}
+const excludes = (g: TGrantState, campaignId: string, channel: string): boolean =>
+  g.exclusions !== undefined && exclusionOf(g, campaignId, channel) !== undefined;
 const grantIds = (g: TGrantState): string[] => (g.confirmedEntryId ? [g.id, g.confirmedEntryId] : [g.id]);
 
 /**
@@ -121,6 +132,23 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
       "consent_pending",
       pending.map((g) => g.id),
     );
+  const withdrawn = by("withdrawn").flatMap((g) =>
+    g.withdrawnEntryId ? [g.id, g.withdrawnEntryId] : [g.id],
+  );
+  // The person withdrew this campaign on this channel from a brand-wide grant: that is the answer,
+  // whatever else the brand's grants cover (with the grant's own withdrawal, if it was withdrawn since).
+  if (campaignId !== null) {
+    const revoked: string[] = [];
+    for (const g of facts.grants) {
+      if (g.campaignId !== null || g.brandId !== input.brandId || g.category !== category) continue;
+      if (!g.channels.includes(input.channel) || g.effectiveAt.getTime() > at) continue;
+      const entry = exclusionOf(g, campaignId, input.channel);
+      if (entry === undefined) continue;
+      revoked.push(g.id, entry);
+      if (g.withdrawnEntryId) revoked.push(g.withdrawnEntryId);
+    }
+    if (revoked.length > 0) return refuse("consent_revoked", [...withdrawn, ...revoked]);
+  }
   const elsewhere = facts.grants.filter(
     (g) => inScope(g) && !g.channels.includes(input.channel) && standing(g, input.at) === "active",
   );
@@ -131,11 +159,6 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
       "consent_expired",
       expired.map((g) => g.id),
     );
-  const withdrawn = by("withdrawn");
-  if (withdrawn.length > 0)
-    return refuse(
-      "consent_revoked",
-      withdrawn.flatMap((g) => (g.withdrawnEntryId ? [g.id, g.withdrawnEntryId] : [g.id])),
-    );
+  if (withdrawn.length > 0) return refuse("consent_revoked", withdrawn);
   return refuse("consent_missing");
 }

@@ -19,11 +19,12 @@ export interface TGrantRow {
   confirm_by: Date | string | null;
   confirmed_entry_id: string | null;
   withdrawn_entry_id: string | null;
+  excluded: string[] | null;
 }
 
 export const grantColumns =
   sql.raw(`id, contact_id, brand_id, campaign_id, category, channels, basis, status, effective_at, expires_at,
-  confirm_by, confirmed_entry_id, withdrawn_entry_id`);
+  confirm_by, confirmed_entry_id, withdrawn_entry_id, excluded`);
 
 export function toGrant(r: TGrantRow): TGrantState & { contactId: string } {
   return {
@@ -40,6 +41,7 @@ export function toGrant(r: TGrantRow): TGrantState & { contactId: string } {
     confirmBy: toMaybeDate(r.confirm_by),
     confirmedEntryId: r.confirmed_entry_id,
     withdrawnEntryId: r.withdrawn_entry_id,
+    ...(r.excluded && r.excluded.length > 0 ? { exclusions: r.excluded } : {}),
   };
 }
 

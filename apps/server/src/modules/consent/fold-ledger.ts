@@ -1,4 +1,23 @@
+import type { TContactChannel } from "../contacts/index.js";
 import type { TGrantState, TLedgerEntry, TSuppressionState } from "./consent.types.js";
+
+/**
+ * The channels of `channels` a brand-wide grant covers and does not yet exclude for this campaign: what a
+ * withdrawal from that campaign takes out of it (the projection's SQL applies the same rule).
+ */
+export function narrowedChannels(
+  grant: Pick<TGrantState, "channels" | "exclusions">,
+  campaignId: string,
+  channels: readonly TContactChannel[],
+): TContactChannel[] {
+  const out: TContactChannel[] = [];
+  for (const ch of channels) {
+    if (!grant.channels.includes(ch) || out.includes(ch)) continue;
+    if ((grant.exclusions ?? []).some((x) => x.startsWith(`${campaignId}:${ch}:`))) continue;
+    out.push(ch);
+  }
+  return out;
+}
 
 export interface TFoldedConsent {
   grants: Map<string, TGrantState>;
@@ -39,8 +58,15 @@ export function foldLedger(entries: readonly TLedgerEntry[]): TFoldedConsent {
           grants.set(grant.id, { ...grant, status: "active", confirmedEntryId: e.id });
         break;
       case "withdraw":
-        if (grant && grant.status !== "withdrawn")
-          grants.set(grant.id, { ...grant, status: "withdrawn", withdrawnEntryId: e.id });
+        if (!grant || grant.status === "withdrawn") break;
+        if (grant.campaignId === null && e.campaignId !== null) {
+          // Withdrawn from one campaign: the brand-wide grant stops covering it on these channels.
+          const added = narrowedChannels(grant, e.campaignId, e.channels ?? []).map(
+            (ch) => `${e.campaignId}:${ch}:${e.id}`,
+          );
+          if (added.length > 0)
+            grants.set(grant.id, { ...grant, exclusions: [...(grant.exclusions ?? []), ...added] });
+        } else grants.set(grant.id, { ...grant, status: "withdrawn", withdrawnEntryId: e.id });
         break;
       case "opt_out": {
         const s = suppressions.get(e.brandId) ?? {

@@ -22,6 +22,13 @@ export const ZGrant = z.object({
   confirmBy: z.string().nullable(),
   confirmedEntryId: z.string().nullable(),
   withdrawnEntryId: z.string().nullable(),
+  /**
+   * A brand-wide grant: the campaigns the person withdrew from since, per channel, with the withdraw
+   * entry. The grant no longer covers them there; it still covers the brand's other campaigns.
+   */
+  excludedCampaigns: z.array(
+    z.object({ campaignId: z.string(), channel: ZContactChannel, ledgerEntryId: z.string() }),
+  ),
   /** While pending: the signed token of the confirmation link `GET /v1/consents/confirm?token=…`. */
   confirmToken: z.string().optional(),
   confirmUrl: z.string().optional(),
@@ -52,6 +59,10 @@ export function presentGrant(
     confirmBy: iso(g.confirmBy),
     confirmedEntryId: g.confirmedEntryId,
     withdrawnEntryId: g.withdrawnEntryId,
+    excludedCampaigns: (g.exclusions ?? []).map((x) => {
+      const [campaignId = "", channel = "", ledgerEntryId = ""] = x.split(":");
+      return { campaignId, channel: channel as TGrantJson["channels"][number], ledgerEntryId };
+    }),
   };
 }
 

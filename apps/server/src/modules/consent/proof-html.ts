@@ -38,6 +38,8 @@ function action(e: TProofEntry): string {
   if (e.kind === "opt_out")
     return e.scope === "marketing" ? "Opted out of marketing" : "Opted out of everything";
   if (e.kind === "grant" && e.pending) return "Consent given, pending confirmation";
+  if (e.kind === "withdraw" && e.campaignId)
+    return "Consent withdrawn for one campaign (the brand-wide consent no longer covers it)";
   if (e.kind === "expire" && e.evidence.reason === "confirmation_lapsed")
     return "Consent lapsed (double opt-in not confirmed in time)";
   return ACTIONS[e.kind] ?? e.kind;
@@ -83,7 +85,9 @@ function entry(e: TProofEntry, p: TConsentProof, cited: Set<string>): string {
     row("Brand", `${esc(brand?.name ?? "")} ${code(e.brandId)}`),
     e.campaignId ? row("Campaign", code(e.campaignId)) : "",
     e.category ? row("Category", esc(e.category)) : "",
-    e.channels ? row("Channels covered", esc(e.channels.join(", "))) : "",
+    e.channels
+      ? row(e.kind === "withdraw" ? "Channels withdrawn" : "Channels covered", esc(e.channels.join(", ")))
+      : "",
     e.kind === "opt_out"
       ? row("Scope", esc(e.scope === "marketing" ? "marketing" : "everything, every channel"))
       : "",

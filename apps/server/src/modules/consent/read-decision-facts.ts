@@ -32,7 +32,7 @@ type TFactsRow = [
 
 /**
  * One grant row: [n, id, campaign_id, category, channels, basis, status, effective_at, expires_at, confirm_by,
- * confirmed_entry_id, withdrawn_entry_id].
+ * confirmed_entry_id, withdrawn_entry_id, excluded] (excluded since migration 0280).
  */
 type TGrantArrayRow = [
   number,
@@ -47,6 +47,7 @@ type TGrantArrayRow = [
   number | null,
   string | null,
   string | null,
+  (string[] | null)?,
 ];
 
 const dateOf = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
@@ -116,6 +117,7 @@ export async function readDecisionFacts(
       confirmedEntryId: r[10],
       withdrawnEntryId: r[11],
     };
+    if (r[12] && r[12].length > 0) g.exclusions = r[12];
     const l = grants.get(r[0]);
     if (l) l.push(g);
     else grants.set(r[0], [g]);

@@ -543,6 +543,14 @@ describe("consent routes", () => {
     expect(r1.withdrawn.map((g: { id: string }) => g.id)).toEqual([forCampaign.id]);
     expect(r1.withdrawn[0]).toMatchObject({ status: "withdrawn", standing: "withdrawn" });
     expect(r1.ledgerEntryIds).toEqual([r1.withdrawn[0].withdrawnEntryId]);
+    // The brand-wide grant covered the campaign too: it is narrowed, not withdrawn.
+    expect(r1.narrowed.map((g: { id: string }) => g.id)).toEqual([brandWide.id]);
+    expect(r1.narrowingEntryIds).toHaveLength(1);
+    expect(r1.narrowed[0]).toMatchObject({
+      status: "active",
+      withdrawnEntryId: null,
+      excludedCampaigns: [{ campaignId: cmp.id, channel: "sms", ledgerEntryId: r1.narrowingEntryIds[0] }],
+    });
     // The same key replays the answer and writes nothing more; with another body it is a conflict.
     const replay = await post(
       ws,
@@ -567,9 +575,16 @@ describe("consent routes", () => {
     );
     expect(reused.statusCode).toBe(409);
     expect(reused.json().error.code).toBe("idempotency_conflict");
-    expect((await counts(ws.workspaceId)).consent_ledger).toBe(ledgerBefore + 1);
-    // The brand-wide grant still covers the campaign: a campaign revoke withdraws that campaign's grants only.
-    expect(await ask("sms", cmp.id)).toMatchObject({ allowed: true, ledgerEntryIds: [brandWide.id] });
+    expect((await counts(ws.workspaceId)).consent_ledger).toBe(ledgerBefore + 2);
+    // The campaign is refused on sms, naming both withdrawals; the brand-wide grant still covers the
+    // campaign on whatsapp and the brand's other messages on sms.
+    expect(await ask("sms", cmp.id)).toMatchObject({
+      allowed: false,
+      reason: "consent_revoked",
+      ledgerEntryIds: [forCampaign.id, r1.ledgerEntryIds[0], brandWide.id, r1.narrowingEntryIds[0]],
+    });
+    expect(await ask("whatsapp", cmp.id)).toMatchObject({ allowed: true, ledgerEntryIds: [brandWide.id] });
+    expect(await ask("sms")).toMatchObject({ allowed: true, ledgerEntryIds: [brandWide.id] });
 
     // Nothing left in force in that scope: 422, nothing written.
     const again = await post(ws, "/v1/consents", {
@@ -586,7 +601,7 @@ describe("consent routes", () => {
       field: "channels",
       details: { reason: "nothing_to_revoke" },
     });
-    expect((await counts(ws.workspaceId)).consent_ledger).toBe(ledgerBefore + 1);
+    expect((await counts(ws.workspaceId)).consent_ledger).toBe(ledgerBefore + 2);
 
     // The whole brand on whatsapp: the brand-wide grant is withdrawn whole (sms too); email is untouched.
     const brandRevoke = await post(ws, "/v1/consents", {
@@ -598,15 +613,26 @@ describe("consent routes", () => {
     });
     expect(brandRevoke.statusCode, brandRevoke.body).toBe(201);
     expect(brandRevoke.json().withdrawn.map((g: { id: string }) => g.id)).toEqual([brandWide.id]);
-    // Refused (channel_not_covered: the email grant is the only one left in force).
-    expect(await ask("sms", cmp.id)).toMatchObject({ allowed: false, reason: "channel_not_covered" });
+    // The campaign on sms stays refused for its withdrawals; whatsapp only has the email grant left.
+    expect(await ask("sms", cmp.id)).toMatchObject({
+      allowed: false,
+      reason: "consent_revoked",
+      ledgerEntryIds: [
+        forCampaign.id,
+        r1.ledgerEntryIds[0],
+        brandWide.id,
+        r1.narrowingEntryIds[0],
+        brandRevoke.json().ledgerEntryIds[0],
+      ],
+    });
+    expect(await ask("whatsapp", cmp.id)).toMatchObject({ allowed: false, reason: "channel_not_covered" });
     expect(await ask("whatsapp")).toMatchObject({ allowed: false, reason: "channel_not_covered" });
     expect(await ask("email")).toMatchObject({ allowed: true, ledgerEntryIds: [byEmail.id] });
 
     // Ledger, projection and audit, as a withdrawal by id.
     const all = (await get(ws, `/v1/contacts/${contactId}/consents`)).json();
     const withdraws = all.history.filter((e: { kind: string }) => e.kind === "withdraw");
-    expect(withdraws).toHaveLength(2);
+    expect(withdraws).toHaveLength(3);
     expect(withdraws[0]).toMatchObject({
       id: r1.ledgerEntryIds[0],
       refId: forCampaign.id,
@@ -617,6 +643,14 @@ describe("consent routes", () => {
       actor: { type: "api_key" },
     });
     expect(withdraws[1]).toMatchObject({
+      id: r1.narrowingEntryIds[0],
+      refId: brandWide.id,
+      campaignId: cmp.id,
+      channels: ["sms"],
+      method: "web_form",
+      evidence: { revokeScope: "campaign", revokeChannels: "sms", confirmationRef: "pref-42" },
+    });
+    expect(withdraws[2]).toMatchObject({
       refId: brandWide.id,
       method: "keyword",
       channel: "whatsapp",
@@ -635,6 +669,9 @@ describe("consent routes", () => {
     expect(proof.entries.find((e: { id: string }) => e.id === r1.ledgerEntryIds[0])).toMatchObject({
       ip: "203.0.113.9",
     });
+    const html = (await get(ws, `/v1/contacts/${contactId}/consent-proof?format=html`)).body;
+    expect(html).toContain("Consent withdrawn for one campaign (the brand-wide consent no longer covers it)");
+    expect(html).toContain("<th>Channels withdrawn</th><td>sms</td>");
     expect((await verifyConsent(s.ctx.db, { workspaceId: ws.workspaceId })).ok).toBe(true);
     const audit = (await get(ws, "/v1/audit-events?action=consent.withdraw&limit=200")).json().data;
     expect(audit.map((e: { details: { entryId: string } }) => e.details.entryId).sort()).toEqual(

@@ -81,6 +81,13 @@ const ZRevokeResult = z.object({
   ledgerEntryIds: z.array(z.string()),
   /** Each grant withdrawn, whole: it may cover channels beyond those asked for. */
   withdrawn: z.array(ZGrant),
+  /**
+   * A campaign's revoke: the brand-wide grants that covered the campaign and no longer do on these
+   * channels (see `excludedCampaigns`); they still cover the brand's other campaigns.
+   */
+  narrowed: z.array(ZGrant),
+  /** One withdraw entry per narrowed grant, in the order of `narrowed`. */
+  narrowingEntryIds: z.array(z.string()),
 });
 type TRevokeResult = z.infer<typeof ZRevokeResult>;
 /** `GET /v1/contacts/{id}/consents`: the current state (grants per scope, opt-outs) and every ledger entry. */
@@ -221,6 +228,9 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
             const withdrawn: TGrantJson[] = [];
             for (const id of revoked.grantIds)
               withdrawn.push(await grantJson(tx, keys, p.workspaceId, id, at));
+            const narrowed: TGrantJson[] = [];
+            for (const id of revoked.narrowedGrantIds)
+              narrowed.push(await grantJson(tx, keys, p.workspaceId, id, at));
             const body: TRevokeResult = {
               action: "revoke",
               contactId,
@@ -230,6 +240,8 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
               channels: [...new Set(b.channels)],
               ledgerEntryIds: revoked.withdrawals.map((e) => e.id),
               withdrawn,
+              narrowed,
+              narrowingEntryIds: revoked.narrowings.map((e) => e.id),
             };
             return { statusCode: 201, body };
           },
