@@ -63,6 +63,11 @@ export interface TChannelErrorOptions {
   providerCode?: string;
   /** How long the provider asked us to wait. */
   retryAfterMs?: number;
+  /**
+   * RATE_LIMITED: the limit is on messages to this one recipient (WhatsApp's pair rate, 131056), not on
+   * the sender: other recipients' messages go on.
+   */
+  recipientScoped?: boolean;
   /** The provider may have accepted the message although the call failed (no answer, or an unreadable one). */
   maybeSent?: boolean;
   cause?: unknown;
@@ -76,6 +81,7 @@ export class ChannelError extends Error {
   readonly providerCode: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly maybeSent: boolean;
+  readonly recipientScoped: boolean;
 
   constructor(code: TChannelErrorCode, options: TChannelErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -86,6 +92,7 @@ export class ChannelError extends Error {
     this.providerCode = options.providerCode;
     this.retryAfterMs = options.retryAfterMs;
     this.maybeSent = options.maybeSent ?? false;
+    this.recipientScoped = options.recipientScoped ?? false;
   }
 }
 

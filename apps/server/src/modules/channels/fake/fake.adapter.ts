@@ -21,6 +21,7 @@ function toError(failure: TFakeFailure): ChannelError {
     ...(failure.providerStatus === undefined ? {} : { providerStatus: failure.providerStatus }),
     ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }),
     ...(failure.maybeSent === undefined ? {} : { maybeSent: failure.maybeSent }),
+    ...(failure.recipientScoped === undefined ? {} : { recipientScoped: failure.recipientScoped }),
   });
 }
 

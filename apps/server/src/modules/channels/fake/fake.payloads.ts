@@ -7,6 +7,8 @@ export const ZFakeFailure = z.object({
   providerCode: z.string().optional(),
   providerStatus: z.number().int().optional(),
   retryAfterMs: z.number().int().nonnegative().optional(),
+  /** RATE_LIMITED on this recipient only (like WhatsApp's pair rate). */
+  recipientScoped: z.boolean().optional(),
   /** The provider may have the message (a timeout after sending). */
   maybeSent: z.boolean().optional(),
   /** Fail this many sends, then succeed; absent = fail every time. */

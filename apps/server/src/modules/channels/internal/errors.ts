@@ -4,6 +4,8 @@ export interface TErrorClass {
   code: TChannelErrorCode;
   retryable?: boolean;
   retryAfterMs?: number;
+  /** RATE_LIMITED: the limit is on messages to this one recipient, not on the sender. */
+  recipientScoped?: boolean;
 }
 
 /** Fallback by HTTP status when the provider's own error code is unknown. */

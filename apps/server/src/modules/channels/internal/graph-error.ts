@@ -37,5 +37,6 @@ export function graphError(input: {
     ...(graph === undefined ? {} : { providerCode: String(graph.code) }),
     ...(chosen.retryable === undefined ? {} : { retryable: chosen.retryable }),
     ...(chosen.retryAfterMs === undefined ? {} : { retryAfterMs: chosen.retryAfterMs }),
+    ...(chosen.recipientScoped === true ? { recipientScoped: true } : {}),
   });
 }

@@ -229,6 +229,7 @@ describe("whatsapp-cloud adapter", () => {
         adapter().send({ messageId: "msg_p", to: "16505551234", body: "hi" }),
       );
       expect(error.retryAfterMs).toBe(6000);
+      expect(error.recipientScoped).toBe(true);
     });
 
     it("maps a 503 without a Graph body to UNAVAILABLE (retryable)", async () => {

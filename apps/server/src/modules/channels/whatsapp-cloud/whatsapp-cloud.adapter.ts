@@ -53,7 +53,7 @@ export function classifyWhatsAppError(code: number): TErrorClass | undefined {
     case 131048:
       return { code: "RATE_LIMITED" };
     case 131056:
-      return { code: "RATE_LIMITED", retryAfterMs: 6_000 };
+      return { code: "RATE_LIMITED", retryAfterMs: 6_000, recipientScoped: true };
     case 131047:
       return { code: "OUTSIDE_WINDOW" };
     case 131050:

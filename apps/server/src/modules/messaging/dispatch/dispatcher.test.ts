@@ -223,6 +223,48 @@ describe("dispatcher", () => {
     expect(timeline.at(-1)).toBe("sent");
   });
 
+  it("holds back only the recipient on a recipient's rate limit (WhatsApp 131056); a sender's limit pauses every recipient", async () => {
+    const results: Record<string, number> = {};
+    for (const recipientScoped of [true, false]) {
+      recorder.reset();
+      const sender = await f.sender({ credentials: { idempotentSends: false } });
+      const limited = recipientScoped ? "+442079512001" : "+442079512011";
+      const other = recipientScoped ? "+442079512002" : "+442079512012";
+      recorder.failFor(limited, { code: "RATE_LIMITED", retryAfterMs: 2_500, recipientScoped, times: 1 });
+      const send = async (to: string) =>
+        (
+          await f.send({
+            to,
+            channel: "sandbox",
+            brandId: f.brandId,
+            category: "transactional",
+            body: "x",
+            channelAccountId: sender.id,
+          })
+        ).json().id as string;
+      const first = await send(limited);
+      await start({ maxAttempts: 3 });
+      await waitUntil(
+        async () => (await statusOf(first)).status === "queued" && (await statusOf(first)).attempts === 1,
+        {
+          what: "the rate-limited send",
+        },
+      );
+      const t0 = Date.now();
+      const second = await send(other);
+      await waitUntil(settled(second), { what: "the other recipient's send" });
+      results[String(recipientScoped)] = Date.now() - t0;
+      expect(await statusOf(second)).toMatchObject({ status: "sent" });
+      await waitUntil(settled(first), { what: "the rate-limited message, retried" });
+      expect(await statusOf(first)).toMatchObject({ status: "sent", attempts: 2 });
+      await stop?.();
+      stop = undefined;
+    }
+    // The other recipient is not made to wait for the limited one's 2.5 s; a sender-wide limit makes it wait.
+    expect(results.true).toBeLessThan(2_000);
+    expect(results.false).toBeGreaterThanOrEqual(2_000);
+  });
+
   it("never resends a message the provider may have (a timeout after sending): unknown, unless sends are idempotent", async () => {
     const plain = await f.sender({ credentials: { idempotentSends: false } });
     const idempotent = await f.sender({ credentials: { idempotentSends: true } });

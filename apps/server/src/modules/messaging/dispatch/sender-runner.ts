@@ -400,7 +400,10 @@ export class SenderRunner {
     if (retryable && m.attempts < o.maxAttempts) {
       let delay = backoffMs(m.attempts, o.backoffBaseMs, o.backoffMaxMs);
       if (channelError?.retryAfterMs !== undefined) delay = Math.max(delay, channelError.retryAfterMs);
-      if (code === "RATE_LIMITED") this.limiter?.pauseUntil(now + (channelError?.retryAfterMs ?? delay));
+      // A limit on this one recipient (WhatsApp's pair rate) holds back only this message (and, through
+      // the recipient pacer, the recipient's next ones); the sender's other recipients go on.
+      if (code === "RATE_LIMITED" && channelError?.recipientScoped !== true)
+        this.limiter?.pauseUntil(now + (channelError?.retryAfterMs ?? delay));
       return {
         kind: "retry",
         id: m.id,
