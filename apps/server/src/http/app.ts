@@ -19,6 +19,7 @@ import { newRequestId } from "./request-id.js";
 import { installRouteHooks } from "./route-hooks.js";
 import { securityHeaderSet } from "./security-headers.js";
 import type { TApp } from "./types.js";
+import { installWellFormedJsonParser } from "./well-formed-json.js";
 
 /** A module's HTTP surface: it receives the app and the context and mounts its routes. */
 export type TRouteModule = (app: TApp, ctx: TAppContext) => Promise<void> | void;
@@ -87,6 +88,7 @@ export async function buildApp(ctx: TAppContext, options: TBuildAppOptions): Pro
   app.decorateRequest("principal", null);
   app.decorateRequest("startedAt", 0);
 
+  installWellFormedJsonParser(app);
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
   // Request ids, security headers, authentication and metrics as hooks of each route, attached as routes
