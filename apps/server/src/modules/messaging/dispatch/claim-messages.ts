@@ -315,14 +315,17 @@ export async function claimMessages(
   // Walking messages_due in due order and stopping at the limit is the plan wanted at any queue size;
   // without sorts the planner cannot read and sort the whole queue instead (see plan-without.ts).
   const restoreSort = await planWithout(tx, ["enable_sort"]);
-  // The lease check and the pick are one statement: a lost lease picks nothing. FOR SHARE keeps a
-  // takeover out until this claim commits, and lets this worker's other claim lanes run meanwhile.
+  // The lease check and the pick are one statement: a lost lease picks nothing, and so does a sender
+  // disabled since this worker took it (its queue is failed by the disabled-sender sweep, never sent).
+  // FOR SHARE keeps a takeover out until this claim commits, and lets this worker's other lanes run.
   const picked = await rows<Omit<TCandidate, "id"> & { id: string | null; fenced: number; restored: number }>(
     tx,
     sql`with restored as (${restoreSort}),
       fence as (
         select 1 from sender_leases
-        where channel_account_id = ${s.id} and holder = ${o.holder} and lease_until > now() for share
+        where channel_account_id = ${s.id} and holder = ${o.holder} and lease_until > now()
+          and exists (select 1 from channel_accounts a where a.id = ${s.id} and a.status = 'active')
+        for share
       ),
       picked as (
         select m.id, m.workspace_id, m.brand_id, m.campaign_id, m.contact_id, m.category, m.source, m.content_kind,

@@ -691,6 +691,40 @@ describe("dispatcher", () => {
     expect(await webhookEventTypes(w)).toEqual(["message.queued", "message.failed"]);
   });
 
+  it("stops claiming for a sender disabled while this worker holds it: the next message fails, never sent", async () => {
+    const w = await subscribed("Disabled while held");
+    const sender = await w.sender();
+    const send = async (body: string) =>
+      (
+        await w.send({
+          to: "+442079570003",
+          channel: "sandbox",
+          brandId: w.brandId,
+          category: "transactional",
+          body,
+          channelAccountId: sender.id,
+        })
+      ).json().id as string;
+    // The worker keeps the sender (no idle release) after sending a first message.
+    await start({ idleReleaseMs: 60_000 });
+    const first = await send("first");
+    await waitUntil(() => recorder.sent.some((m) => m.message.messageId === first), { what: "the first send" });
+    // Disabled by another process; this process's sender cache still has it active for a while.
+    await w.rows(
+      sql`update channel_accounts set status = 'disabled', disabled_at = now() where id = ${sender.id}`,
+    );
+    const second = await send("second");
+    const state = async () =>
+      (
+        await w.rows<{ status: string; reason: string | null }>(
+          sql`select status, reason from messages where id = ${second}`,
+        )
+      )[0];
+    await waitUntil(async () => (await state())?.status !== "queued", { what: "the second message settled" });
+    expect(await state()).toEqual({ status: "failed", reason: "channel_account_disabled" });
+    expect(recorder.sent.filter((m) => m.message.messageId === second)).toEqual([]);
+  });
+
   it("fails a message that reached a sender after it was disabled (another process's stale sender cache)", async () => {
     const w = await subscribed("Disabled elsewhere");
     const sender = await w.sender();
