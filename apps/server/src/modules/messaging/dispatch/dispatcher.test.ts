@@ -553,6 +553,95 @@ describe("dispatcher", () => {
     ]);
   });
 
+  it("commits a record of sends alone without waiting for disk, never one holding a retry or a failure", async () => {
+    const sender = await f.sender({ credentials: { idempotentSends: false } });
+    const ids: string[] = [];
+    for (const to of ["+442079550101", "+442079550102", "+442079550103", "+442079550104"])
+      ids.push(
+        (
+          await f.send({
+            to,
+            channel: "sandbox",
+            brandId: f.brandId,
+            category: "transactional",
+            body: "x",
+            channelAccountId: sender.id,
+          })
+        ).json().id,
+      );
+    await withSystemTx(s.ctx.db, async (tx) => {
+      await tx.execute(sql`insert into sender_leases (channel_account_id, workspace_id, holder, lease_until, acquired_at)
+        values (${sender.id}, ${f.workspaceId}, 'w2', now() + interval '1 minute', now())`);
+      await claimMessages(tx, {
+        sender: {
+          id: sender.id,
+          workspaceId: f.workspaceId,
+          channel: "sandbox",
+          keys: f.keys,
+          idempotentSends: false,
+          pacer: undefined,
+        },
+        holder: "w2",
+        limit: 10,
+        senderLeaseMs: 60_000,
+        messageLeaseMs: 60_000,
+      });
+    });
+    const [a = "", b = "", c = "", d = ""] = ids;
+    const sent = (id: string) => ({
+      kind: "sent" as const,
+      id,
+      workspaceId: f.workspaceId,
+      channelAccountId: sender.id,
+      providerMessageId: `pid-${id}`,
+      acceptedAt: new Date(),
+      statusCallbackUrl: null,
+      callbackKeyId: null,
+    });
+    /** The synchronous_commit the transaction commits with, after recording these results. */
+    const commitSetting = (items: Parameters<typeof recordSendResults>[1]) =>
+      withSystemTx(s.ctx.db, async (tx) => {
+        await recordSendResults(tx, items, new Date());
+        const r = await tx.execute(sql`select current_setting('synchronous_commit') as v`);
+        return (r as unknown as { rows: { v: string }[] }).rows[0]?.v;
+      });
+    const server = await withSystemTx(s.ctx.db, async (tx) => {
+      const r = await tx.execute(sql`select current_setting('synchronous_commit') as v`);
+      return (r as unknown as { rows: { v: string }[] }).rows[0]?.v;
+    });
+    expect(await commitSetting([sent(a)])).toBe("off");
+    const retry = {
+      kind: "retry" as const,
+      id: c,
+      workspaceId: f.workspaceId,
+      dueAt: new Date(Date.now() + 60_000),
+      reason: "provider_unavailable",
+      errorCode: "UNAVAILABLE",
+      errorMessage: null,
+    };
+    expect(await commitSetting([sent(b), retry])).toBe(server);
+    const failed = {
+      kind: "failed" as const,
+      id: d,
+      workspaceId: f.workspaceId,
+      contactId: "ctc_none",
+      channelAccountId: sender.id,
+      reason: "provider_rejected",
+      errorCode: "21211",
+      errorMessage: null,
+      markUnreachable: false,
+      statusCallbackUrl: null,
+      callbackKeyId: null,
+    };
+    expect(await commitSetting([failed])).toBe(server);
+    expect((await Promise.all(ids.map(statusOf))).map((x) => x.status)).toEqual([
+      "sent",
+      "sent",
+      "queued",
+      "failed",
+    ]);
+  });
+
   it("sends a compliance reply to a contact who just opted out, once per inbound message", async () => {
     const sender = await f.sender({ credentials: { idempotentSends: false } });
     const c = await f.contact("sandbox", "+442079560001");
@@ -708,7 +797,9 @@ describe("dispatcher", () => {
     // The worker keeps the sender (no idle release) after sending a first message.
     await start({ idleReleaseMs: 60_000 });
     const first = await send("first");
-    await waitUntil(() => recorder.sent.some((m) => m.message.messageId === first), { what: "the first send" });
+    await waitUntil(() => recorder.sent.some((m) => m.message.messageId === first), {
+      what: "the first send",
+    });
     // Disabled by another process; this process's sender cache still has it active for a while.
     await w.rows(
       sql`update channel_accounts set status = 'disabled', disabled_at = now() where id = ${sender.id}`,

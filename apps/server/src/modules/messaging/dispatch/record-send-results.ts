@@ -49,6 +49,7 @@ async function recordSent(
   tx: TTx,
   items: Extract<TSendResultItem, { kind: "sent" }>[],
   now: Date,
+  relax: boolean,
 ): Promise<void> {
   if (items.length === 0) return;
   // One statement: record the provider ids and `sent`, and take any status that arrived before them.
@@ -86,10 +87,13 @@ async function recordSent(
     workspace_id: string | null;
   }>(
     tx,
-    // Recording is not made durable synchronously: if it were lost in a crash, the claim (which is) would
-    // leave the message `sending`, and crash recovery turns it `unknown` and reconciles it — no resend.
+    // A transaction that records only sends is not made durable synchronously: if it were lost in a crash,
+    // the claim (which is) would leave the message `sending`, and crash recovery turns it `unknown` and
+    // reconciles it — no resend. Retries, failures and provider opt-outs are not recoverable that way: a
+    // transaction holding any of them keeps the server's setting (recordSendResults).
     sql`with p as (select ${pids}::jsonb as j), a as (select ${ats}::jsonb as j), g as (select ${segs}::jsonb as j),
-      relaxed as (select set_config('synchronous_commit', 'off', true)), restored as (${restoreScan}),
+      relaxed as (select set_config('synchronous_commit', ${relax ? sql`'off'` : sql`current_setting('synchronous_commit')`}, true)),
+      restored as (${restoreScan}),
       upd as (
         update messages m set status = 'sent', reason = null, provider_message_id = p.j ->> m.id,
           sent_at = coalesce(m.sent_at, to_timestamp((a.j ->> m.id)::float8 / 1000)),
@@ -254,11 +258,8 @@ async function recordFailures(
  * message reconciled meanwhile (a status webhook came first) keeps its newer status.
  */
 export async function recordSendResults(tx: TTx, items: TSendResultItem[], now: Date): Promise<void> {
-  await recordSent(
-    tx,
-    items.filter((i): i is Extract<TSendResultItem, { kind: "sent" }> => i.kind === "sent"),
-    now,
-  );
+  const sent = items.filter((i): i is Extract<TSendResultItem, { kind: "sent" }> => i.kind === "sent");
+  await recordSent(tx, sent, now, sent.length === items.length);
   await recordRetries(
     tx,
     items.filter((i): i is Extract<TSendResultItem, { kind: "retry" }> => i.kind === "retry"),
