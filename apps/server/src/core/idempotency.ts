@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import type { TDb } from "./db/client.js";
 import { rows, sqlState, type TTx, withWorkspaceTx } from "./db/tx.js";
 import { AppError } from "./errors.js";
+import { decryptField, encryptField, type TWorkspaceKeys } from "./keyring.js";
 
 export interface TIdempotentResult {
   statusCode: number;
@@ -15,11 +16,15 @@ export function requestHash(route: string, payload: unknown): string {
 
 /**
  * Run a creating operation once per Idempotency-Key: the first answer is stored in the same transaction
- * as the change, and a replay returns it; the same key with another request is a 409.
+ * as the change, and a replay returns it; the same key with another request is a 409. The stored answer
+ * is sealed with the workspace's key (it may hold phone numbers, names, or a secret shown once), stored
+ * as a JSON string; an answer stored before sealing (a JSON object) is replayed as it is.
  */
 export async function runIdempotent(options: {
   db: TDb;
   workspaceId: string;
+  /** The workspace's keys: the stored answer is sealed with them. */
+  keys: TWorkspaceKeys;
   key: string | undefined;
   route: string;
   payload: unknown;
@@ -51,7 +56,11 @@ export async function runIdempotent(options: {
         field: "Idempotency-Key",
       });
     }
-    return { statusCode: row.status_code, body: row.response, replayed: true };
+    const body =
+      typeof row.response === "string"
+        ? (JSON.parse(decryptField(options.keys, workspaceId, row.response)) as unknown)
+        : row.response;
+    return { statusCode: row.status_code, body, replayed: true };
   };
   const earlier = await replay();
   if (earlier) return earlier;
@@ -59,7 +68,8 @@ export async function runIdempotent(options: {
     const result = await withWorkspaceTx(db, workspaceId, async (tx) => {
       const r = await options.run(tx);
       await tx.execute(sql`insert into idempotency_keys (workspace_id, key, route, request_hash, status_code, response)
-        values (${workspaceId}, ${key}, ${route}, ${hash}, ${r.statusCode}, ${JSON.stringify(r.body)}::jsonb)`);
+        values (${workspaceId}, ${key}, ${route}, ${hash}, ${r.statusCode},
+          ${JSON.stringify(encryptField(options.keys, workspaceId, JSON.stringify(r.body)))}::jsonb)`);
       return r;
     });
     return { ...result, replayed: false };

@@ -31,6 +31,7 @@ export function campaignRoutes(app: TApp, ctx: TAppContext): void {
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
+        keys: await ctx.keys.forWorkspace(ctx.db, p.workspaceId),
         key: request.headers["idempotency-key"],
         route: "POST /v1/campaigns",
         payload: request.body,

@@ -83,6 +83,7 @@ export async function importCsvRoutes(app: TApp, ctx: TAppContext): Promise<void
         const result = await runIdempotent({
           db: ctx.db,
           workspaceId: p.workspaceId,
+          keys,
           key: request.headers["idempotency-key"],
           route: "POST /v1/consents/import.csv",
           payload: { query: q, body: request.body },

@@ -205,6 +205,7 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
         const result = await runIdempotent({
           db: ctx.db,
           workspaceId: p.workspaceId,
+          keys,
           key: request.headers["idempotency-key"],
           route: "POST /v1/consents",
           payload: b,
@@ -252,6 +253,7 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
+        keys: await ctx.keys.forWorkspace(ctx.db, p.workspaceId),
         key: request.headers["idempotency-key"],
         route: "POST /v1/consents",
         payload: grantPayload(b),
@@ -369,6 +371,7 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
+        keys,
         key: request.headers["idempotency-key"],
         route: "POST /v1/consents/import",
         payload: b,
@@ -436,6 +439,7 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
         const result = await runIdempotent({
           db: ctx.db,
           workspaceId: p.workspaceId,
+          keys,
           key: request.headers["idempotency-key"],
           route: `POST /v1/consents/${request.params.id}/${action}`,
           payload: body,
@@ -479,6 +483,7 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
+        keys: await ctx.keys.forWorkspace(ctx.db, p.workspaceId),
         key: request.headers["idempotency-key"],
         route: `POST /v1/contacts/${contactId}/opt-out`,
         payload: b,
@@ -523,6 +528,7 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
+        keys: await ctx.keys.forWorkspace(ctx.db, p.workspaceId),
         key: request.headers["idempotency-key"],
         route: `POST /v1/contacts/${contactId}/opt-in`,
         payload: b,

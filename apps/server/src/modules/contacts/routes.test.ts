@@ -132,6 +132,36 @@ describe("contact routes", () => {
     }
   });
 
+  it("keeps the answer an Idempotency-Key replays sealed: no phone, email or name in the clear", async () => {
+    const ws = await s.workspace();
+    const create = (key: string) =>
+      s.app.inject({
+        method: "POST",
+        url: "/v1/contacts",
+        headers: { ...bearer(ws.apiKey), "idempotency-key": key },
+        payload: { phone: "+1 415 555 2671", email: "ada@example.com", name: "Ada Lovelace" },
+      });
+    const first = await create("ada-1");
+    expect(first.statusCode).toBe(201);
+    const stored = await withWorkspaceTx(s.ctx.db, ws.workspaceId, (tx) =>
+      rows<{ response: unknown }>(tx, sql`select response from idempotency_keys where key = 'ada-1'`),
+    );
+    expect(typeof stored[0]?.response).toBe("string");
+    expect(String(stored[0]?.response)).toMatch(/^v1\./);
+    for (const secret of ["4155552671", "ada@example.com", "Ada Lovelace"])
+      expect(JSON.stringify(stored)).not.toContain(secret);
+    const replay = await create("ada-1");
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json()).toEqual(first.json());
+    // An answer stored before sealing (a JSON object) still replays.
+    await withWorkspaceTx(s.ctx.db, ws.workspaceId, (tx) =>
+      tx.execute(
+        sql`update idempotency_keys set response = ${JSON.stringify(first.json())}::jsonb where key = 'ada-1'`,
+      ),
+    );
+    expect((await create("ada-1")).json()).toEqual(first.json());
+  });
+
   it("refuses an address that belongs to another contact with 409 and its id", async () => {
     const ws = await s.workspace();
     const h = bearer(ws.apiKey);

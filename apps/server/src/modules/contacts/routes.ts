@@ -47,6 +47,7 @@ export function contactRoutes(app: TApp, ctx: TAppContext): void {
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
+        keys,
         key: request.headers["idempotency-key"],
         route: "POST /v1/contacts",
         payload: b,
@@ -179,6 +180,7 @@ export function contactRoutes(app: TApp, ctx: TAppContext): void {
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
+        keys,
         key: request.headers["idempotency-key"],
         route: `POST /v1/contacts/${request.params.id}/identities`,
         payload: request.body,

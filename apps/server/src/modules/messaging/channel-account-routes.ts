@@ -99,6 +99,7 @@ export function channelAccountRoutes(app: TApp, ctx: TAppContext): void {
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
+        keys,
         key: request.headers["idempotency-key"],
         route: "POST /v1/channel-accounts",
         payload: request.body,

@@ -110,6 +110,7 @@ export function sandboxRoutes(app: TApp, ctx: TAppContext): void {
       const result = await runIdempotent({
         db: ctx.db,
         workspaceId: p.workspaceId,
+        keys: await ctx.keys.forWorkspace(ctx.db, p.workspaceId),
         key: request.headers["idempotency-key"],
         route: "POST /v1/sandbox/inbound",
         payload: request.body,

@@ -74,6 +74,7 @@ export function createWebhookRoutes(
         const result = await runIdempotent({
           db: ctx.db,
           workspaceId: p.workspaceId,
+          keys,
           key: request.headers["idempotency-key"],
           route: "POST /v1/webhooks",
           payload: request.body,
@@ -309,6 +310,7 @@ export function createWebhookRoutes(
         const result = await runIdempotent({
           db: ctx.db,
           workspaceId: p.workspaceId,
+          keys: await ctx.keys.forWorkspace(ctx.db, p.workspaceId),
           key: request.headers["idempotency-key"],
           route: "POST /v1/webhooks/:id/deliveries/:deliveryId/replay",
           payload: request.params,
