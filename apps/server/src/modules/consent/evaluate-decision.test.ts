@@ -221,6 +221,9 @@ describe("evaluateDecision", () => {
         expect(g.effectiveAt.getTime()).toBeLessThanOrEqual(AT.getTime());
         expect(facts.suppression?.optOutMarketingEntryId ?? null).toBeNull();
         expect(facts.contact?.minor).toBe(false);
+        // Never on a consent given before the person turned 16.
+        const adult = facts.contact?.minorUntil?.getTime() ?? 0;
+        expect(g.effectiveAt.getTime()).toBeGreaterThanOrEqual(adult);
       }),
       { numRuns: 3000 },
     );
@@ -302,6 +305,63 @@ describe("evaluateDecision", () => {
     expect(ask([gone], "whatsapp")).toMatchObject({
       reason: "consent_revoked",
       ledgerEntryIds: ["cns_01", "cns_05"],
+    });
+  });
+
+  it("never lets a consent given before the 16th birthday permit marketing, even after it", () => {
+    const birthday16 = new Date(AT.getTime() - 30 * 86_400_000);
+    const grant = (id: string, effectiveAt: Date): TGrantState => ({
+      id,
+      brandId: "brd_a",
+      campaignId: null,
+      category: "marketing",
+      channels: ["sms"],
+      basis: "consent",
+      status: "active",
+      effectiveAt,
+      expiresAt: null,
+      confirmBy: null,
+      confirmedEntryId: null,
+      withdrawnEntryId: null,
+    });
+    const facts = (grants: TGrantState[]): TDecisionFacts => ({
+      contact: {
+        erasedAt: null,
+        restrictedAt: null,
+        minor: false,
+        minorUntil: birthday16,
+        timeZone: null,
+        phoneTimeZone: "Europe/Paris",
+        country: "FR",
+        region: null,
+      },
+      brandFound: true,
+      quietHours: null,
+      suppression: null,
+      grants,
+      campaign: undefined,
+    });
+    const input = (category: TCategory): TDecisionInput => ({
+      workspaceId: "ws_1",
+      contactId: "ctc_1",
+      brandId: "brd_a",
+      campaignId: null,
+      channel: "sms",
+      category,
+      at: AT,
+    });
+    const asChild = grant("cns_child", new Date(birthday16.getTime() - 86_400_000));
+    expect(evaluateDecision(input("marketing"), facts([asChild]))).toMatchObject({
+      allowed: false,
+      reason: "consent_missing",
+    });
+    // Transactional messages do not rest on consent.
+    expect(evaluateDecision(input("transactional"), facts([asChild])).allowed).toBe(true);
+    // A consent given since the birthday does.
+    const asAdult = grant("cns_adult", new Date(birthday16.getTime() + 86_400_000));
+    expect(evaluateDecision(input("marketing"), facts([asChild, asAdult]))).toMatchObject({
+      allowed: true,
+      ledgerEntryIds: ["cns_adult"],
     });
   });
 

@@ -86,9 +86,13 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
   const at = input.at.getTime();
   // The best active grant on this channel: a campaign's own before a brand-wide one, then the latest.
   let best: TGrantState | undefined;
+  // A consent given before the person turned 16 never permits marketing, not even after their birthday.
+  const adultFrom =
+    category === "marketing" && contact.minorUntil !== null ? contact.minorUntil.getTime() : 0;
   for (const g of facts.grants) {
     if (!grantInScope(g, input, category, campaignId, at)) continue;
     if (!g.channels.includes(input.channel) || standing(g, input.at) !== "active") continue;
+    if (g.effectiveAt.getTime() < adultFrom) continue;
     const specific = g.campaignId !== null;
     const bestSpecific = best?.campaignId !== null;
     if (
