@@ -260,7 +260,7 @@ describe("POST /v1/consent/check", () => {
       true,
     );
     // An unknown area code keeps the conservative rule: inside the window in every US zone.
-    const unknown = await granted(ws, "+1 555 123 4567");
+    const unknown = await granted(ws, "+1 521 234 5678");
     expect(
       (await check(ws, { contactId: unknown.contactId, ...at("2026-01-15T17:00:00Z") })).json(),
     ).toMatchObject({ reason: "quiet_hours", notBefore: "2026-01-15T18:00:00.000Z" });

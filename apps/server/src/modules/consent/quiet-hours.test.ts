@@ -127,7 +127,7 @@ describe("checkQuietHours", () => {
         null,
       ),
     ).toEqual({ allowed: true });
-    expect(checkQuietHours(at("2026-01-15T17:59:00Z"), of("+15551234567"), null)).toEqual({
+    expect(checkQuietHours(at("2026-01-15T17:59:00Z"), of("+15212345678"), null)).toEqual({
       allowed: false,
       notBefore: at("2026-01-15T18:00:00Z"),
     });

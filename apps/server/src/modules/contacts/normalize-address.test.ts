@@ -44,15 +44,36 @@ describe("normalizeAddress", () => {
       region: null,
       timeZone: "America/Jamaica",
     });
-    // An unassigned NANP area code is still treated as US (the stricter rules apply), zone unknown.
-    expect(normalizeAddress("sms", "+15551234567")).toMatchObject({
-      address: "+15551234567",
+    // A NANP area code with no place (here a non-geographic one) is still treated as US (the stricter
+    // rules apply), zone unknown.
+    expect(normalizeAddress("sms", "+15212345678")).toMatchObject({
+      address: "+15212345678",
       country: "US",
       region: null,
       timeZone: null,
     });
     // Toll-free numbers could ring anywhere.
     expect(normalizeAddress("sms", "+18005551234")).toMatchObject({ region: null, timeZone: null });
+  });
+
+  it("refuses numbers of a possible length that no numbering plan assigns, except on the sandbox", () => {
+    for (const [channel, raw] of [
+      ["sms", "+1 000 000 0000"],
+      ["sms", "+1 555 123 4567"],
+      ["voice", "+1 999 123 4567"],
+      ["whatsapp", "+33 0 00 00 00 00"],
+      ["whatsapp", "15551234567"],
+    ] as const) {
+      let error: unknown;
+      try {
+        normalizeAddress(channel, raw, "phone");
+      } catch (e) {
+        error = e;
+      }
+      expect(error, raw).toMatchObject({ code: "invalid_address", field: "phone" });
+    }
+    // Fictional numbers are what the sandbox is for.
+    expect(normalizeAddress("sandbox", "+1 555 123 4567")).toMatchObject({ address: "+15551234567" });
   });
 
   it("accepts WhatsApp wa_id digits and user ids (BSUID)", () => {

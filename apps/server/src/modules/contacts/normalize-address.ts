@@ -29,10 +29,16 @@ function invalid(field: string, message: string): AppError {
   return new AppError("invalid_address", { message, field });
 }
 
+/**
+ * A phone number in E.164 with where it rings. Real channels take only numbers the numbering plan
+ * assigns (`isValid`: `+1 000 000 0000` or `+1 555 123 4567` are refused); the sandbox takes any number
+ * of a possible length, fictional ones included.
+ */
 function parsePhone(
   raw: string,
   field: string,
   acceptBareDigits: boolean,
+  assignedOnly = true,
 ): { e164: string; country: string | null; region: string | null; timeZone: string | null } | null {
   let text = raw.replace(/[\s().-]/g, "");
   if (text.startsWith("00")) text = `+${text.slice(2)}`;
@@ -40,6 +46,8 @@ function parsePhone(
   if (!/^\+\d{4,17}$/.test(text)) return null;
   const parsed = parsePhoneNumberFromString(text);
   if (!parsed?.isPossible()) throw invalid(field, `${field} is not a possible phone number`);
+  if (assignedOnly && !parsed.isValid())
+    throw invalid(field, `${field} is not a valid phone number (no such number in its country's plan)`);
   const e164 = parsed.number;
   // A NANP number whose country the metadata cannot place is still treated as US: the stricter rules apply.
   const country = parsed.country ?? (parsed.countryCallingCode === "1" ? "US" : null);
@@ -100,7 +108,7 @@ export function normalizeAddress(
     case "sandbox": {
       let phone: ReturnType<typeof parsePhone> = null;
       try {
-        phone = parsePhone(text, field, false);
+        phone = parsePhone(text, field, false, false);
       } catch {
         phone = null;
       }

@@ -98,10 +98,14 @@ describe("PATCH /v1/contacts/{id}: restriction, age and time zone, as decisions 
     expect(young.json()).toMatchObject({ birthDate: fifteen, minor: false });
     expect((await c.check(id)).json()).toMatchObject({ allowed: false, reason: "minor" });
     expect((await c.check(id, { category: "transactional" })).json().allowed).toBe(true);
-    // Marketing again from the 16th birthday (12:00 UTC, when it has begun everywhere).
+    // From the 16th birthday (12:00 UTC, when it has begun everywhere) the contact is no longer a minor,
+    // but the consent it gave at 15 never permits marketing: a new one is needed.
     const sixteen = `${today.getUTCFullYear() + 1}-01-01`;
     expect((await c.check(id, { at: `${sixteen}T11:59:00Z` })).json().reason).toBe("minor");
-    expect((await c.check(id, { at: `${sixteen}T12:00:00Z` })).json().allowed).toBe(true);
+    expect((await c.check(id, { at: `${sixteen}T12:00:00Z` })).json()).toMatchObject({
+      allowed: false,
+      reason: "consent_missing",
+    });
     // No new marketing consent can be recorded for a minor.
     const refused = await c.post("/v1/consents", {
       contactId: id,

@@ -315,9 +315,9 @@ describe("contact routes", () => {
       url: "/v1/contacts",
       headers: h,
       payload: {
-        phone: "+44 7700 900123",
+        phone: "+44 7911 123456",
         identities: [
-          { channel: "whatsapp", address: "447700900123" },
+          { channel: "whatsapp", address: "447911123456" },
           { channel: "telegram", address: "555" },
         ],
       },
@@ -326,7 +326,7 @@ describe("contact routes", () => {
     expect(
       mixed.json().identities.map((i: { channel: string; address: string }) => [i.channel, i.address]),
     ).toEqual([
-      ["whatsapp", "+447700900123"],
+      ["whatsapp", "+447911123456"],
       ["telegram", "555"],
     ]);
     expect(await count(ws.workspaceId, "contacts")).toBe(4);
