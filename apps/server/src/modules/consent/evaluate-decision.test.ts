@@ -20,7 +20,7 @@ const grantArb: fc.Arbitrary<TGrantState> = fc.record({
   campaignId: fc.constantFrom(null, "cmp_1", "cmp_2"),
   category: fc.constantFrom(...cats),
   channels: fc.uniqueArray(fc.constantFrom(...channels), { minLength: 1 }),
-  basis: fc.constantFrom("consent" as const, "legitimate_interest" as const),
+  basis: fc.constantFrom("consent" as const, "legitimate_interest" as const, "contract" as const),
   status: fc.constantFrom("pending" as const, "active" as const, "withdrawn" as const),
   effectiveAt: time,
   expiresAt: fc.option(time),
@@ -221,6 +221,7 @@ describe("evaluateDecision", () => {
         expect(g.effectiveAt.getTime()).toBeLessThanOrEqual(AT.getTime());
         expect(facts.suppression?.optOutMarketingEntryId ?? null).toBeNull();
         expect(facts.contact?.minor).toBe(false);
+        expect(g.basis).not.toBe("contract");
         // Never on a consent given before the person turned 16.
         const adult = facts.contact?.minorUntil?.getTime() ?? 0;
         expect(g.effectiveAt.getTime()).toBeGreaterThanOrEqual(adult);

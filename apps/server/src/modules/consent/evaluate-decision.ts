@@ -93,6 +93,8 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
     if (!grantInScope(g, input, category, campaignId, at)) continue;
     if (!g.channels.includes(input.channel) || standing(g, input.at) !== "active") continue;
     if (g.effectiveAt.getTime() < adultFrom) continue;
+    // Marketing rests on consent or legitimate interest (soft opt-in), never on a contract.
+    if (category === "marketing" && g.basis === "contract") continue;
     const specific = g.campaignId !== null;
     const bestSpecific = best?.campaignId !== null;
     if (

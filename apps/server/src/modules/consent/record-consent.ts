@@ -98,6 +98,11 @@ function checkEvidence(o: TRecordConsentOptions, at: Date, effectiveAt: Date): v
     throw invalid("expiresAt", "must be after effectiveAt");
   if (o.implied && (o.basis ?? "consent") !== "consent")
     throw invalid("implied", "implied consent has the consent basis");
+  if (o.category === "marketing" && o.basis === "contract")
+    throw invalid(
+      "basis",
+      "marketing rests on consent, or on legitimate interest (an existing customer's soft opt-in); a contract is not a basis for it",
+    );
 }
 
 /**

@@ -210,6 +210,7 @@ describe("consent routes", () => {
         400,
         "implied",
       ],
+      [{ ...base, basis: "contract", evidence: { method: "import", source: "crm" } }, 400, "basis"],
     ];
     for (const [payload, status, field] of cases) {
       const r = await post(ws, "/v1/consents", payload);
