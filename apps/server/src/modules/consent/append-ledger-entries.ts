@@ -172,7 +172,11 @@ async function project(tx: TTx, e: TLedgerEntry): Promise<void> {
       return;
     }
     case "opt_in":
-      await tx.execute(sql`update consent_suppressions set opt_out_all_entry_id = null, opt_out_marketing_entry_id = null, updated_at = ${e.recordedAt}
+      // Lifts the opt-out of its scope; an entry without one (written before scopes) lifts both.
+      await tx.execute(sql`update consent_suppressions set
+          opt_out_all_entry_id = ${e.scope === "marketing" ? sql`opt_out_all_entry_id` : null},
+          opt_out_marketing_entry_id = ${e.scope === "all" ? sql`opt_out_marketing_entry_id` : null},
+          updated_at = ${e.recordedAt}
         where ${where} and brand_id = ${e.brandId}`);
       return;
     case "expire":

@@ -145,7 +145,11 @@ describe("POST /v1/consent/check", () => {
       reason: "opted_out",
       ledgerEntryIds: [out.json().ledgerEntryId],
     });
-    await post(ws, `/v1/contacts/${g.contactId}/opt-in`, { brandId: ws.brandId, channel: "sms" });
+    await post(ws, `/v1/contacts/${g.contactId}/opt-in`, {
+      brandId: ws.brandId,
+      channel: "sms",
+      source: "support ticket 12",
+    });
     expect((await check(ws, { contactId: g.contactId })).json().allowed).toBe(true);
     // A number first checked as nobody's, then signed up, is found at once.
     expect((await check(ws, { to: "+33622220001" })).json().contactId).toBeNull();

@@ -211,6 +211,20 @@ describe("decide", () => {
       }),
     );
     expect(back.resubscribed).toBe(true);
+    // START answers the STOP; the earlier objection to marketing stands until asked for again.
+    expect(await f.decide(c)).toMatchObject({ allowed: false, reason: "opted_out_marketing" });
+    expect((await f.decide(c, { category: "transactional" })).allowed).toBe(true);
+    const backToMarketing = await f.tx((t) =>
+      recordOptIn(t, {
+        workspaceId: f.workspaceId,
+        brandId: f.brandA,
+        contactId: c,
+        channel: "sms",
+        evidence: { method: "keyword", matched: "start" },
+        actor: api,
+      }),
+    );
+    expect(backToMarketing.resubscribed).toBe(true);
     expect(await f.decide(c)).toMatchObject({ allowed: true, ledgerEntryIds: [g.id] });
     const noop = await f.tx((t) =>
       recordOptIn(t, {

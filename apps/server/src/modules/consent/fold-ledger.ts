@@ -81,14 +81,17 @@ export function foldLedger(entries: readonly TLedgerEntry[]): TFoldedConsent {
         });
         break;
       }
-      case "opt_in":
-        if (suppressions.has(e.brandId))
+      case "opt_in": {
+        // Lifts the opt-out of its scope; an entry without one (written before scopes) lifts both.
+        const s = suppressions.get(e.brandId);
+        if (s)
           suppressions.set(e.brandId, {
             brandId: e.brandId,
-            optOutAllEntryId: null,
-            optOutMarketingEntryId: null,
+            optOutAllEntryId: e.scope === "marketing" ? s.optOutAllEntryId : null,
+            optOutMarketingEntryId: e.scope === "all" ? s.optOutMarketingEntryId : null,
           });
         break;
+      }
       case "expire":
         if (grant && grant.status !== "withdrawn" && !expiries.has(grant.id)) expiries.set(grant.id, e.id);
         break;

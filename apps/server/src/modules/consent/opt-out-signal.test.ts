@@ -134,7 +134,11 @@ describe("cross-brand opt-out signal", () => {
     const bContact = (
       await call(b, "GET", `/v1/contacts?channel=sms&address=${encodeURIComponent(PHONE)}`)
     ).json().data[0].id;
-    await call(b, "POST", `/v1/contacts/${bContact}/opt-in`, { brandId: b.brandId, channel: "sms" });
+    await call(b, "POST", `/v1/contacts/${bContact}/opt-in`, {
+      brandId: b.brandId,
+      channel: "sms",
+      source: "support ticket 12",
+    });
     expect(await propensity(asking, me)).toBe(4);
     const extra = (await brandsOf(b, ["Bravo Bikes"]))[0];
     await expect(

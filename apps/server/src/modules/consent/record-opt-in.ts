@@ -2,6 +2,7 @@ import type { TActor } from "../../core/audit.js";
 import type { TTx } from "../../core/db/tx.js";
 import type { TContactChannel } from "../contacts/index.js";
 import { appendLedgerEntries } from "./append-ledger-entries.js";
+import type { TOptOutScope } from "./consent.types.js";
 import { evidenceDetails } from "./evidence-details.js";
 import { lockConsentHead } from "./lock-consent-head.js";
 import { readSuppression } from "./read-suppression.js";
@@ -13,6 +14,13 @@ export interface TRecordOptInOptions {
   brandId: string;
   contactId: string;
   channel: TContactChannel;
+  /**
+   * Which opt-out it lifts. Absent: the one a START answers — the opt-out from everything when there is
+   * one, else the marketing opt-out. The other stays: an objection to marketing outlives a STOP/START.
+   */
+  scope?: TOptOutScope | undefined;
+  /** How the person asked (an agent's or an API caller's note, a form), kept on the entry. */
+  source?: string | undefined;
   evidence: {
     method: "keyword" | "natural_language" | "provider_preference" | "button" | "api";
     messageId?: string;
@@ -26,9 +34,9 @@ export interface TRecordOptInOptions {
 }
 
 /**
- * START / UNSTOP / YES after an opt-out: lifts this brand's opt-out (both scopes), restoring the grants it
- * suppressed. It re-subscribes only a contact who opted out of this brand: otherwise nothing is written.
- * It never creates consent.
+ * START / UNSTOP / YES after an opt-out: lifts one of this brand's opt-outs (see `scope`), restoring the
+ * grants it suppressed. It re-subscribes only a contact who has that opt-out: otherwise nothing is
+ * written. It never creates consent.
  */
 export async function recordOptIn(
   tx: TTx,
@@ -38,8 +46,9 @@ export async function recordOptIn(
   const head = await lockConsentHead(tx, o);
   await requireBrand(tx, o);
   const before = await readSuppression(tx, o);
-  if (before.optOutAllEntryId === null && before.optOutMarketingEntryId === null)
-    return { ledgerEntryId: null, resubscribed: false };
+  const scope: TOptOutScope = o.scope ?? (before.optOutAllEntryId !== null ? "all" : "marketing");
+  const lifted = scope === "all" ? before.optOutAllEntryId : before.optOutMarketingEntryId;
+  if (lifted === null) return { ledgerEntryId: null, resubscribed: false };
   const [entry] = await appendLedgerEntries(tx, head, {
     at,
     actor: o.actor,
@@ -48,13 +57,16 @@ export async function recordOptIn(
       {
         brandId: o.brandId,
         kind: "opt_in",
+        scope,
         channel: o.channel,
         method: o.evidence.method,
+        ...(o.source ? { source: o.source } : {}),
         effectiveAt: at,
         evidence: evidenceDetails(o.evidence),
       },
     ],
   });
-  await recordOptOutSignal(tx, { ...o, optedOut: false, at });
+  // The cross-brand signal counts brands the person stopped entirely.
+  if (scope === "all") await recordOptOutSignal(tx, { ...o, optedOut: false, at });
   return { ledgerEntryId: entry?.id ?? null, resubscribed: true };
 }

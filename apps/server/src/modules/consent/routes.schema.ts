@@ -138,7 +138,11 @@ export const ZOptInRequest = z
   .object({
     brandId: ZId,
     channel: ZContactChannel,
+    /** Which opt-out to lift; absent: the opt-out from everything if there is one, else the marketing one. */
+    scope: z.enum(["all", "marketing"]).optional(),
     method: z.enum(["api", "button", "keyword"]).default("api"),
+    /** How the person asked to be messaged again (a support ticket, the preference centre, a reply). */
+    source: ZLabel(500),
     messageId: ZText(100).optional(),
   })
   .strict();

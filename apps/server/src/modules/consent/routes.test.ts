@@ -116,6 +116,7 @@ describe("consent routes", () => {
       brandId: ws.brandId,
       channel: "sms",
       method: "button",
+      source: "preference centre",
     });
     expect(back.json()).toMatchObject({ resubscribed: true });
     expect((await ask({ contactId: g.contactId, campaignId: cmp.id })).json().allowed).toBe(true);
@@ -158,6 +159,68 @@ describe("consent routes", () => {
     const withdrawn = await post(ws, `/v1/consents/${g.id}/withdraw`, {});
     expect(withdrawn.json()).toMatchObject({ status: "withdrawn", standing: "withdrawn" });
     expect((await ask({ contactId: g.contactId, campaignId: cmp.id })).json().reason).toBe("consent_revoked");
+  });
+
+  it("lifts one opt-out at a time: a STOP/START leaves an earlier marketing opt-out standing", async () => {
+    const ws = await s.workspace();
+    const g = (
+      await post(ws, "/v1/consents", {
+        contact: { channel: "sms", address: "+33612345690" },
+        brandId: ws.brandId,
+        channels: ["sms", "email"],
+        evidence: { method: "web_form", source: "signup", wording },
+      })
+    ).json();
+    const reason = async () =>
+      (
+        await post(ws, "/v1/consent/decisions", {
+          contactId: g.contactId,
+          brandId: ws.brandId,
+          channel: "sms",
+          category: "marketing",
+        })
+      ).json().reason;
+    const optOut = (scope: string, channel: string) =>
+      post(ws, `/v1/contacts/${g.contactId}/opt-out`, { brandId: ws.brandId, scope, channel });
+    const optIn = (body: object) =>
+      post(ws, `/v1/contacts/${g.contactId}/opt-in`, {
+        brandId: ws.brandId,
+        channel: "sms",
+        source: "reply START",
+        method: "keyword",
+        ...body,
+      });
+    expect((await optOut("marketing", "email")).statusCode).toBe(201);
+    expect((await optOut("all", "sms")).statusCode).toBe(201);
+    expect(await reason()).toBe("opted_out");
+    // START answers the STOP: the objection to marketing stays.
+    expect((await optIn({})).json()).toMatchObject({ resubscribed: true });
+    expect(await reason()).toBe("opted_out_marketing");
+    // Lifting it takes its own request, naming it.
+    expect((await optIn({ scope: "all" })).json()).toMatchObject({ resubscribed: false });
+    expect((await optIn({ scope: "marketing", source: "preference centre" })).json()).toMatchObject({
+      resubscribed: true,
+    });
+    expect(await reason()).toBe("consent_granted");
+    // Without a source of the person's request: 400 naming it, nothing written.
+    await optOut("all", "sms");
+    const bare = await post(ws, `/v1/contacts/${g.contactId}/opt-in`, {
+      brandId: ws.brandId,
+      channel: "sms",
+    });
+    expect(bare.statusCode).toBe(400);
+    expect(bare.json().error.field).toBe("source");
+    expect(await reason()).toBe("opted_out");
+    const history = (await get(ws, `/v1/contacts/${g.contactId}/consents`)).json().history;
+    expect(
+      history
+        .filter((e: { kind: string }) => e.kind === "opt_in")
+        .map((e: { scope: string; source: string }) => [e.scope, e.source]),
+    ).toEqual([
+      ["all", "reply START"],
+      ["marketing", "preference centre"],
+    ]);
+    expect((await verifyConsent(s.ctx.db, { workspaceId: ws.workspaceId })).ok).toBe(true);
   });
 
   it("keeps a double opt-in pending until confirmed, and replays an Idempotency-Key", async () => {
@@ -814,7 +877,11 @@ describe("consent routes", () => {
     await post(ws, `/v1/consents/${other.id}/withdraw`, {});
     // More entries than one page of the ledger route, to show the answer is the whole history.
     for (let i = 0; i < 3; i += 1) {
-      await post(ws, `/v1/contacts/${contactId}/opt-in`, { brandId: ws.brandId, channel: "sms" });
+      await post(ws, `/v1/contacts/${contactId}/opt-in`, {
+        brandId: ws.brandId,
+        channel: "sms",
+        source: "support ticket 12",
+      });
       await post(ws, `/v1/contacts/${contactId}/opt-out`, {
         brandId: ws.brandId,
         channel: "sms",

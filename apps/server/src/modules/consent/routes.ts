@@ -539,6 +539,8 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
             brandId: b.brandId,
             contactId,
             channel: b.channel,
+            scope: b.scope,
+            source: b.source,
             evidence: { method: b.method, ...(b.messageId ? { messageId: b.messageId } : {}) },
             actor: actorOf(p),
             requestId: String(request.id),
