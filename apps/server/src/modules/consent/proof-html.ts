@@ -127,11 +127,21 @@ function message(p: TConsentProof): string {
   ].join("")}</table>`;
 }
 
+/** A brand-wide grant's campaigns the person withdrew from: campaign, channel and the withdraw entry. */
+function excluded(exclusions: readonly string[] | undefined): string {
+  if (!exclusions || exclusions.length === 0) return "";
+  const items = exclusions.map((x) => {
+    const [campaignId = "", channel = "", entryId = ""] = x.split(":");
+    return `<li>${code(campaignId)} on ${esc(channel)} (${code(entryId)})</li>`;
+  });
+  return `<br>except, withdrawn since:<ul>${items.join("")}</ul>`;
+}
+
 function state(p: TConsentProof): string {
   const grants = p.state.grants
     .map(
       (g) =>
-        `<tr><td>${code(g.id)}</td><td>${esc(g.brandId)}</td><td>${esc(g.campaignId ?? "whole brand")}</td><td>${esc(g.category)}</td><td>${esc(g.channels.join(", "))}</td><td>${esc(g.basis)}</td><td>${esc(g.standing)}</td></tr>`,
+        `<tr><td>${code(g.id)}</td><td>${esc(g.brandId)}</td><td>${esc(g.campaignId ?? "whole brand")}${excluded(g.exclusions)}</td><td>${esc(g.category)}</td><td>${esc(g.channels.join(", "))}</td><td>${esc(g.basis)}</td><td>${esc(g.standing)}</td></tr>`,
     )
     .join("");
   const outs = p.state.suppressions

@@ -736,6 +736,10 @@ describe("consent routes", () => {
     const html = (await get(ws, `/v1/contacts/${contactId}/consent-proof?format=html`)).body;
     expect(html).toContain("Consent withdrawn for one campaign (the brand-wide consent no longer covers it)");
     expect(html).toContain("<th>Channels withdrawn</th><td>sms</td>");
+    // The standing of the brand-wide grant (withdrawn whole by now) still names the campaign taken out of it.
+    expect(html).toContain(
+      `except, withdrawn since:<ul><li><code>${cmp.id}</code> on sms (<code>${r1.narrowingEntryIds[0]}</code>)</li></ul>`,
+    );
     expect((await verifyConsent(s.ctx.db, { workspaceId: ws.workspaceId })).ok).toBe(true);
     const audit = (await get(ws, "/v1/audit-events?action=consent.withdraw&limit=200")).json().data;
     expect(audit.map((e: { details: { entryId: string } }) => e.details.entryId).sort()).toEqual(
