@@ -76,8 +76,9 @@ export function csvImportRecords(text: string): {
   if (body.length > MAX_ROWS)
     problems.push({ row: MAX_ROWS + 2, column: "", reason: `at most ${MAX_ROWS} rows` });
   if (problems.length > 0) return { records, rowOf, problems };
-  body.forEach((line, i) => {
-    const row = i + 2;
+  body.forEach((line) => {
+    // The row a spreadsheet shows (blank rows count): what the person fixing the file looks for.
+    const row = line.row;
     const cell = (name: string) => {
       const at = columns.indexOf(name);
       const v = at < 0 ? "" : (line.cells[at] ?? "").trim();

@@ -34,9 +34,9 @@ const HEADER = "channel,address,method,source,wording,wording_version,confirmati
 describe("parseCsv", () => {
   it("reads quoted cells with commas, quotes and line breaks, CRLF, a BOM and semicolon files", () => {
     expect(parseCsv('\uFEFFa,b\r\n"x, ""y""","line 1\nline 2"\r\n\r\n3,\n')).toEqual([
-      { line: 1, cells: ["a", "b"] },
-      { line: 2, cells: ['x, "y"', "line 1\nline 2"] },
-      { line: 5, cells: ["3", ""] },
+      { line: 1, row: 1, cells: ["a", "b"] },
+      { line: 2, row: 2, cells: ['x, "y"', "line 1\nline 2"] },
+      { line: 5, row: 4, cells: ["3", ""] },
     ]);
     expect(parseCsv("a;b\n1;2").map((r) => r.cells)).toEqual([
       ["a", "b"],
@@ -99,6 +99,21 @@ describe("POST /v1/consents/import.csv", () => {
       effectiveAt: "2024-11-20T00:00:00.000Z",
       evidence: { confirmationRef: "YES-reply msg 8812" },
     });
+  });
+
+  it("numbers rows as a spreadsheet shows them: blank rows count, a cell's line breaks do not", async () => {
+    const ws = await s.workspace();
+    const csv = [
+      HEADER,
+      "sms,+33691000101,web_form,signup,Yes to offers,,,2025-01-01T00:00:00Z,",
+      "",
+      'sms,+33691000102,web_form,signup,"Yes to offers,\nsent weekly",,,2025-01-01T00:00:00Z,',
+      "sms,+33691000103,web_form,,Yes to offers,,,2025-01-01T00:00:00Z,",
+    ].join("\n");
+    const r = await upload(ws, csv);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error).toMatchObject({ field: "rows[5].source" });
+    expect(r.json().error.details.problems).toEqual([expect.objectContaining({ row: 5, column: "source" })]);
   });
 
   it("refuses every row without evidence, by row number and reason, and imports nothing", async () => {

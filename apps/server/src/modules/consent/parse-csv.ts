@@ -2,13 +2,15 @@
  * RFC 4180 CSV into rows of cells: quoted cells may hold commas, quotes ("") and line breaks; CRLF, LF
  * and a leading byte-order mark are accepted; blank lines are skipped. The delimiter is a comma, or a
  * semicolon when the header line has semicolons and no comma (spreadsheets in many locales write those).
- * Each row keeps the line it started on, for error messages.
+ * Each row keeps the line it started on and its row number as a spreadsheet shows it (blank rows counted,
+ * a cell's line breaks not), for error messages.
  */
-export function parseCsv(text: string): { line: number; cells: string[] }[] {
+export function parseCsv(text: string): { line: number; row: number; cells: string[] }[] {
   const src = text.startsWith("\uFEFF") ? text.slice(1) : text;
   const firstLine = src.slice(0, src.search(/\r?\n|$/));
   const delimiter = !firstLine.includes(",") && firstLine.includes(";") ? ";" : ",";
-  const out: { line: number; cells: string[] }[] = [];
+  const out: { line: number; row: number; cells: string[] }[] = [];
+  let row = 0;
   let cells: string[] = [];
   let cell = "";
   let quoted = false;
@@ -17,7 +19,8 @@ export function parseCsv(text: string): { line: number; cells: string[] }[] {
   let i = 0;
   const endRow = () => {
     cells.push(cell);
-    if (cells.length > 1 || cells[0] !== "") out.push({ line: rowLine, cells });
+    row += 1;
+    if (cells.length > 1 || cells[0] !== "") out.push({ line: rowLine, row, cells });
     cells = [];
     cell = "";
   };
