@@ -152,6 +152,32 @@ export function providersSuite(server: () => TInboundServer): void {
         expect(u.statusCode).toBe(401);
         expect(await footprint(s)).toEqual(before);
       });
+
+      it("refuses a signed delivery whose message id is longer than any provider writes: 400 naming it, nothing stored", async () => {
+        const before = await footprint(s);
+        const orphans = async () =>
+          (await s.database.query<{ n: number }>("select count(*)::int as n from orphan_status_events"))[0]
+            ?.n;
+        const orphansBefore = await orphans();
+        const long = `SM${"a1".repeat(4000)}`;
+        for (const params of [
+          { ...twilioInbound("+33612350006", "hello"), MessageSid: long },
+          {
+            AccountSid: creds.twilio.accountSid,
+            MessageSid: long,
+            MessageStatus: "delivered",
+            To: "+33612350006",
+            From: creds.twilio.from,
+          },
+        ]) {
+          const m = signedTwilio(w.senders.twilio.id, params);
+          const r = await postWebhook(s.app, w.senders.twilio.id, m.body, m.headers);
+          expect(r.statusCode).toBe(400);
+          expect(r.json().error.field).toBe("dedupeKey");
+        }
+        expect(await footprint(s)).toEqual(before);
+        expect(await orphans()).toBe(orphansBefore);
+      });
     });
 
     describe("Telegram inbound", () => {

@@ -35,6 +35,41 @@ const signatureHeader: Record<TProviderId, string> = {
   fake: "X-Assent-Signature",
 };
 
+/** Fields of a normalized event that are stored in indexed columns or keys: ids and addresses. */
+const KEY_FIELDS = [
+  "dedupeKey",
+  "providerMessageId",
+  "from",
+  "fromUserId",
+  "to",
+  "recipient",
+  "clientReference",
+  "businessConnectionId",
+  "replyToProviderMessageId",
+  "errorCode",
+] as const;
+/** Far above any provider's ids (Twilio SIDs are 34 characters, wamids about 60), far below an index row. */
+const MAX_KEY_LENGTH = 512;
+
+/**
+ * A signed delivery whose ids or addresses are longer than any provider writes is refused whole (400
+ * naming the field) before anything is stored: such a value cannot be indexed, and the provider would
+ * retry a 5xx forever.
+ */
+function refuseOversizedKeys(events: ReturnType<TChannelAdapter["parseWebhook"]>): void {
+  for (const e of events) {
+    const record = e as Record<string, unknown>;
+    for (const f of KEY_FIELDS) {
+      const v = record[f];
+      if (typeof v === "string" && v.length > MAX_KEY_LENGTH)
+        throw new AppError("validation_failed", {
+          message: `${f} is longer than ${MAX_KEY_LENGTH} characters`,
+          field: f,
+        });
+    }
+  }
+}
+
 /**
  * A provider webhook: load the channel account, verify the signature over the raw bytes before anything
  * is stored (401 invalid_signature), parse (400 on a body the provider format refuses), then process
@@ -61,6 +96,7 @@ export async function receiveWebhook(ctx: TAppContext, d: TWebhookDelivery): Pro
       throw new AppError("validation_failed", { message: error.message, field: "body" });
     throw error;
   }
+  refuseOversizedKeys(events);
   const routed = await routeMetaEvents(ctx, {
     account,
     credentials,
