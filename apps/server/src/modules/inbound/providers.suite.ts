@@ -160,7 +160,7 @@ export function providersSuite(server: () => TInboundServer): void {
             ?.n;
         const orphansBefore = await orphans();
         const long = `SM${"a1".repeat(4000)}`;
-        for (const params of [
+        const deliveries: Record<string, string>[] = [
           { ...twilioInbound("+33612350006", "hello"), MessageSid: long },
           {
             AccountSid: creds.twilio.accountSid,
@@ -169,7 +169,8 @@ export function providersSuite(server: () => TInboundServer): void {
             To: "+33612350006",
             From: creds.twilio.from,
           },
-        ]) {
+        ];
+        for (const params of deliveries) {
           const m = signedTwilio(w.senders.twilio.id, params);
           const r = await postWebhook(s.app, w.senders.twilio.id, m.body, m.headers);
           expect(r.statusCode).toBe(400);

@@ -430,6 +430,33 @@ describe("Twilio-compatible Messages API", () => {
     expect((await client().messages(msg.sid).fetch()).status).toBe("failed");
   });
 
+  it("reports every failure to the StatusCallback with a Twilio error number (a disabled sender: 30008)", async () => {
+    const other = await f.sender({ providerId: "sandbox", address: "+15005550099" });
+    const c = await f.contact("sandbox", "+14155550113");
+    await f.grant(c.contactId);
+    const msg = await client().messages.create({
+      to: "+14155550113",
+      from: "+15005550099",
+      body: "Order shipped",
+      statusCallback: callbackUrl,
+    });
+    expect(msg.status).toBe("queued");
+    const del = await s.app.inject({
+      method: "DELETE",
+      url: `/v1/channel-accounts/${other.id}`,
+      headers: { authorization: `Bearer ${f.ws.apiKey}` },
+    });
+    expect(del.statusCode).toBe(200);
+    const posted: Record<string, string>[] = [];
+    const receiver: typeof fetch = async (_url, init) => {
+      const fields = Object.fromEntries(new URLSearchParams(String(init?.body)));
+      if (fields.MessageSid === msg.sid) posted.push(fields);
+      return new Response(null, { status: 204 });
+    };
+    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+    expect(posted).toEqual([expect.objectContaining({ MessageStatus: "failed", ErrorCode: "30008" })]);
+  });
+
   it("random form bodies never cause a 5xx or a half-written message", async () => {
     const before = await f.count();
     let created = 0;
