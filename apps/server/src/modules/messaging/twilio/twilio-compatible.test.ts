@@ -457,6 +457,39 @@ describe("Twilio-compatible Messages API", () => {
     expect(posted).toEqual([expect.objectContaining({ MessageStatus: "failed", ErrorCode: "30008" })]);
   });
 
+  it("names the parameter at fault in Twilio's error shape: one given twice, or holding a NUL", async () => {
+    const before = await f.count();
+    const post = (body: string) =>
+      fetch(`${base}/2010-04-01/Accounts/${f.ws.accountSid}/Messages.json`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${f.ws.accountSid}:${f.ws.apiKey}`).toString("base64")}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body,
+      });
+    for (const [body, field] of [
+      ["To=%2B14155550114&From=%2B15005550006&Body=a&Body=b", "Body"],
+      ["To=%2B14155550114&To=%2B14155550115&From=%2B15005550006&Body=a", "To"],
+      [
+        "To=%2B14155550114&From=%2B15005550006&Body=a&StatusCallback=https%3A%2F%2Fx.example%2F%00",
+        "StatusCallback",
+      ],
+      ["To=%2B14155550114&From=%2B15005550006&Body=a%00b", "Body"],
+    ] as const) {
+      const r = await post(body);
+      expect(r.status, body).toBe(400);
+      expect(await r.json(), body).toMatchObject({
+        code: 21100,
+        message: `Invalid parameter: ${field}`,
+        more_info: "https://www.twilio.com/docs/errors/21100",
+        status: 400,
+        field,
+      });
+    }
+    expect(await f.count()).toBe(before);
+  });
+
   it("random form bodies never cause a 5xx or a half-written message", async () => {
     const before = await f.count();
     let created = 0;

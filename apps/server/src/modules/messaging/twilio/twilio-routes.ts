@@ -22,13 +22,19 @@ import { authenticateTwilioCaller, rememberCallbackKey } from "./authenticate-tw
 import { presentTwilioMessage } from "./present-twilio-message.js";
 import { TwilioApiError, twilioCodeForRefusal, twilioErrors } from "./twilio-errors.js";
 
+/** A parameter's text: one value, no NUL (Postgres text cannot hold it). */
+const ZParam = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !v.includes("\u0000"), "must not contain NUL characters");
 const ZTwilioSend = z.looseObject({
-  To: z.string().max(300).optional(),
-  From: z.string().max(300).optional(),
-  MessagingServiceSid: z.string().max(100).optional(),
-  Body: z.string().optional(),
-  MediaUrl: z.union([z.string(), z.array(z.string())]).optional(),
-  StatusCallback: z.string().optional(),
+  To: ZParam(300).optional(),
+  From: ZParam(300).optional(),
+  MessagingServiceSid: ZParam(100).optional(),
+  Body: ZParam(100_000).optional(),
+  MediaUrl: z.union([ZParam(2048), z.array(ZParam(2048))]).optional(),
+  StatusCallback: ZParam(4096).optional(),
 });
 type TTwilioSend = z.infer<typeof ZTwilioSend>;
 
@@ -136,7 +142,11 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
           permission: "messages:send",
         });
         const parsed = ZTwilioSend.safeParse(request.body ?? {});
-        if (!parsed.success) throw twilioErrors.badRequest("Invalid parameter");
+        if (!parsed.success) {
+          // Named as Twilio names it (a parameter given twice arrives as a list).
+          const name = String(parsed.error.issues[0]?.path[0] ?? "body");
+          throw new TwilioApiError(21100, `Invalid parameter: ${name}`, 400, { field: name });
+        }
         const b = parsed.data;
         if (b.To === undefined || b.To === "") throw twilioErrors.toRequired();
         const account = pickSender(await sendersOf(ctx, caller.workspaceId), b);
