@@ -99,7 +99,7 @@ export async function importConsents(
     ? importEvidenceProblems({ records: o.records, shared: o.grant, at: o.at })
     : o.records.flatMap((r, index) => {
         try {
-          normalizeAddress(r.channel, r.address, "address");
+          normalizeAddress(r.channel, r.address, "address", { assignedOnly: true });
           return [];
         } catch (error) {
           return [
@@ -147,6 +147,7 @@ export async function importConsents(
       address: r.address,
       create: true,
       field: o.naming?.field(index, "address") ?? `records[${index}].address`,
+      assignedOnly: true,
       actor: o.actor,
       requestId: o.requestId,
     });

@@ -53,7 +53,7 @@ export function importEvidenceProblems(o: {
   o.records.forEach((r, index) => {
     const add = (field: keyof TImportRecord, reason: string) => problems.push({ index, field, reason });
     try {
-      normalizeAddress(r.channel, r.address, "address");
+      normalizeAddress(r.channel, r.address, "address", { assignedOnly: true });
     } catch (error) {
       add("address", error instanceof Error ? error.message : "not an address");
     }

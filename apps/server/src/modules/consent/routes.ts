@@ -268,6 +268,7 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
                   ...b.contact,
                   create: true,
                   field: "contact.address",
+                  assignedOnly: true,
                   actor,
                   requestId,
                 })

@@ -26,7 +26,7 @@ export async function addContactIdentity(
     now?: Date;
   },
 ): Promise<{ identityId: string | null; added: boolean; address: string }> {
-  const n = normalizeAddress(o.channel, o.address, "address");
+  const n = normalizeAddress(o.channel, o.address, "address", { assignedOnly: true });
   const contact = await rows<{ erased_at: Date | null }>(
     tx,
     sql`select erased_at from contacts where workspace_id = ${o.workspaceId} and id = ${o.contactId} for update`,

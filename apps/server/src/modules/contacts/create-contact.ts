@@ -55,7 +55,7 @@ export async function createContact(
   const wanted: { channel: TContactChannel; n: TNormalizedAddress; index: string; field: string }[] = [];
   o.identities.forEach((identity, i) => {
     const field = `identities[${i}].address`;
-    const n = normalizeAddress(identity.channel, identity.address, field);
+    const n = normalizeAddress(identity.channel, identity.address, field, { assignedOnly: true });
     const index = blindIndex(keys, n.kind, n.address);
     if (!wanted.some((w) => w.channel === identity.channel && w.index === index))
       wanted.push({ channel: identity.channel, n, index, field });

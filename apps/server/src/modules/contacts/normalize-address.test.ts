@@ -56,7 +56,7 @@ describe("normalizeAddress", () => {
     expect(normalizeAddress("sms", "+18005551234")).toMatchObject({ region: null, timeZone: null });
   });
 
-  it("refuses numbers of a possible length that no numbering plan assigns, except on the sandbox", () => {
+  it("refuses numbers typed in through the API that no numbering plan assigns; takes them from providers and the sandbox", () => {
     for (const [channel, raw] of [
       ["sms", "+1 000 000 0000"],
       ["sms", "+1 555 123 4567"],
@@ -66,14 +66,19 @@ describe("normalizeAddress", () => {
     ] as const) {
       let error: unknown;
       try {
-        normalizeAddress(channel, raw, "phone");
+        normalizeAddress(channel, raw, "phone", { assignedOnly: true });
       } catch (e) {
         error = e;
       }
       expect(error, raw).toMatchObject({ code: "invalid_address", field: "phone" });
     }
-    // Fictional numbers are what the sandbox is for.
-    expect(normalizeAddress("sandbox", "+1 555 123 4567")).toMatchObject({ address: "+15551234567" });
+    // A provider reporting a sender (a STOP must never be lost to lagging numbering data), and a look-up,
+    // take any possible number; fictional numbers are what the sandbox is for.
+    expect(normalizeAddress("sms", "+1 555 123 4567", "from")).toMatchObject({ address: "+15551234567" });
+    expect(normalizeAddress("whatsapp", "15551234567", "from")).toMatchObject({ address: "+15551234567" });
+    expect(normalizeAddress("sandbox", "+1 555 123 4567", "to", { assignedOnly: true })).toMatchObject({
+      address: "+15551234567",
+    });
   });
 
   it("accepts WhatsApp wa_id digits and user ids (BSUID)", () => {

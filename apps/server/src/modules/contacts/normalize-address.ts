@@ -30,15 +30,14 @@ function invalid(field: string, message: string): AppError {
 }
 
 /**
- * A phone number in E.164 with where it rings. Real channels take only numbers the numbering plan
- * assigns (`isValid`: `+1 000 000 0000` or `+1 555 123 4567` are refused); the sandbox takes any number
- * of a possible length, fictional ones included.
+ * A phone number in E.164 with where it rings: any number of a possible length, or with `assignedOnly`
+ * only numbers the numbering plan assigns (`isValid`: `+1 000 000 0000` or `+1 555 123 4567` are refused).
  */
 function parsePhone(
   raw: string,
   field: string,
   acceptBareDigits: boolean,
-  assignedOnly = true,
+  assignedOnly: boolean,
 ): { e164: string; country: string | null; region: string | null; timeZone: string | null } | null {
   let text = raw.replace(/[\s().-]/g, "");
   if (text.startsWith("00")) text = `+${text.slice(2)}`;
@@ -70,7 +69,17 @@ export function normalizeAddress(
   channel: TContactChannel,
   raw: string,
   field = "address",
+  o: {
+    /**
+     * Phone numbers typed in through the API (a new contact, a new identity, a consent or an import):
+     * only numbers their country's plan assigns. Addresses a provider reports, and look-ups, take any
+     * possible number: the bundled numbering data lags new area codes, and a STOP must never be lost.
+     * Never on the sandbox, which is for fictional numbers.
+     */
+    assignedOnly?: boolean;
+  } = {},
 ): TNormalizedAddress {
+  const assigned = o.assignedOnly === true;
   const text = raw.trim();
   if (text.length === 0 || text.length > 256) throw invalid(field, `${field} must be 1 to 256 characters`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
@@ -79,13 +88,13 @@ export function normalizeAddress(
   switch (channel) {
     case "sms":
     case "voice": {
-      const phone = parsePhone(text, field, false);
+      const phone = parsePhone(text, field, false, assigned);
       if (!phone) throw invalid(field, `${field} must be a phone number in international format (+…)`);
       const { e164, ...where } = phone;
       return { address: e164, kind: "phone", ...where };
     }
     case "whatsapp": {
-      const phone = parsePhone(text, field, true);
+      const phone = parsePhone(text, field, true, assigned);
       if (phone) {
         const { e164, ...where } = phone;
         return { address: e164, kind: "phone", ...where };

@@ -15,7 +15,7 @@ export function requestedIdentities(b: TCreateContactRequest): {
   const identities = [...(b.identities ?? [])];
   const fields = identities.map((_, i) => `identities[${i}].address`);
   if (b.phone !== undefined) {
-    const phone = normalizeAddress("sms", b.phone, "phone");
+    const phone = normalizeAddress("sms", b.phone, "phone", { assignedOnly: true });
     const known = identities.some((i) => {
       if (!phoneChannels.includes(i.channel)) return false;
       try {

@@ -17,6 +17,8 @@ export interface TResolveContactOptions {
   create: boolean;
   /** The request field the address came from, named in `invalid_address` errors. */
   field?: string;
+  /** An address typed in through the API: phone numbers must be assigned ones (normalizeAddress). */
+  assignedOnly?: boolean;
   /** The name the channel reports (WhatsApp profile, Telegram name); stored sealed when the contact has none. */
   profileName?: string;
   actor?: TActor;
@@ -43,7 +45,9 @@ export async function resolveContactByAddress(
   keys: TWorkspaceKeys,
   o: TResolveContactOptions,
 ): Promise<TResolvedContact | null> {
-  const n = normalizeAddress(o.channel, o.address, o.field ?? "address");
+  const n = normalizeAddress(o.channel, o.address, o.field ?? "address", {
+    assignedOnly: o.assignedOnly === true,
+  });
   const index = blindIndex(keys, n.kind, n.address);
   const key = { workspaceId: o.workspaceId, channel: o.channel, kind: n.kind, index };
   const existing = await findContactByIdentity(tx, key);
