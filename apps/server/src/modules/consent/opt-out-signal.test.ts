@@ -140,6 +140,23 @@ describe("cross-brand opt-out signal", () => {
       source: "support ticket 12",
     });
     expect(await propensity(asking, me)).toBe(4);
+    // The brand counts while any opt-out from it stands: a marketing one, then a STOP and its START.
+    const optOutB = (scope: string) =>
+      call(b, "POST", `/v1/contacts/${bContact}/opt-out`, { brandId: b.brandId, scope, channel: "sms" });
+    const optInB = (body: object) =>
+      call(b, "POST", `/v1/contacts/${bContact}/opt-in`, {
+        brandId: b.brandId,
+        channel: "sms",
+        source: "reply",
+        ...body,
+      });
+    await optOutB("marketing");
+    expect(await propensity(asking, me)).toBe(5);
+    await optOutB("all");
+    await optInB({});
+    expect(await propensity(asking, me)).toBe(5);
+    await optInB({ scope: "marketing" });
+    expect(await propensity(asking, me)).toBe(4);
     const extra = (await brandsOf(b, ["Bravo Bikes"]))[0];
     await expect(
       withWorkspaceTx(s.ctx.db, b.workspaceId, async (tx) => {

@@ -26,9 +26,10 @@ export const ZGrant = z.object({
    * A brand-wide grant: the campaigns the person withdrew from since, per channel, with the withdraw
    * entry. The grant no longer covers them there; it still covers the brand's other campaigns.
    */
-  excludedCampaigns: z.array(
-    z.object({ campaignId: z.string(), channel: ZContactChannel, ledgerEntryId: z.string() }),
-  ),
+  // Optional in the schema only so that an answer kept for an Idempotency-Key before it existed replays.
+  excludedCampaigns: z
+    .array(z.object({ campaignId: z.string(), channel: ZContactChannel, ledgerEntryId: z.string() }))
+    .optional(),
   /** While pending: the signed token of the confirmation link `GET /v1/consents/confirm?token=…`. */
   confirmToken: z.string().optional(),
   confirmUrl: z.string().optional(),

@@ -66,7 +66,8 @@ export async function recordOptIn(
       },
     ],
   });
-  // The cross-brand signal counts brands the person stopped entirely.
-  if (scope === "all") await recordOptOutSignal(tx, { ...o, optedOut: false, at });
+  // The cross-brand signal marks a brand while any opt-out from it stands (record-opt-out.ts).
+  const remaining = scope === "all" ? before.optOutMarketingEntryId : before.optOutAllEntryId;
+  if (remaining === null) await recordOptOutSignal(tx, { ...o, optedOut: false, at });
   return { ledgerEntryId: entry?.id ?? null, resubscribed: true };
 }

@@ -237,6 +237,14 @@ describe("consent routes", () => {
     expect(a.statusCode).toBe(201);
     expect(b.json()).toEqual(a.json());
     expect(a.json()).toMatchObject({ status: "pending", standing: "pending" });
+    // An answer kept before grants listed their excluded campaigns (stored unsealed then) still replays.
+    const { excludedCampaigns: _new, ...legacy } = a.json();
+    await s.database.query("update idempotency_keys set response = $1::jsonb where key = 'signup-1'", [
+      JSON.stringify(legacy),
+    ]);
+    const old = await post(ws, "/v1/consents", body, { "idempotency-key": "signup-1" });
+    expect(old.statusCode).toBe(201);
+    expect(old.json()).toEqual(legacy);
     expect(Date.parse(a.json().confirmBy) - Date.now()).toBeGreaterThan(47 * 3_600_000);
     const confirmed = await post(ws, `/v1/consents/${a.json().id}/confirm`, {});
     expect(confirmed.json()).toMatchObject({ status: "active" });

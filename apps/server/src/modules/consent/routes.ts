@@ -85,9 +85,9 @@ const ZRevokeResult = z.object({
    * A campaign's revoke: the brand-wide grants that covered the campaign and no longer do on these
    * channels (see `excludedCampaigns`); they still cover the brand's other campaigns.
    */
-  narrowed: z.array(ZGrant),
+  narrowed: z.array(ZGrant).optional(),
   /** One withdraw entry per narrowed grant, in the order of `narrowed`. */
-  narrowingEntryIds: z.array(z.string()),
+  narrowingEntryIds: z.array(z.string()).optional(),
 });
 type TRevokeResult = z.infer<typeof ZRevokeResult>;
 /** `GET /v1/contacts/{id}/consents`: the current state (grants per scope, opt-outs) and every ledger entry. */

@@ -32,6 +32,8 @@ export async function applyOptIn(
     };
     /** Also confirm pending double opt-in (a typed YES; not a provider preference toggle). */
     confirmDoubleOptIn: boolean;
+    /** The opt-out it lifts; absent: the one a START answers (recordOptIn). */
+    scope?: "all" | "marketing" | undefined;
     reply: { inReplyTo: string; language: string } | null;
     effects: TEffects;
     at: Date;
@@ -63,6 +65,7 @@ export async function applyOptIn(
     brandId,
     contactId: o.contactId,
     channel: o.channel,
+    scope: o.scope,
     evidence,
     actor,
     at: o.at,

@@ -55,10 +55,12 @@ export async function handlePreferenceEvent(
     });
     action = "opted_out_marketing";
   } else {
+    // The switch turned back on is the marketing one: it lifts the marketing opt-out, never a STOP.
     const done = await applyOptIn(tx, c, {
       contactId: contact.contactId,
       channel: c.account.channel,
       evidence,
+      scope: "marketing",
       confirmDoubleOptIn: false,
       reply: null,
       effects,

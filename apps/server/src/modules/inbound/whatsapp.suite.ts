@@ -384,14 +384,35 @@ export function whatsappSuite(server: () => TInboundServer): void {
         expect(again.json()).toMatchObject({ duplicates: 1 });
         expect((await ledger(s, p.contactId)).filter((e) => e.kind === "opt_out")).toHaveLength(1);
 
+        // A STOP typed later stops everything; turning the marketing switch back on must not lift it.
+        const typed = signedMeta(
+          creds.whatsapp.appSecret,
+          buildWhatsAppTextWebhook({
+            phoneNumberId: creds.whatsapp.phoneNumberId,
+            from: "33612340012",
+            id: "wamid.prefs-stop",
+            body: "STOP",
+          }),
+        );
+        expect((await postWebhook(s.app, w.senders.whatsapp.id, typed.body, typed.headers)).statusCode).toBe(
+          200,
+        );
         const resume = prefs("resume");
         expect(
           (await postWebhook(s.app, w.senders.whatsapp.id, resume.body, resume.headers)).statusCode,
         ).toBe(200);
         expect((await ledger(s, p.contactId)).at(-1)).toMatchObject({
           kind: "opt_in",
+          scope: "marketing",
           method: "provider_preference",
         });
+        const [held] = await s.database.query<{ all: string | null; marketing: string | null }>(
+          `select opt_out_all_entry_id as "all", opt_out_marketing_entry_id as marketing from consent_suppressions
+            where contact_id = $1`,
+          [p.contactId],
+        );
+        expect(held?.all).not.toBeNull();
+        expect(held?.marketing).toBeNull();
       });
 
       it("a tapped Stop promotions button is a marketing opt-out with method button", async () => {

@@ -2,7 +2,6 @@ import type { TTx } from "../../core/db/tx.js";
 import { emitWebhookEvents, type TMessageWebhookEventType } from "./emit-webhook-events.js";
 import { enqueueTwilioCallbacks } from "./enqueue-twilio-callbacks.js";
 import { insertMessageEvents, type TMessageEventType } from "./insert-message-events.js";
-import { twilioCallbackErrorCode } from "./twilio/twilio-callback-error-code.js";
 
 /** One status change of one message, as every writer of statuses reports it. */
 export interface TStatusChange {
@@ -77,7 +76,8 @@ export async function recordStatusEffects(tx: TTx, changes: TStatusChange[], now
               url: c.statusCallbackUrl,
               apiKeyId: c.callbackKeyId,
               status: c.status,
-              errorCode: twilioCallbackErrorCode(c.status, c.reason ?? null, c.errorCode),
+              // The provider's own code; the Twilio error number is chosen at delivery (deliver-twilio-callbacks.ts).
+              errorCode: c.errorCode,
             },
           ]
         : [],

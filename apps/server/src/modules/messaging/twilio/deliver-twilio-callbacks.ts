@@ -5,6 +5,7 @@ import { decryptField, type TWorkspaceKeys } from "../../../core/keyring.js";
 import { computeTwilioSignature, type TChannel } from "../../channels/index.js";
 import { backoffMs } from "../dispatch/backoff.js";
 import { checkWebhookUrl, getContactAddresses, type TUrlPolicy } from "../ports.js";
+import { twilioCallbackErrorCode } from "./twilio-callback-error-code.js";
 import { twilioStatus } from "./twilio-errors.js";
 
 interface TDue {
@@ -43,9 +44,13 @@ async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
           address: string | null;
           account_sid: string;
           token_sealed: string | null;
+          reason: string | null;
+          error_code: string | null;
+          provider_id: string;
         }>(
           tx,
-          sql`select m.twilio_sid, m.channel, m.contact_id, a.address, w.account_sid, k.token_sealed
+          sql`select m.twilio_sid, m.channel, m.contact_id, a.address, w.account_sid, k.token_sealed, m.reason,
+            m.error_code, a.provider_id
           from messages m join channel_accounts a on a.id = m.channel_account_id join workspaces w on w.id = m.workspace_id
           left join twilio_callback_keys k on k.api_key_id = ${d.api_key_id} and k.workspace_id = m.workspace_id
           where m.id = ${d.message_id} and m.workspace_id = ${d.workspace_id}`,
@@ -64,6 +69,13 @@ async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
         ).get(m.contact_id) ?? "";
       const prefix = m.channel === "whatsapp" ? "whatsapp:" : "";
       const status = twilioStatus(d.status);
+      // A failure's reason and code are the message's (failed, undelivered and suppressed are final).
+      const errorCode = twilioCallbackErrorCode({
+        status: d.status,
+        reason: m.reason,
+        errorCode: d.error_code ?? m.error_code,
+        providerId: m.provider_id,
+      });
       out.push({
         due: d,
         token: decryptField(keys, d.workspace_id, m.token_sealed),
@@ -76,7 +88,7 @@ async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
           From: `${prefix}${m.address ?? ""}`,
           To: `${prefix}${to}`,
           ApiVersion: "2010-04-01",
-          ...(d.error_code ? { ErrorCode: d.error_code } : {}),
+          ...(errorCode ? { ErrorCode: errorCode } : {}),
         },
       });
     }

@@ -16,18 +16,19 @@ const UNKNOWN_ERROR = "30008";
 
 /**
  * The `ErrorCode` of a Twilio-format status callback: always a Twilio error number for a message that
- * failed or was refused (a Twilio client parses it as one), never our own reason text; none otherwise.
- * A numeric code from the provider (Twilio's own, when the sender is Twilio) is passed on as it is.
+ * failed or was refused (a Twilio client parses it as one), never our own reason text or another
+ * provider's code; none otherwise. When the sender is Twilio, its own code is passed on as it is.
  */
-export function twilioCallbackErrorCode(
-  status: string,
-  reason: string | null,
-  errorCode: string | null | undefined,
-): string | undefined {
-  if (status === "suppressed") return String(twilioCodeForRefusal(reason).code);
-  if (status !== "failed" && status !== "undelivered") return undefined;
-  const mapped = reason === null ? undefined : byReason[reason];
-  if (mapped !== undefined) return String(mapped);
-  if (errorCode && /^\d{1,10}$/.test(errorCode)) return errorCode;
-  return UNKNOWN_ERROR;
+export function twilioCallbackErrorCode(o: {
+  status: string;
+  reason: string | null;
+  errorCode: string | null | undefined;
+  /** The sender's provider: only Twilio's own codes are Twilio error numbers. */
+  providerId: string;
+}): string | undefined {
+  if (o.status === "suppressed") return String(twilioCodeForRefusal(o.reason).code);
+  if (o.status !== "failed" && o.status !== "undelivered") return undefined;
+  if (o.providerId === "twilio" && o.errorCode && /^\d{1,10}$/.test(o.errorCode)) return o.errorCode;
+  const mapped = o.reason === null ? undefined : byReason[o.reason];
+  return mapped !== undefined ? String(mapped) : UNKNOWN_ERROR;
 }
