@@ -1,4 +1,5 @@
 import type { TAppContext } from "./core/context.js";
+import { coreJobs, coreRecurringJobs } from "./core/idempotency-jobs.js";
 import { startJobWorker } from "./core/jobs/index.js";
 import { consentJobs, consentRecurringJobs } from "./modules/consent/index.js";
 import { startClarificationSweeper } from "./modules/inbound/index.js";
@@ -9,14 +10,14 @@ import { webhookJobs, webhookRecurringJobs } from "./modules/webhooks/index.js";
 export type TBackgroundTask = (ctx: TAppContext) => Promise<() => Promise<void>>;
 
 /**
- * The job worker: customer webhook deliveries and the recurring log purge, and the consent expiry sweep
- * (other modules' jobs join here).
+ * The job worker: customer webhook deliveries and the recurring log purge, the consent expiry sweep and
+ * the purge of Idempotency-Key answers (other modules' jobs join here).
  */
 const jobWorker: TBackgroundTask = (ctx) => {
   const options = { allowPrivateUrls: ctx.config.webhooksAllowPrivate };
   return startJobWorker(ctx, {
-    jobs: [...webhookJobs(options), ...consentJobs()],
-    recurring: [...webhookRecurringJobs(options), ...consentRecurringJobs()],
+    jobs: [...webhookJobs(options), ...consentJobs(), ...coreJobs()],
+    recurring: [...webhookRecurringJobs(options), ...consentRecurringJobs(), ...coreRecurringJobs()],
     concurrency: 8,
   });
 };
