@@ -137,6 +137,44 @@ function loaderOf(world: TWorld): TDecisionFactsLoader {
   };
 }
 
+/** An active marketing grant of brand "brd_a" on sms, changed by `o`. */
+const marketingGrant = (o: Partial<TGrantState> & { id: string }): TGrantState => ({
+  brandId: "brd_a",
+  campaignId: null,
+  category: "marketing",
+  channels: ["sms"],
+  basis: "consent",
+  status: "active",
+  effectiveAt: new Date(AT.getTime() - 86_400_000),
+  expiresAt: null,
+  confirmBy: null,
+  confirmedEntryId: null,
+  withdrawnEntryId: null,
+  ...o,
+});
+
+/** The facts of an adult French contact of "brd_a" with these grants (and campaign, and birthday). */
+const adultFacts = (
+  grants: TGrantState[],
+  o: { campaign?: TDecisionFacts["campaign"]; minorUntil?: Date | null } = {},
+): TDecisionFacts => ({
+  contact: {
+    erasedAt: null,
+    restrictedAt: null,
+    minor: false,
+    minorUntil: o.minorUntil ?? null,
+    timeZone: null,
+    phoneTimeZone: "Europe/Paris",
+    country: "FR",
+    region: null,
+  },
+  brandFound: true,
+  quietHours: null,
+  suppression: null,
+  grants,
+  campaign: o.campaign,
+});
+
 const noKeys: TWorkspaceKeys = { version: 1, encryption: Buffer.alloc(32, 1), index: Buffer.alloc(32, 2) };
 
 describe("evaluateDecision", () => {
@@ -239,38 +277,12 @@ describe("evaluateDecision", () => {
       channels: ["sms", "whatsapp"] as TContactChannel[],
       createdAt: AT,
     };
-    const brandWide: TGrantState = {
+    const brandWide = marketingGrant({
       id: "cns_01",
-      brandId: "brd_a",
-      campaignId: null,
-      category: "marketing",
       channels: ["sms", "whatsapp"],
-      basis: "consent",
-      status: "active",
-      effectiveAt: new Date(AT.getTime() - 86_400_000),
-      expiresAt: null,
-      confirmBy: null,
-      confirmedEntryId: null,
-      withdrawnEntryId: null,
       exclusions: ["cmp_1:sms:cns_02"],
-    };
-    const facts = (grants: TGrantState[]): TDecisionFacts => ({
-      contact: {
-        erasedAt: null,
-        restrictedAt: null,
-        minor: false,
-        minorUntil: null,
-        timeZone: null,
-        phoneTimeZone: "Europe/Paris",
-        country: "FR",
-        region: null,
-      },
-      brandFound: true,
-      quietHours: null,
-      suppression: null,
-      grants,
-      campaign,
     });
+    const facts = (grants: TGrantState[]) => adultFacts(grants, { campaign });
     const ask = (grants: TGrantState[], channel: TContactChannel, campaignId: string | null = "cmp_1") =>
       evaluateDecision(
         {
@@ -311,37 +323,8 @@ describe("evaluateDecision", () => {
 
   it("never lets a consent given before the 16th birthday permit marketing, even after it", () => {
     const birthday16 = new Date(AT.getTime() - 30 * 86_400_000);
-    const grant = (id: string, effectiveAt: Date): TGrantState => ({
-      id,
-      brandId: "brd_a",
-      campaignId: null,
-      category: "marketing",
-      channels: ["sms"],
-      basis: "consent",
-      status: "active",
-      effectiveAt,
-      expiresAt: null,
-      confirmBy: null,
-      confirmedEntryId: null,
-      withdrawnEntryId: null,
-    });
-    const facts = (grants: TGrantState[]): TDecisionFacts => ({
-      contact: {
-        erasedAt: null,
-        restrictedAt: null,
-        minor: false,
-        minorUntil: birthday16,
-        timeZone: null,
-        phoneTimeZone: "Europe/Paris",
-        country: "FR",
-        region: null,
-      },
-      brandFound: true,
-      quietHours: null,
-      suppression: null,
-      grants,
-      campaign: undefined,
-    });
+    const grant = (id: string, effectiveAt: Date) => marketingGrant({ id, effectiveAt });
+    const facts = (grants: TGrantState[]) => adultFacts(grants, { minorUntil: birthday16 });
     const input = (category: TCategory): TDecisionInput => ({
       workspaceId: "ws_1",
       contactId: "ctc_1",

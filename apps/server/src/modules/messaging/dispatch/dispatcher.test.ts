@@ -50,6 +50,32 @@ function fast(o: TDispatcherOptions = {}): TDispatcherOptions {
   };
 }
 
+/** Take a sender's lease as `holder` and claim its due messages, as a worker does (no sending). */
+async function claimAs(
+  accountId: string,
+  holder: string,
+  o: { idempotentSends: boolean; messageLeaseMs: number },
+): Promise<{ lost: boolean }> {
+  return withSystemTx(s.ctx.db, async (tx) => {
+    await tx.execute(sql`insert into sender_leases (channel_account_id, workspace_id, holder, lease_until, acquired_at)
+      values (${accountId}, ${f.workspaceId}, ${holder}, now() + interval '1 minute', now())`);
+    return claimMessages(tx, {
+      sender: {
+        id: accountId,
+        workspaceId: f.workspaceId,
+        channel: "sandbox",
+        keys: f.keys,
+        idempotentSends: o.idempotentSends,
+        pacer: undefined,
+      },
+      holder,
+      limit: 10,
+      senderLeaseMs: 60_000,
+      messageLeaseMs: o.messageLeaseMs,
+    });
+  });
+}
+
 async function start(o: TDispatcherOptions = {}): Promise<void> {
   stop = await startDispatcher(s.ctx, fast(o));
 }
@@ -437,25 +463,8 @@ describe("dispatcher", () => {
       [plain.id, false],
       [idem.id, true],
     ] as const) {
-      await withSystemTx(s.ctx.db, async (tx) => {
-        await tx.execute(sql`insert into sender_leases (channel_account_id, workspace_id, holder, lease_until, acquired_at)
-          values (${account}, ${f.workspaceId}, 'dead-worker', now() + interval '1 minute', now())`);
-        const claimed = await claimMessages(tx, {
-          sender: {
-            id: account,
-            workspaceId: f.workspaceId,
-            channel: "sandbox",
-            keys: f.keys,
-            idempotentSends,
-            pacer: undefined,
-          },
-          holder: "dead-worker",
-          limit: 10,
-          senderLeaseMs: 60_000,
-          messageLeaseMs: 1,
-        });
-        expect(claimed.lost).toBe(false);
-      });
+      const claimed = await claimAs(account, "dead-worker", { idempotentSends, messageLeaseMs: 1 });
+      expect(claimed.lost).toBe(false);
     }
     await new Promise((r) => setTimeout(r, 20));
     const reaped = await reapExpiredLeases(s.ctx.db);
@@ -504,24 +513,7 @@ describe("dispatcher", () => {
           at: new Date(),
         }),
       );
-    await withSystemTx(s.ctx.db, async (tx) => {
-      await tx.execute(sql`insert into sender_leases (channel_account_id, workspace_id, holder, lease_until, acquired_at)
-        values (${sender.id}, ${f.workspaceId}, 'w1', now() + interval '1 minute', now())`);
-      await claimMessages(tx, {
-        sender: {
-          id: sender.id,
-          workspaceId: f.workspaceId,
-          channel: "sandbox",
-          keys: f.keys,
-          idempotentSends: false,
-          pacer: undefined,
-        },
-        holder: "w1",
-        limit: 10,
-        senderLeaseMs: 60_000,
-        messageLeaseMs: 60_000,
-      });
-    });
+    await claimAs(sender.id, "w1", { idempotentSends: false, messageLeaseMs: 60_000 });
     expect(await apply("delivered")).toBeNull();
     await withSystemTx(s.ctx.db, (tx) =>
       recordSendResults(
@@ -569,24 +561,7 @@ describe("dispatcher", () => {
           })
         ).json().id,
       );
-    await withSystemTx(s.ctx.db, async (tx) => {
-      await tx.execute(sql`insert into sender_leases (channel_account_id, workspace_id, holder, lease_until, acquired_at)
-        values (${sender.id}, ${f.workspaceId}, 'w2', now() + interval '1 minute', now())`);
-      await claimMessages(tx, {
-        sender: {
-          id: sender.id,
-          workspaceId: f.workspaceId,
-          channel: "sandbox",
-          keys: f.keys,
-          idempotentSends: false,
-          pacer: undefined,
-        },
-        holder: "w2",
-        limit: 10,
-        senderLeaseMs: 60_000,
-        messageLeaseMs: 60_000,
-      });
-    });
+    await claimAs(sender.id, "w2", { idempotentSends: false, messageLeaseMs: 60_000 });
     const [a = "", b = "", c = "", d = ""] = ids;
     const sent = (id: string) => ({
       kind: "sent" as const,
