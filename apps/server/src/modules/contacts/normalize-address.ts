@@ -30,7 +30,7 @@ function invalid(field: string, message: string): AppError {
 }
 
 /**
- * A phone number in E.164 with where it rings: any number of a possible length, or with `assignedOnly`
+ * A phone number in E.164 with where it rings. Numbers of a possible length are taken; with `assignedOnly`
  * only numbers the numbering plan assigns (`isValid`: `+1 000 000 0000` or `+1 555 123 4567` are refused).
  */
 function parsePhone(
