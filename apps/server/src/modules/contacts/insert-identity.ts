@@ -21,18 +21,22 @@ export async function insertIdentity(
 ): Promise<string> {
   const id = newId("idn");
   const sealed = encryptField(keys, i.workspaceId, i.n.address);
-  await tx.execute(sql`insert into contact_identities
-      (id, workspace_id, contact_id, channel, kind, address_index, address_sealed, created_at)
-    values (${id}, ${i.workspaceId}, ${i.contactId}, ${i.channel}, ${i.n.kind}, ${i.index}, ${sealed}, ${i.now})`);
+  // A new address can make another process's cached "nobody has this address" wrong, and a first phone
+  // number gives the contact a time zone for quiet hours: every process's decision cache drops the
+  // contact (and the workspace's unknown addresses) when this commits (NOTIFY, in the same statement);
+  // this one at once (below).
+  await tx.execute(sql`with added as (
+      insert into contact_identities
+        (id, workspace_id, contact_id, channel, kind, address_index, address_sealed, created_at)
+      values (${id}, ${i.workspaceId}, ${i.contactId}, ${i.channel}, ${i.n.kind}, ${i.index}, ${sealed}, ${i.now})
+      returning 1
+    )
+    select pg_notify(${CONTACT_CHANGES_CHANNEL}, ${`${i.workspaceId} ${i.contactId}`}) from added`);
   if (i.n.country) {
     await tx.execute(sql`update contacts set country = ${i.n.country}, region = ${i.n.region},
         phone_time_zone = ${i.n.timeZone}, updated_at = ${i.now}
       where workspace_id = ${i.workspaceId} and id = ${i.contactId} and country is null`);
   }
-  // A new address can make another process's cached "nobody has this address" wrong, and a first phone
-  // number gives the contact a time zone for quiet hours: every process's decision cache drops the
-  // contact (and the workspace's unknown addresses) when this commits; this one at once.
-  await tx.execute(sql`select pg_notify(${CONTACT_CHANGES_CHANNEL}, ${`${i.workspaceId} ${i.contactId}`})`);
   contactChanges.contactChanged(i.workspaceId, i.contactId);
   return id;
 }
