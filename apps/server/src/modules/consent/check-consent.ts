@@ -109,6 +109,7 @@ const inputOf = (o: TCheckConsentInput, contactId: string, campaign: TCampaign |
   channel: o.channel,
   category: o.category ?? campaign?.category ?? "marketing",
   at: o.at,
+  recipient: o.to,
 });
 
 /** The decision for a known contact whose facts are at hand. */

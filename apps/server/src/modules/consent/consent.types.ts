@@ -38,6 +38,12 @@ export interface TDecisionInput {
   channel: TContactChannel;
   category: TCategory;
   at: Date;
+  /**
+   * The address the message goes to on `channel`, when known. Quiet hours are kept in the local time of
+   * the place this number rings (its country, state and zone); without one, or for an address that is not
+   * a phone number, the contact's own place (from its first phone number) is used.
+   */
+  recipient?: string | undefined;
 }
 
 export interface TDecision {

@@ -45,6 +45,7 @@ export async function decideForSender(
     channel: o.channel,
     category: o.category,
     at: o.at,
+    recipient: o.address,
   };
   if (contactId !== null) return { decision: await decide(tx, input), contactId };
   const brandFound = await requireBrand(tx, o).then(

@@ -447,6 +447,25 @@ describe("decide", () => {
       notBefore: new Date("2026-01-15T13:00:00Z"),
     });
     expect((await f.decide(fl, { at: new Date("2026-01-15T13:00:00Z") })).allowed).toBe(true);
+    // The same contact reached on a Los Angeles number (its second) at 17:30 there: the number decides.
+    const [toLa, toMiami] = await withSystemTx(s.ctx.db, (t) =>
+      decideMany(
+        t,
+        ["+1 213 555 0147", "+13055550123"].map((recipient) => ({
+          workspaceId: f.workspaceId,
+          contactId: fl,
+          brandId: f.brandA,
+          campaignId: null,
+          channel: "sms" as const,
+          category: "marketing" as const,
+          at: new Date("2026-01-15T01:30:00Z"),
+          recipient,
+        })),
+        { lock: "none" },
+      ),
+    );
+    expect(toLa).toMatchObject({ allowed: true, reason: "consent_granted" });
+    expect(toMiami).toMatchObject({ reason: "quiet_hours", notBefore: new Date("2026-01-15T13:00:00Z") });
   });
 
   it("decides a mixed batch across workspaces in one call, in input order", async () => {

@@ -1,6 +1,7 @@
+import { placeOfAddress } from "../contacts/index.js";
 import type { TCampaign, TDecision, TDecisionInput, TDecisionReason, TGrantState } from "./consent.types.js";
 import { grantStanding, type TGrantStanding } from "./grant-standing.js";
-import { checkQuietHours, type TBrandQuietHours } from "./quiet-hours.js";
+import { checkQuietHours, type TBrandQuietHours, type TRecipientPlace } from "./quiet-hours.js";
 
 /** Everything a decision reads, for one contact and brand. */
 export interface TDecisionFacts {
@@ -26,6 +27,17 @@ export interface TDecisionFacts {
 }
 
 const standing = grantStanding;
+
+/**
+ * Where the recipient is for quiet hours: a zone set on the contact always wins; otherwise the number the
+ * message goes to tells the country, state and zone (a contact's second number may ring elsewhere than
+ * its first, from which the contact's own place was taken).
+ */
+function placeOf(contact: NonNullable<TDecisionFacts["contact"]>, input: TDecisionInput): TRecipientPlace {
+  const p = input.recipient === undefined ? null : placeOfAddress(input.channel, input.recipient);
+  if (!p) return contact;
+  return { timeZone: contact.timeZone, phoneTimeZone: p.timeZone, country: p.country, region: p.region };
+}
 
 const refuse = (reason: TDecisionReason, ledgerEntryIds: string[] = []): TDecision => ({
   allowed: false,
@@ -117,7 +129,7 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
   if (contact.minor || (contact.minorUntil !== null && input.at.getTime() < contact.minorUntil.getTime()))
     return refuse("minor");
   if (best) {
-    const quiet = checkQuietHours(input.at, contact, facts.quietHours);
+    const quiet = checkQuietHours(input.at, placeOf(contact, input), facts.quietHours);
     const ids = grantIds(best);
     if (quiet.allowed)
       return { allowed: true, reason: "consent_granted", basis: best.basis, ledgerEntryIds: ids };

@@ -18,6 +18,7 @@ export { getContacts, type TContactIdentityView, type TContactView } from "./get
 export { listContacts } from "./list-contacts.js";
 export { MINOR_AGE, minorUntil } from "./minor-until.js";
 export { normalizeAddress, type TNormalizedAddress } from "./normalize-address.js";
+export { placeOfAddress, type TAddressPlace } from "./place-of-address.js";
 export { presentContact, type TContactJson, ZContact } from "./presenters.js";
 export {
   resolveContactByAddress,

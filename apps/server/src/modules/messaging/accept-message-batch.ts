@@ -636,6 +636,7 @@ export async function acceptMessageBatch(
       channel: i.work.channel,
       category: i.category ?? "marketing",
       at: o.now,
+      recipient: i.address,
     })),
   );
   deciding.forEach((item, n) => {

@@ -190,6 +190,62 @@ describe("POST /v1/messages", () => {
     expect(transactional.json().status).toBe("queued");
   });
 
+  it("keeps quiet hours in the local time of the number the message goes to, not the contact's first", async () => {
+    const other = await messagingFixture(s, "Two numbers");
+    await other.sender({ channel: "sms", providerId: "fake", address: "+14155550188" });
+    // A window that is open in London now and shut in Tokyo (8 or 9 hours ahead) for the next hour.
+    const london = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/London",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(new Date(Date.now() - 30 * 60_000));
+    const later = new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Europe/London",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).format(new Date(Date.now() + 90 * 60_000));
+    await withSystemTx(s.ctx.db, (tx) =>
+      tx.execute(sql`update brands set settings = ${JSON.stringify({ quietHours: { start: london, end: later } })}::jsonb
+        where id = ${other.brandId}`),
+    );
+    // The contact's first number is in Tokyo (its place), its second in London.
+    const c = await other.contact("sms", "+81312345678");
+    const added = await s.app.inject({
+      method: "POST",
+      url: `/v1/contacts/${c.contactId}/identities`,
+      headers: other.auth,
+      payload: { channel: "sms", address: "+44 20 7946 0957" },
+    });
+    expect(added.statusCode).toBe(201);
+    await other.grant(c.contactId, ["sms"]);
+    const toLondon = await other.send({
+      to: "+442079460957",
+      channel: "sms",
+      brandId: other.brandId,
+      body: "Hi",
+    });
+    expect(toLondon.json()).toMatchObject({ status: "queued" });
+    const toTokyo = await other.send({
+      to: "+81312345678",
+      channel: "sms",
+      brandId: other.brandId,
+      body: "Hi",
+    });
+    expect(toTokyo.json()).toMatchObject({ status: "scheduled", reason: "quiet_hours" });
+    // The advisory check answers the same for each number.
+    const check = (to: string) =>
+      s.app.inject({
+        method: "POST",
+        url: "/v1/consent/check",
+        headers: other.auth,
+        payload: { to, brandId: other.brandId, channel: "sms" },
+      });
+    expect((await check("+442079460957")).json()).toMatchObject({ allowed: true, reason: "consent_granted" });
+    expect((await check("+81312345678")).json()).toMatchObject({ allowed: false, reason: "quiet_hours" });
+  });
+
   it("refuses free-form WhatsApp outside the 24-hour window, allows templates and in-window text", async () => {
     const wa = await f.sender({ channel: "whatsapp", providerId: "fake" });
     const c = await f.contact("whatsapp", "+442079460004");

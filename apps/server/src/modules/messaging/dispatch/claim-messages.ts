@@ -347,6 +347,12 @@ export async function claimMessages(
   );
   if (candidates.length === 0) return { lost: false, candidates: 0, claimed: [] };
   const now = new Date();
+  const contents = new Map(
+    candidates.map((c) => [
+      c.id,
+      JSON.parse(decryptField(s.keys, c.workspace_id, c.content_sealed)) as TMessageContent,
+    ]),
+  );
   const deciding = candidates.filter((c) => c.source !== "compliance");
   const decisions = await decideMany(
     tx,
@@ -358,6 +364,7 @@ export async function claimMessages(
       channel: s.channel,
       category: c.category,
       at: now,
+      recipient: contents.get(c.id)?.to,
     })),
     { lock: "share" },
   );
@@ -366,12 +373,6 @@ export async function claimMessages(
     const d = decisions[n];
     if (d) decisionOf.set(c.id, d);
   });
-  const contents = new Map(
-    candidates.map((c) => [
-      c.id,
-      JSON.parse(decryptField(s.keys, c.workspace_id, c.content_sealed)) as TMessageContent,
-    ]),
-  );
   const contactIds = [...new Set(candidates.map((c) => c.contact_id))];
   // The address is sealed with the message at accept time; only messages queued without one (compliance
   // replies) need the contact's address.
