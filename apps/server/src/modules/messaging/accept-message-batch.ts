@@ -360,6 +360,24 @@ async function assignContacts(
   }
 }
 
+/**
+ * The sealed API key secrets that will sign Twilio-compatible StatusCallbacks, stored with the first
+ * message that asks for them and is not refused (a refused send keeps nothing of its caller's).
+ */
+async function storeCallbackKeys(tx: TTx, items: TItem[]): Promise<void> {
+  const keep = new Map<string, { ws: string; sealed: string }>();
+  for (const i of items) {
+    const t = i.work.twilio;
+    if (t?.callbackKeyId && t.callbackKeySealed && i.status !== undefined && i.status !== "suppressed")
+      keep.set(t.callbackKeyId, { ws: i.work.workspaceId, sealed: t.callbackKeySealed });
+  }
+  if (keep.size === 0) return;
+  const list = [...keep].map(([id, k]) => ({ id, ws: k.ws, sealed: k.sealed }));
+  await tx.execute(sql`insert into twilio_callback_keys (api_key_id, workspace_id, token_sealed)
+    select k.id, k.ws, k.sealed from json_to_recordset(${JSON.stringify(list)}::json) as k(id text, ws text, sealed text)
+    on conflict (api_key_id) do nothing`);
+}
+
 /** A free-form message on a windowed channel, allowed so far: its customer-service window is checked. */
 function asksWindow(i: TItem): boolean {
   return windowedChannels.has(i.work.channel) && i.work.contentKind !== "template" && i.status === "queued";
@@ -643,6 +661,7 @@ export async function acceptMessageBatch(
     item.decision = decisions[n];
   });
   await assignStatuses(tx, deciding, o.now);
+  await storeCallbackKeys(tx, deciding);
   // Without Idempotency-Keys every row is inserted, so the batch's audit event can be appended by the
   // insert statement itself (one round trip less; the chain head is then held from it to COMMIT), and
   // when the batch is the transaction's whole work that statement also COMMITs (one more round trip

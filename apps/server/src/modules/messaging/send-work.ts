@@ -24,7 +24,17 @@ export interface TSendWork {
   segments: number;
   scheduledAt?: Date | undefined;
   twilio?:
-    | { sid: string; statusCallbackUrl?: string | undefined; callbackKeyId?: string | undefined }
+    | {
+        sid: string;
+        statusCallbackUrl?: string | undefined;
+        callbackKeyId?: string | undefined;
+        /**
+         * The caller's API key secret, sealed, when this process has not stored it yet: it signs the
+         * StatusCallbacks (as Twilio signs with the caller's auth token). Kept in the message's own
+         * transaction, and only when the message is accepted (a refused send stores nothing).
+         */
+        callbackKeySealed?: string | undefined;
+      }
     | undefined;
 }
 

@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { TAppContext } from "../../../core/context.js";
 import { rows, withSystemTx } from "../../../core/db/tx.js";
-import { encryptField } from "../../../core/keyring.js";
 import { authenticateApiKey, principalCan } from "../../auth/index.js";
 import { twilioErrors } from "./twilio-errors.js";
 
@@ -13,8 +12,6 @@ export interface TTwilioCaller {
 
 /** Account SIDs never change: cached per process. */
 const workspaceBySid = new Map<string, string>();
-/** API keys whose secret is already stored (sealed) for signing status callbacks. */
-const storedCallbackKeys = new Set<string>();
 
 async function workspaceOf(ctx: TAppContext, accountSid: string): Promise<string | undefined> {
   const cached = workspaceBySid.get(accountSid);
@@ -54,22 +51,4 @@ export async function authenticateTwilioCaller(
     throw twilioErrors.authenticate();
   }
   return { workspaceId, accountSid: o.accountSid, keyId: principal.keyId, secret };
-}
-
-/**
- * Keep the API key secret (sealed) that signs this key's StatusCallbacks, as Twilio signs with the
- * auth token the caller authenticated with. Written once per key.
- */
-export async function rememberCallbackKey(
-  ctx: TAppContext,
-  caller: TTwilioCaller & { secret: string },
-): Promise<void> {
-  if (storedCallbackKeys.has(caller.keyId)) return;
-  const keys = await ctx.keys.forWorkspace(ctx.db, caller.workspaceId);
-  const sealed = encryptField(keys, caller.workspaceId, caller.secret);
-  await withSystemTx(ctx.db, (tx) =>
-    tx.execute(sql`insert into twilio_callback_keys (api_key_id, workspace_id, token_sealed)
-      values (${caller.keyId}, ${caller.workspaceId}, ${sealed}) on conflict (api_key_id) do nothing`),
-  );
-  storedCallbackKeys.add(caller.keyId);
 }

@@ -406,6 +406,60 @@ describe("Twilio-compatible Messages API", () => {
       ).toMatchObject({ code: 21910 });
   });
 
+  it("keeps the caller's key for signing callbacks only once a message asking for them is accepted", async () => {
+    const made = await s.app.inject({
+      method: "POST",
+      url: "/v1/api-keys",
+      headers: f.auth,
+      payload: { name: "callbacks", scopes: ["messages:send", "messages:read"] },
+    });
+    expect(made.statusCode).toBe(201);
+    const { key, id } = made.json() as { key: string; id: string };
+    const keptFor = () =>
+      f.rows<{ n: number }>(
+        sql`select count(*)::int as n from twilio_callback_keys where api_key_id = ${id}`,
+      );
+    const out = await f.contact("sandbox", "+14155550131");
+    await f.optOut(out.contactId);
+    const refused = await client(key)
+      .messages.create({
+        to: "+14155550131",
+        from: "+15005550006",
+        body: "Sale",
+        statusCallback: callbackUrl,
+      })
+      .then(
+        () => null,
+        (e: { code: number }) => e,
+      );
+    expect(refused).toMatchObject({ code: 21610 });
+    expect((await keptFor())[0]?.n).toBe(0);
+    const c = await f.contact("sandbox", "+14155550132");
+    await f.grant(c.contactId);
+    const msg = await client(key).messages.create({
+      to: "+14155550132",
+      from: "+15005550006",
+      body: "Later",
+      statusCallback: callbackUrl,
+    });
+    expect(msg.status).toBe("queued");
+    expect((await keptFor())[0]?.n).toBe(1);
+    // Its callbacks are signed with that key, as Twilio signs with the caller's token.
+    await f.optOut(c.contactId, "all");
+    const posted: { signature: string; fields: Record<string, string> }[] = [];
+    const receiver: typeof fetch = async (_url, init) => {
+      const fields = Object.fromEntries(new URLSearchParams(String(init?.body)));
+      const headers = new Headers(init?.headers);
+      if (fields.MessageSid === msg.sid)
+        posted.push({ signature: headers.get("x-twilio-signature") ?? "", fields });
+      return new Response(null, { status: 204 });
+    };
+    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+    expect(posted).toHaveLength(1);
+    const [p] = posted;
+    expect(p && twilio.validateRequest(key, p.signature, callbackUrl, p.fields)).toBe(true);
+  });
+
   it("tells the StatusCallback when an opt-out suppresses a queued message: failed with 21610", async () => {
     const c = await f.contact("sandbox", "+14155550112");
     await f.grant(c.contactId);

@@ -18,7 +18,8 @@ import { contentKindOf, segmentsOf } from "../prepare-send-work.js";
 import { openContent } from "../present-message.js";
 import { getSendBatcher } from "../send-batcher.js";
 import type { TSendWork } from "../send-work.js";
-import { authenticateTwilioCaller, rememberCallbackKey } from "./authenticate-twilio-caller.js";
+import { authenticateTwilioCaller } from "./authenticate-twilio-caller.js";
+import { callbackKey } from "./callback-key.js";
 import { presentTwilioMessage } from "./present-twilio-message.js";
 import { TwilioApiError, twilioCodeForRefusal, twilioErrors } from "./twilio-errors.js";
 
@@ -161,7 +162,7 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
         }
         const content = contentOf(b, account.channel);
         const callback = await checkedCallback(b.StatusCallback, policy);
-        if (callback !== undefined) await rememberCallbackKey(ctx, caller);
+        const callbackKeySealed = callback !== undefined ? await callbackKey.sealed(ctx, caller) : undefined;
         const tokenHeader = request.headers["i-twilio-idempotency-token"];
         const idempotencyKey =
           typeof tokenHeader === "string" && tokenHeader.length > 0 && tokenHeader.length <= 255
@@ -191,9 +192,12 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
             sid,
             statusCallbackUrl: callback,
             callbackKeyId: callback !== undefined ? caller.keyId : undefined,
+            callbackKeySealed,
           },
         };
         const accepted = await batcher.submit(work);
+        if (callbackKeySealed !== undefined && accepted.status !== "suppressed")
+          callbackKey.stored(caller.keyId);
         if (accepted.status === "suppressed") {
           const refusal = twilioCodeForRefusal(accepted.reason);
           throw new TwilioApiError(refusal.code, refusal.message, 400, {
