@@ -298,6 +298,37 @@ describe("Twilio-compatible Messages API", () => {
     ]);
   });
 
+  it("refuses a From two senders share (21606 naming From) rather than guessing the brand", async () => {
+    const dup = await messagingFixture(s, "Shared number");
+    const sms = await dup.sender({
+      channel: "sms",
+      providerId: "fake",
+      address: "+15005550077",
+      name: "SMS",
+    });
+    await dup.sender({ channel: "sandbox", providerId: "sandbox", address: "+15005550077", name: "Sandbox" });
+    const c = twilio(dup.ws.accountSid, dup.ws.apiKey);
+    c.api.baseUrl = base;
+    const who = await dup.contact("sms", "+14155550141");
+    await dup.grant(who.contactId, ["sms"]);
+    const refused = await c.messages
+      .create({ to: "+14155550141", from: "+15005550077", body: "x" })
+      .catch((e: { status: number; code: number; message: string }) => e);
+    expect(refused).toMatchObject({ status: 400, code: 21606 });
+    expect((refused as { message: string }).message).toMatch(/MessagingServiceSid/);
+    expect(await dup.count()).toBe(0);
+    const named = await c.messages.create({
+      to: "+14155550141",
+      messagingServiceSid: sms.messagingServiceSid ?? "",
+      body: "x",
+    });
+    expect(named.status).toBe("queued");
+    const stored = await dup.rows<{ channel_account_id: string }>(
+      sql`select channel_account_id from messages where twilio_sid = ${named.sid}`,
+    );
+    expect(stored[0]?.channel_account_id).toBe(sms.id);
+  });
+
   it("answers Twilio errors for bad credentials, unknown senders, missing fields and unknown messages", async () => {
     const bad = await client("ask_wrong")
       .messages.create({ to: "+14155550104", from: "+15005550006", body: "x" })

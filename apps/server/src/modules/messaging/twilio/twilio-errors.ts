@@ -51,6 +51,14 @@ export const twilioErrors = {
       21606,
       "The 'From' phone number provided is not a valid message-capable phone number for this caller.",
     ),
+  /** Our own case: two active senders share the number, and each belongs to a brand whose consent differs. */
+  ambiguousFrom: () =>
+    new TwilioApiError(
+      21606,
+      "The 'From' phone number belongs to more than one sender of this account: send with the MessagingServiceSid of the one to use.",
+      400,
+      { field: "From" },
+    ),
   unknownService: () => new TwilioApiError(21701, "The Messaging Service Sid is invalid"),
   fromToPair: () =>
     new TwilioApiError(21910, "Invalid 'From' and 'To' pair. 'From' and 'To' should be of the same channel"),

@@ -76,9 +76,12 @@ function pickSender(accounts: TChannelAccountRow[], b: TTwilioSend): TChannelAcc
     // number and a WhatsApp number can be the same digits).
     const whatsapp = b.From.startsWith("whatsapp:");
     const from = b.From.replace(/^whatsapp:/, "");
-    const found = accounts.find((a) => a.address === from && (a.channel === "whatsapp") === whatsapp);
-    if (!found) throw twilioErrors.invalidFrom();
-    return found;
+    const found = accounts.filter((a) => a.address === from && (a.channel === "whatsapp") === whatsapp);
+    // Never a guess: the sender decides the brand, and so the consent the send is decided against.
+    if (found.length > 1) throw twilioErrors.ambiguousFrom();
+    const [only] = found;
+    if (!only) throw twilioErrors.invalidFrom();
+    return only;
   }
   if (b.MessagingServiceSid === undefined || b.MessagingServiceSid === "") throw twilioErrors.fromRequired();
   if (!SERVICE_SID.test(b.MessagingServiceSid)) throw twilioErrors.unknownService();
