@@ -35,7 +35,36 @@ export function classifyInbound(o: {
   customKeywords: readonly TCustomKeywordSetting[];
   /** The external model's upgrade of this message, asked before the transaction (preclassifyInbound). */
   preclassified?: TIntentResult | undefined;
+  /** Twilio Advanced Opt-Out's verdict (`OptOutType`): the provider has already acted on it. */
+  providerOptOutType?: "STOP" | "START" | "HELP" | undefined;
 }): TInboundClassification {
+  const classified = classifyText(o);
+  return { ...classified, result: withProviderVerdict(classified.result, o.providerOptOutType) };
+}
+
+/**
+ * Twilio blocks the number on an opt-out keyword of the sender's own list (`OptOutType=STOP`, a
+ * keyword our classifier may not know, such as a custom "FIN") and unblocks it on START: Assent records
+ * what the provider did, whatever the text says. HELP only where the text asked for nothing else.
+ */
+function withProviderVerdict(
+  result: TIntentResult,
+  type: "STOP" | "START" | "HELP" | undefined,
+): TIntentResult {
+  const verdict = (intent: "opt_out" | "opt_in" | "help"): TIntentResult => ({
+    intent,
+    confidence: 1,
+    language: result.language,
+    evidence: { source: "keyword", matched: `OptOutType=${type}`, detail: "provider" },
+    uncertain: false,
+  });
+  if (type === "STOP" && result.intent !== "opt_out") return verdict("opt_out");
+  if (type === "START" && result.intent !== "opt_in") return verdict("opt_in");
+  if (type === "HELP" && result.intent === "none" && !result.uncertain) return verdict("help");
+  return result;
+}
+
+function classifyText(o: Parameters<typeof classifyInbound>[0]): TInboundClassification {
   const result =
     o.preclassified ??
     classify(o.body, {

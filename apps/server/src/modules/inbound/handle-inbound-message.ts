@@ -83,6 +83,7 @@ export async function handleInboundMessage(
     countryHint: normalised.country ?? undefined,
     customKeywords: brand.settings.customKeywords,
     preclassified,
+    providerOptOutType: event.providerOptOutType,
   });
   const id = newId("inb");
   const at = c.clock();
@@ -95,6 +96,7 @@ export async function handleInboundMessage(
     // Telegram Business: replies go back through the connection the customer wrote on.
     businessConnectionId: event.businessConnectionId ?? null,
   });
+  await reachableAgain(tx, c, contact.contactId, event.receivedAt);
   const acted = await act(tx, c, { id, contactId: contact.contactId, event, result, button, at, effects });
   await insertInbound(tx, c, { id, contactId: contact.contactId, event, result, acted, at });
   effects.webhooks.unshift({
@@ -145,6 +147,38 @@ export async function handleInboundMessage(
     replyMessageId: acted.replyMessageId,
     suppressed: acted.suppressed,
   };
+}
+
+/**
+ * A person who writes to us through this account can be reached through it again: a Telegram user who
+ * blocked the bot, or was refused ("bot can't initiate conversation", Instagram 551), has unblocked it or
+ * started the chat. Unless a newer refusal was recorded (providers deliver out of order). Nothing is
+ * written for a contact that was never unreachable.
+ */
+async function reachableAgain(
+  tx: TTx,
+  c: TInboundContext,
+  contactId: string,
+  receivedAt: Date,
+): Promise<void> {
+  const cleared = await rows<{ contact_id: string }>(
+    tx,
+    sql`update channel_reachability set unreachable = false, reason = 'inbound_message', changed_at = ${receivedAt},
+          updated_at = ${c.clock()}
+        where workspace_id = ${c.account.workspaceId} and channel_account_id = ${c.account.id}
+          and contact_id = ${contactId} and unreachable and changed_at <= ${receivedAt}
+        returning contact_id`,
+  );
+  if (cleared.length === 0) return;
+  await recordAudit(tx, {
+    workspaceId: c.account.workspaceId,
+    actor: c.actor,
+    action: "contact.reachable",
+    targetType: "contact",
+    targetId: contactId,
+    requestId: c.requestId,
+    details: { channelAccountId: c.account.id, reason: "inbound_message" },
+  });
 }
 
 async function findEarlier(

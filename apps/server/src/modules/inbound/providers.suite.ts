@@ -5,6 +5,7 @@ import { buildInstagramTextWebhook, buildTelegramTextUpdate } from "../channels/
 import { confirmationText } from "../intent/index.js";
 import { isUnreachable } from "./is-unreachable.js";
 import { listUnreachable } from "./list-unreachable.js";
+import { setReachability } from "./set-reachability.js";
 import {
   contactOf,
   creds,
@@ -138,6 +139,26 @@ export function providersSuite(server: () => TInboundServer): void {
         const contactId = (await contactOf(s, w, "sms", phone)) ?? "";
         expect((await ledger(s, contactId)).filter((e) => e.kind === "opt_out")).toHaveLength(1);
         expect(await replies(s, w, contactId)).toHaveLength(0);
+      });
+
+      it("records what Twilio's Advanced Opt-Out did with a keyword of its own list (OptOutType), whatever the text", async () => {
+        const phone = "+33612350014";
+        // "FIN" is a custom opt-out keyword on the Twilio side: Twilio blocks the number, so Assent opts out.
+        const stop = signedTwilio(w.senders.twilio.id, twilioInbound(phone, "FIN", { OptOutType: "STOP" }));
+        expect((await postWebhook(s.app, w.senders.twilio.id, stop.body, stop.headers)).statusCode).toBe(200);
+        const contactId = (await contactOf(s, w, "sms", phone)) ?? "";
+        const afterStop = await ledger(s, contactId);
+        expect(afterStop.filter((e) => e.kind === "opt_out")).toHaveLength(1);
+        expect(await replies(s, w, contactId)).toHaveLength(0);
+        // "REPRENDRE" on Twilio's opt-in list: Twilio unblocks, Assent lifts the opt-out.
+        const start = signedTwilio(
+          w.senders.twilio.id,
+          twilioInbound(phone, "REPRENDRE", { OptOutType: "START" }),
+        );
+        expect((await postWebhook(s.app, w.senders.twilio.id, start.body, start.headers)).statusCode).toBe(
+          200,
+        );
+        expect((await ledger(s, contactId)).filter((e) => e.kind === "opt_in")).toHaveLength(1);
       });
 
       it("refuses a form body that is neither an inbound message nor a status callback (400) and an unsigned one (401)", async () => {
@@ -276,6 +297,55 @@ export function providersSuite(server: () => TInboundServer): void {
           member(2004, "member", "kicked", t0 + 5),
           tgHeaders(creds.telegram.webhookSecret),
         );
+        expect(await check()).toBe(false);
+      });
+    });
+
+    describe("Reachability after a refused send", () => {
+      const tgHeaders = (secret: string) => ({
+        "content-type": "application/json",
+        "x-telegram-bot-api-secret-token": secret,
+      });
+
+      it("a message from the person through the same bot makes them reachable again, unless the refusal is newer", async () => {
+        const chatId = 5550012;
+        const hello = JSON.stringify(
+          buildTelegramTextUpdate({ updateId: 2101, chatId, messageId: 1, text: "hi" }),
+        );
+        await postWebhook(s.app, w.senders.telegram.id, hello, tgHeaders(creds.telegram.webhookSecret));
+        const contactId = (await contactOf(s, w, "telegram", String(chatId))) ?? "";
+        const key = { workspaceId: w.ws.workspaceId, channelAccountId: w.senders.telegram.id, contactId };
+        const check = () => withWorkspaceTx(s.ctx.db, w.ws.workspaceId, (tx) => isUnreachable(tx, key));
+        const refusedAt = new Date(Date.now() - 60_000);
+        await withWorkspaceTx(s.ctx.db, w.ws.workspaceId, (tx) =>
+          setReachability(tx, {
+            ...key,
+            unreachable: true,
+            reason: "send_refused",
+            at: refusedAt,
+            actor: { type: "system", id: null },
+          }),
+        );
+        expect(await check()).toBe(true);
+        // A message written before the refusal, delivered late, changes nothing.
+        const late = JSON.stringify(
+          buildTelegramTextUpdate({
+            updateId: 2102,
+            chatId,
+            messageId: 2,
+            text: "earlier",
+            at: new Date(refusedAt.getTime() - 30_000),
+          }),
+        );
+        await postWebhook(s.app, w.senders.telegram.id, late, tgHeaders(creds.telegram.webhookSecret));
+        expect(await check()).toBe(true);
+        const start = JSON.stringify(
+          buildTelegramTextUpdate({ updateId: 2103, chatId, messageId: 3, text: "/start" }),
+        );
+        expect(
+          (await postWebhook(s.app, w.senders.telegram.id, start, tgHeaders(creds.telegram.webhookSecret)))
+            .statusCode,
+        ).toBe(200);
         expect(await check()).toBe(false);
       });
     });

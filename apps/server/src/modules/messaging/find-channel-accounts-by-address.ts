@@ -4,9 +4,11 @@ import { rows, withSystemTx } from "../../core/db/tx.js";
 import type { TProviderId } from "../channels/index.js";
 
 /**
- * Active senders of a provider with this address, in every workspace: Meta sends the webhooks of all
- * numbers of an app to one URL, so the inbound route finds the account by `webhookRoutingKeys`
- * (WhatsApp phone_number_id, Instagram account id, Twilio number) and then verifies with its secret.
+ * Senders of a provider with this address, in every workspace: Meta sends the webhooks of all numbers
+ * of an app to one URL, so the inbound route finds the account by `webhookRoutingKeys` (WhatsApp
+ * phone_number_id, Instagram account id, Twilio number) and then verifies with its secret. Active ones
+ * first; a disabled sender is still found, as at its own URL: a STOP written to a number the business
+ * stopped sending from must be recorded all the same.
  */
 export async function findChannelAccountsByAddress(
   db: TDb,
@@ -16,7 +18,7 @@ export async function findChannelAccountsByAddress(
     rows<{ id: string; workspace_id: string }>(
       tx,
       sql`select id, workspace_id from channel_accounts where provider_id = ${o.providerId} and address = ${o.address}
-        and status = 'active' order by created_at`,
+        order by (status = 'active') desc, created_at`,
     ),
   );
   return found.map((r) => ({ id: r.id, workspaceId: r.workspace_id }));
