@@ -62,6 +62,7 @@ export {
 export { initConsent } from "./init-consent.js";
 export { listCampaigns } from "./list-campaigns.js";
 export { listLedgerEntries } from "./list-ledger-entries.js";
+export { lockConsentHead } from "./lock-consent-head.js";
 export {
   presentCampaign,
   presentConsentState,

@@ -1,5 +1,6 @@
-import type { TTx } from "../../core/db/tx.js";
-import { confirmDoubleOptIn, hasPendingDoubleOptIn, recordOptIn } from "../consent/index.js";
+import { sql } from "drizzle-orm";
+import { rows, type TTx } from "../../core/db/tx.js";
+import { confirmDoubleOptIn, hasPendingDoubleOptIn, lockConsentHead, recordOptIn } from "../consent/index.js";
 import type { TContactChannel } from "../contacts/index.js";
 import { enqueueComplianceReply } from "../messaging/index.js";
 import type { TEffects, TInboundContext } from "./inbound.types.js";
@@ -7,6 +8,8 @@ import { replyText } from "./reply-text.js";
 
 export interface TOptInResult {
   resubscribed: boolean;
+  /** Older, by the provider's clock, than a consent signal already recorded: it lifted nothing. */
+  stale: boolean;
   doubleOptInConfirmed: number;
   ledgerEntryId: string | null;
   replyMessageId: string | null;
@@ -37,6 +40,8 @@ export async function applyOptIn(
     reply: { inReplyTo: string; language: string } | null;
     effects: TEffects;
     at: Date;
+    /** When the person sent it, by the provider's clock: stale when an opt-out sent later is recorded. */
+    signalAt?: Date | undefined;
   },
 ): Promise<TOptInResult> {
   const { workspaceId, brandId } = c.account;
@@ -60,17 +65,20 @@ export async function applyOptIn(
   const evidence = Object.fromEntries(
     Object.entries(o.evidence).filter(([, v]) => v !== undefined),
   ) as typeof o.evidence;
-  const optIn = await recordOptIn(tx, {
-    workspaceId,
-    brandId,
-    contactId: o.contactId,
-    channel: o.channel,
-    scope: o.scope,
-    evidence,
-    actor,
-    at: o.at,
-    ...(c.requestId ? { requestId: c.requestId } : {}),
-  });
+  const stale = o.signalAt !== undefined && !(await newestSignal(tx, c, o.contactId, o.signalAt));
+  const optIn = stale
+    ? { ledgerEntryId: null, resubscribed: false }
+    : await recordOptIn(tx, {
+        workspaceId,
+        brandId,
+        contactId: o.contactId,
+        channel: o.channel,
+        scope: o.scope,
+        evidence,
+        actor,
+        at: o.at,
+        ...(c.requestId ? { requestId: c.requestId } : {}),
+      });
   let replyMessageId: string | null = null;
   if (o.reply && (optIn.resubscribed || confirmed > 0)) {
     const brand = await c.brand(tx);
@@ -112,8 +120,43 @@ export async function applyOptIn(
   }
   return {
     resubscribed: optIn.resubscribed,
+    stale,
     doubleOptInConfirmed: confirmed,
     ledgerEntryId: optIn.ledgerEntryId,
     replyMessageId,
   };
+}
+
+/**
+ * Whether a signal sent at `signalAt` is not older than any consent signal of this contact to the brand
+ * recorded so far (then it becomes the newest). Meta does not deliver in order and retries late: a
+ * "resume" or START sent before a STOP, arriving after it, must not undo it. The consent head is taken
+ * first, as an opt-out takes it, so the two never interleave.
+ */
+async function newestSignal(
+  tx: TTx,
+  c: TInboundContext,
+  contactId: string,
+  signalAt: Date,
+): Promise<boolean> {
+  const { workspaceId, brandId } = c.account;
+  await lockConsentHead(tx, { workspaceId, contactId });
+  const found = await rows<{ fresh: boolean }>(
+    tx,
+    sql`with prev as (
+          select last_signal_at as last from inbound_contact_state
+          where workspace_id = ${workspaceId} and brand_id = ${brandId} and contact_id = ${contactId} for update
+        ), verdict as (
+          select (select last from prev) is null or (select last from prev) <= ${signalAt}::timestamptz as fresh
+        ), up as (
+          insert into inbound_contact_state (workspace_id, brand_id, contact_id, last_signal_at, updated_at)
+          select ${workspaceId}, ${brandId}, ${contactId}, ${signalAt}::timestamptz, ${c.clock()}::timestamptz
+          from verdict v where v.fresh
+          on conflict (workspace_id, brand_id, contact_id) do update set
+            last_signal_at = excluded.last_signal_at, updated_at = excluded.updated_at
+          returning 1
+        )
+        select v.fresh from verdict v left join (select count(*) as n from up) u on true`,
+  );
+  return found[0]?.fresh === true;
 }

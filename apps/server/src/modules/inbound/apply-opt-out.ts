@@ -44,6 +44,8 @@ export async function applyOptOut(
     reply: { inReplyTo: string; language: string } | null;
     effects: TEffects;
     at: Date;
+    /** When the person sent it, by the provider's clock: later opt-ins older than it are stale. */
+    signalAt?: Date | undefined;
   },
 ): Promise<TOptOutResult> {
   const { workspaceId, brandId } = c.account;
@@ -76,6 +78,7 @@ export async function applyOptOut(
     contactId: o.contactId,
     at: o.at,
     wantReply: o.reply !== null,
+    signalAt: o.signalAt ?? null,
   });
   let replyMessageId: string | null = null;
   if (o.reply && replyAllowed) {
@@ -131,7 +134,14 @@ export async function applyOptOut(
  */
 async function closeQuestionAndClaimReply(
   tx: TTx,
-  o: { workspaceId: string; brandId: string; contactId: string; at: Date; wantReply: boolean },
+  o: {
+    workspaceId: string;
+    brandId: string;
+    contactId: string;
+    at: Date;
+    wantReply: boolean;
+    signalAt: Date | null;
+  },
 ): Promise<boolean> {
   const since = new Date(o.at.getTime() - OPT_OUT_REPLY_WINDOW_MS);
   const claimed = await rows<{ claim: boolean }>(
@@ -142,13 +152,16 @@ async function closeQuestionAndClaimReply(
         ), decision as (
           select ${o.wantReply}::boolean and ((select last from prev) is null or (select last from prev) <= ${since}::timestamptz) as claim
         ), up as (
-          insert into inbound_contact_state (workspace_id, brand_id, contact_id, last_opt_out_reply_at, updated_at)
+          insert into inbound_contact_state (workspace_id, brand_id, contact_id, last_opt_out_reply_at, last_signal_at, updated_at)
           select ${o.workspaceId}, ${o.brandId}, ${o.contactId},
-            case when d.claim then ${o.at}::timestamptz else (select last from prev) end, ${o.at}::timestamptz
+            case when d.claim then ${o.at}::timestamptz else (select last from prev) end, ${o.signalAt}::timestamptz,
+            ${o.at}::timestamptz
           from decision d
           on conflict (workspace_id, brand_id, contact_id) do update set
             clarify_inbound_id = null, clarify_scope = null, clarify_channel = null, clarify_asked_at = null,
-            clarify_expires_at = null, last_opt_out_reply_at = excluded.last_opt_out_reply_at, updated_at = excluded.updated_at
+            clarify_expires_at = null, last_opt_out_reply_at = excluded.last_opt_out_reply_at,
+            last_signal_at = greatest(inbound_contact_state.last_signal_at, excluded.last_signal_at),
+            updated_at = excluded.updated_at
           returning 1
         )
         select d.claim from decision d, up`,

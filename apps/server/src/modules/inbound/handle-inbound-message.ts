@@ -263,6 +263,7 @@ async function act(
       reply: reply("STOP"),
       effects: m.effects,
       at: m.at,
+      signalAt: event.receivedAt,
     });
     return {
       action: scope === "all" ? "opted_out" : "opted_out_marketing",
@@ -303,6 +304,7 @@ async function act(
       reply: reply("START"),
       effects: m.effects,
       at: m.at,
+      signalAt: event.receivedAt,
     });
     const action: TInboundAction = done.resubscribed
       ? "opted_in"

@@ -43,6 +43,7 @@ export async function handlePreferenceEvent(
   const effects: TEffects = { webhooks: [], audits: [] };
   const evidence = { method: "provider_preference" as const };
   let action: "opted_out_marketing" | "opted_in" | "opt_in_noop";
+  let stale = false;
   if (event.value === "stop") {
     await applyOptOut(tx, c, {
       contactId: contact.contactId,
@@ -52,6 +53,7 @@ export async function handlePreferenceEvent(
       reply: null,
       effects,
       at,
+      signalAt: event.at,
     });
     action = "opted_out_marketing";
   } else {
@@ -65,8 +67,10 @@ export async function handlePreferenceEvent(
       reply: null,
       effects,
       at,
+      signalAt: event.at,
     });
     action = done.resubscribed ? "opted_in" : "opt_in_noop";
+    stale = done.stale;
   }
   effects.audits.push({
     workspaceId,
@@ -76,7 +80,7 @@ export async function handlePreferenceEvent(
     targetId: contact.contactId,
     requestId: c.requestId,
     at,
-    details: { channel: c.account.channel, value: event.value, action },
+    details: { channel: c.account.channel, value: event.value, action, ...(stale ? { stale: true } : {}) },
   });
   await emitWebhookEvents(tx, effects.webhooks);
   await recordAudit(tx, effects.audits);
