@@ -2,9 +2,10 @@ import { sql } from "drizzle-orm";
 import { recordAudit } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
 import { newId } from "../../core/ids.js";
+import { AppError } from "../../core/errors.js";
 import { encryptField } from "../../core/keyring.js";
 import type { TNormalizedEvent } from "../channels/index.js";
-import { normalizeAddress, resolveContactByAddress } from "../contacts/index.js";
+import { addContactIdentity, normalizeAddress, resolveContactByAddress } from "../contacts/index.js";
 import type { TIntentResult } from "../intent/index.js";
 import { enqueueComplianceReply, touchCustomerWindow } from "../messaging/index.js";
 import { emitWebhookEvents } from "../webhooks/index.js";
@@ -75,6 +76,8 @@ export async function handleInboundMessage(
     ...(c.requestId ? { requestId: c.requestId } : {}),
   });
   if (!contact) throw new Error("contact resolution with create returned nothing");
+  if (event.fromUserId !== undefined && normalised.kind === "phone")
+    await keepUserId(tx, c, contact.contactId, event.fromUserId);
   const brand = await c.brand(tx);
   const { result, button } = classifyInbound({
     body: event.body,
@@ -147,6 +150,30 @@ export async function handleInboundMessage(
     replyMessageId: acted.replyMessageId,
     suppressed: acted.suppressed,
   };
+}
+
+/**
+ * WhatsApp names a person by phone number and by a business-scoped user id (BSUID); once we have not
+ * written to a number for a while, Meta sends only the BSUID (`from: ""`). The BSUID seen beside a
+ * number is kept as another address of that number's contact, so a later STOP under the BSUID alone
+ * opts out the contact we know, with its queue. A BSUID already on another contact (one created from a
+ * BSUID-only message before the number was seen) stays there.
+ */
+async function keepUserId(tx: TTx, c: TInboundContext, contactId: string, userId: string): Promise<void> {
+  try {
+    await addContactIdentity(tx, c.keys, {
+      workspaceId: c.account.workspaceId,
+      contactId,
+      channel: "whatsapp",
+      address: userId,
+      actor: c.actor,
+      requestId: c.requestId,
+      now: c.clock(),
+    });
+  } catch (error) {
+    // Not a BSUID we can keep (malformed, or another contact's): the message is handled all the same.
+    if (!(error instanceof AppError)) throw error;
+  }
 }
 
 /**

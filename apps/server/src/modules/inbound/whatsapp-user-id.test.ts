@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  contactOf,
+  createInboundServer,
+  creds,
+  grantMarketing,
+  ledger,
+  postWebhook,
+  send,
+  signedMeta,
+  statuses,
+  type TInboundServer,
+} from "./testing/inbound-fixture.js";
+
+let s: TInboundServer;
+beforeAll(async () => {
+  s = await createInboundServer();
+});
+afterAll(async () => s?.close());
+
+/** A WhatsApp text message as Meta sends it with business-scoped user ids (`from` empty once the number is hidden). */
+function message(o: { from: string; userId: string; id: string; body: string }) {
+  return signedMeta(creds.whatsapp.appSecret, {
+    object: "whatsapp_business_account",
+    entry: [
+      {
+        id: "102290129340398",
+        changes: [
+          {
+            field: "messages",
+            value: {
+              messaging_product: "whatsapp",
+              metadata: {
+                display_phone_number: "15550783881",
+                phone_number_id: creds.whatsapp.phoneNumberId,
+              },
+              contacts: [{ profile: { name: "Ada" }, wa_id: o.from, user_id: o.userId }],
+              messages: [
+                {
+                  from: o.from,
+                  from_user_id: o.userId,
+                  id: o.id,
+                  timestamp: String(Math.floor(Date.now() / 1000)),
+                  type: "text",
+                  text: { body: o.body },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  });
+}
+
+describe("WhatsApp business-scoped user ids", () => {
+  it("a STOP sent under the user id alone opts out the contact known by phone number, with its queue", async () => {
+    const w = await s.world("BSUID");
+    const userId = "US13491208655302741999";
+    const hello = message({ from: "33612347001", userId, id: "wamid.bsuid-1", body: "Hello" });
+    expect((await postWebhook(s.app, w.senders.whatsapp.id, hello.body, hello.headers)).statusCode).toBe(200);
+    const contactId = (await contactOf(s, w, "whatsapp", "+33612347001")) ?? "";
+    await grantMarketing(s, w, contactId, ["whatsapp"]);
+    const queued = await send(s, w, {
+      to: "+33612347001",
+      channel: "whatsapp",
+      channelAccountId: w.senders.whatsapp.id,
+      category: "marketing",
+    });
+    expect(queued.status).toBe("queued");
+    const stop = message({ from: "", userId, id: "wamid.bsuid-2", body: "STOP" });
+    expect((await postWebhook(s.app, w.senders.whatsapp.id, stop.body, stop.headers)).statusCode).toBe(200);
+    expect((await ledger(s, contactId)).filter((e) => e.kind === "opt_out")).toHaveLength(1);
+    expect((await statuses(s, [queued.id]))[queued.id]).toMatchObject({
+      status: "suppressed",
+      reason: "opted_out",
+    });
+    // No second contact was made for the user id.
+    expect(await contactOf(s, w, "whatsapp", userId)).toBe(contactId);
+  });
+});
