@@ -13,14 +13,18 @@ export interface TAddressPlace {
  * answers are kept by channel and text (null for an address that is not a phone number, or not one that
  * parses: the caller then falls back to what the contact tells).
  */
-const places = new Map<string, TAddressPlace | null>();
+const places = new Map<TContactChannel, Map<string, TAddressPlace | null>>();
 const MAX_PLACES = 10_000;
 
 /** The place of an address on a channel when it is a phone number (sms, voice, whatsapp by number), else null. */
 export function placeOfAddress(channel: TContactChannel, address: string): TAddressPlace | null {
-  const key = `${channel}\u0000${address}`;
-  const known = places.get(key);
-  if (known !== undefined) return known;
+  let known = places.get(channel);
+  if (!known) {
+    known = new Map();
+    places.set(channel, known);
+  }
+  const found = known.get(address);
+  if (found !== undefined) return found;
   let place: TAddressPlace | null = null;
   try {
     const n = normalizeAddress(channel, address);
@@ -28,7 +32,7 @@ export function placeOfAddress(channel: TContactChannel, address: string): TAddr
   } catch {
     place = null;
   }
-  if (places.size >= MAX_PLACES) places.clear();
-  places.set(key, place);
+  if (known.size >= MAX_PLACES) known.clear();
+  known.set(address, place);
   return place;
 }
