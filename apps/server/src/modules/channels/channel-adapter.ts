@@ -107,11 +107,27 @@ export interface TInboundMedia {
 
 export type TDeliveryStatus = "sent" | "delivered" | "read" | "failed" | "undelivered";
 
+/** What any normalised event may carry besides its kind's fields (a type: events stay plain records). */
+export type TEventAccount = {
+  /**
+   * Meta (WhatsApp Cloud, Instagram): the address of OUR account this event belongs to, as the event's own
+   * part of the body names it: its change's `metadata.phone_number_id` (WhatsApp), its entry's `id` (the IG
+   * account id). Meta sends the events of every number / account of an app to one callback URL, so one
+   * signed body may mix accounts of different workspaces: the inbound route hands each event to the account
+   * this names, never to the body as a whole. Absent when the event's part names none, and for providers
+   * that route by URL.
+   */
+  accountAddress?: string;
+};
+
 /**
  * A provider webhook, normalised. Every event has a `dedupeKey`: providers retry deliveries, and the
  * same key means the same event.
  */
-export type TNormalizedEvent =
+export type TNormalizedEvent = TEventAccount & TNormalizedEventOfKind;
+
+/** The fields of each kind of normalised event. */
+type TNormalizedEventOfKind =
   | {
       kind: "inbound_message";
       dedupeKey: string;

@@ -15,29 +15,41 @@ const ATTEMPTS = 3;
 
 /**
  * Meta sends every number's (every IG account's) events to the app's one callback URL, so a verified
- * body can carry messages for a sibling account; those are not this account's to act on.
+ * body can carry events for a sibling account (its tag, or a message's `to`, names another account);
+ * those are not this account's to act on.
  */
 function addressedElsewhere(
   account: TInboundAccount,
   credentials: unknown,
   event: TNormalizedEvent,
 ): boolean {
-  if (event.kind !== "inbound_message" || event.to === undefined) return false;
+  const named = [event.accountAddress, event.kind === "inbound_message" ? event.to : undefined];
+  let own: string | undefined;
   if (account.providerId === "whatsapp-cloud") {
     const parsed = credentialSchemas["whatsapp-cloud"].safeParse(credentials);
-    return parsed.success && parsed.data.phoneNumberId !== event.to;
-  }
-  if (account.providerId === "instagram") {
+    own = parsed.success ? parsed.data.phoneNumberId : undefined;
+  } else if (account.providerId === "instagram") {
     const parsed = credentialSchemas.instagram.safeParse(credentials);
-    return parsed.success && parsed.data.igId !== event.to;
+    own = parsed.success ? parsed.data.igId : undefined;
   }
-  return false;
+  return own !== undefined && named.some((address) => address !== undefined && address !== own);
+}
+
+/** What made one event a client error (it is rejected alone), or undefined for any other failure. */
+function clientError(error: unknown): { code: string; field?: string | undefined } | undefined {
+  if (error instanceof AppError && error.status < 500) return { code: error.code, field: error.field };
+  // A Postgres data exception (class 22: out-of-range value, bad encoding, …) comes from the event's
+  // content: retrying cannot help, and it must not cost the other events of the delivery.
+  if (sqlState(error)?.startsWith("22")) return { code: "validation_failed", field: undefined };
+  return undefined;
 }
 
 /**
  * Verified, normalised events of one channel account, in order, one workspace transaction each. A
- * client error in one event (an address the contacts module refuses) rejects that event only; any
- * other failure throws, the provider retries, and the events already committed are de-duplicated.
+ * client error in one event (an address the contacts module refuses, a value the database refuses with
+ * a data exception) rejects that event only: its transaction rolls back whole, so nothing of it is
+ * written. Any other failure throws, the provider retries, and the events already committed are
+ * de-duplicated.
  * When an external intent model is configured, it is asked before the message's transaction opens.
  */
 export async function processInboundEvents(
@@ -80,18 +92,21 @@ async function processOne(
         handleInboundEvent(tx, c, event, preclassified),
       );
     } catch (error) {
-      if (error instanceof AppError && error.status < 500) {
+      const rejected = clientError(error);
+      if (rejected !== undefined) {
+        // Codes and field names only: the error's message may quote the refused (personal) value.
         ctx.logger.warn(
           {
             channelAccountId: c.account.id,
             eventKind: event.kind,
-            code: error.code,
-            field: error.field,
+            code: rejected.code,
+            field: rejected.field,
+            sqlState: sqlState(error),
             requestId: c.requestId,
           },
           "inbound event rejected",
         );
-        return { kind: "rejected", code: error.code, field: error.field };
+        return { kind: "rejected", code: rejected.code, field: rejected.field };
       }
       const state = sqlState(error);
       if (attempt >= ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw error;

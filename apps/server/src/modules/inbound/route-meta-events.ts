@@ -29,10 +29,12 @@ function ownAddress(account: TInboundAccount, credentials: unknown): string | un
 
 /**
  * Meta allows one callback URL per app, so the URL's account may receive the events of a sibling
- * number (WhatsApp phone_number_id) or IG account of the same app. Events go to the account whose
- * address they name, and only if that account's own credentials verify the same signed bytes; events
- * without an address (statuses, preferences) go where the body's only address points, else stay here.
- * Other providers: everything stays with the URL's account.
+ * number (WhatsApp phone_number_id) or IG account of the same app, of any workspace. Each event goes to
+ * the account its own part of the body names (`accountAddress`, set by the adapter: its change's
+ * phone_number_id, its entry's id), and only if that account's own credentials verify the same signed
+ * bytes; never by what the rest of the body names. An event naming no account of ours, or naming none
+ * at all in a body that names another account, is ignored. A body naming no account but the URL's
+ * stays with it. Other providers: everything stays with the URL's account.
  */
 export async function routeMetaEvents(
   ctx: Pick<TAppContext, "db" | "keys" | "clock">,
@@ -48,8 +50,10 @@ export async function routeMetaEvents(
   const self = { account: o.account, credentials: o.credentials };
   const own = ownAddress(o.account, o.credentials);
   if (own === undefined) return [{ target: self, events: o.events }];
-  const keys = webhookRoutingKeys(o.account.providerId, o.rawBody);
-  if (keys.every((k) => k === own)) return [{ target: self, events: o.events }];
+  // Every account the body names, in its raw form or in an event's tag (the two agree; both are read).
+  const keys = new Set(webhookRoutingKeys(o.account.providerId, o.rawBody));
+  for (const event of o.events) if (event.accountAddress !== undefined) keys.add(event.accountAddress);
+  if ([...keys].every((k) => k === own)) return [{ target: self, events: o.events }];
   const targets = new Map<string, TRoutedEvents["target"]>([[own, self]]);
   for (const key of keys) {
     if (targets.has(key)) continue;
@@ -65,13 +69,15 @@ export async function routeMetaEvents(
       }
     }
   }
-  const fallback = keys.length === 1 && keys[0] !== undefined ? keys[0] : own;
-  const groups = new Map<string, TNormalizedEvent[]>();
+  // undefined: an event whose part of the body names no account cannot be placed in a mixed body.
+  const groups = new Map<string | undefined, TNormalizedEvent[]>();
   for (const event of o.events) {
-    const key = event.kind === "inbound_message" && event.to !== undefined ? event.to : fallback;
-    const list = groups.get(key) ?? [];
+    const list = groups.get(event.accountAddress) ?? [];
     list.push(event);
-    groups.set(key, list);
+    groups.set(event.accountAddress, list);
   }
-  return [...groups].map(([key, events]) => ({ target: targets.get(key), events }));
+  return [...groups].map(([key, events]) => ({
+    target: key === undefined ? undefined : targets.get(key),
+    events,
+  }));
 }

@@ -141,6 +141,7 @@ describe("instagram adapter", () => {
           providerMessageId: expect.stringMatching(/^aWdfZAG1/),
           from: igsid,
           to: "17841405793187218",
+          accountAddress: "17841405793187218",
           body: "Hi, is this still available?",
           receivedAt: new Date(1569262485349),
         },
@@ -179,8 +180,81 @@ describe("instagram adapter", () => {
           status: "read",
           at: new Date(1569262506000),
           recipient: igsid,
+          accountAddress: "17841405793187218",
         },
       ]);
+    });
+
+    it("tags every event with its own entry's id, in a body mixing accounts", () => {
+      const item = (recipient: string, mid: string, timestamp: number) => ({
+        sender: { id: igsid },
+        recipient: { id: recipient },
+        timestamp,
+        message: { mid, text: "hi" },
+      });
+      const body = Buffer.from(
+        JSON.stringify({
+          object: "instagram",
+          entry: [
+            { id: "111", time: 1, messaging: [item("111", "m.a", 1750000000000)] },
+            {
+              id: 222,
+              time: 1,
+              messaging: [
+                item("222", "m.b", 1750000000000),
+                {
+                  sender: { id: igsid },
+                  recipient: { id: "222" },
+                  timestamp: 1750000000000,
+                  read: { mid: "m.c" },
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const events = adapter().parseWebhook({ rawBody: body, contentType: "application/json" });
+      expect(events.map((e) => [e.kind, e.accountAddress])).toEqual([
+        ["inbound_message", "111"],
+        ["inbound_message", "222"],
+        ["status", "222"],
+      ]);
+    });
+
+    it("replaces a timestamp past tomorrow or before 2000 by the time of receipt", () => {
+      const item = (mid: string, timestamp: number) => ({
+        sender: { id: igsid },
+        recipient: { id: credentials.igId },
+        timestamp,
+        message: { mid, text: "hi" },
+      });
+      const body = Buffer.from(
+        JSON.stringify({
+          object: "instagram",
+          entry: [
+            {
+              id: credentials.igId,
+              messaging: [
+                item("m.1", 99_999_999_999_999),
+                item("m.2", 946_684_799_999),
+                item("m.3", 1_569_262_485_349),
+                {
+                  sender: { id: igsid },
+                  recipient: { id: credentials.igId },
+                  timestamp: 1e14,
+                  read: { mid: "m.4" },
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const events = adapter().parseWebhook({ rawBody: body, contentType: "application/json" });
+      expect(
+        events.map((e) =>
+          e.kind === "inbound_message" ? e.receivedAt : e.kind === "status" ? e.at : undefined,
+        ),
+      ).toEqual([now, now, new Date(1_569_262_485_349), now]);
     });
 
     it.each([

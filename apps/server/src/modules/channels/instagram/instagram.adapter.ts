@@ -12,6 +12,7 @@ import { unreadableSuccess } from "../internal/http.js";
 import { invalidPayload, parseJsonBody, parseOutbound, parseWith } from "../internal/json.js";
 import { mediaKind, type TMediaKind } from "../internal/media.js";
 import { postGraphMessages } from "../internal/post-graph-messages.js";
+import { providerTime } from "../internal/provider-time.js";
 import { verifyMetaHandshake } from "../internal/verify-meta-handshake.js";
 import { verifyMetaSignature } from "../internal/verify-meta-signature.js";
 import {
@@ -95,8 +96,16 @@ const attachmentContentType: Record<string, string> = {
   audio: "audio/*",
 };
 
-function messagingEvent(item: TInstagramMessaging): TNormalizedEvent | undefined {
-  const at = new Date(item.timestamp);
+/**
+ * One `messaging` item of the entry of our account `accountAddress`. Instagram timestamps are Unix
+ * milliseconds; one outside a sane range becomes the time of receipt `now`.
+ */
+function messagingEvent(
+  item: TInstagramMessaging,
+  accountAddress: string,
+  now: Date,
+): TNormalizedEvent | undefined {
+  const at = providerTime(item.timestamp, now);
   const from = item.sender.id;
   const to = item.recipient.id;
   if (item.message !== undefined) {
@@ -117,6 +126,7 @@ function messagingEvent(item: TInstagramMessaging): TNormalizedEvent | undefined
       providerMessageId: message.mid,
       from,
       to,
+      accountAddress,
       body,
       receivedAt: at,
       ...(media.length > 0 ? { media } : {}),
@@ -136,6 +146,7 @@ function messagingEvent(item: TInstagramMessaging): TNormalizedEvent | undefined
       providerMessageId: id,
       from,
       to,
+      accountAddress,
       body: postback.title ?? "",
       buttonPayload: postback.payload,
       receivedAt: at,
@@ -149,18 +160,20 @@ function messagingEvent(item: TInstagramMessaging): TNormalizedEvent | undefined
       status: "read",
       at,
       recipient: from,
+      accountAddress,
     };
   }
   // Reactions, referrals, opt-ins: not messaging events for us.
   return undefined;
 }
 
-export function parseInstagramWebhook(rawBody: Buffer): TNormalizedEvent[] {
+/** Every event is tagged with its own entry's id (`accountAddress`): one body may carry several accounts. */
+export function parseInstagramWebhook(rawBody: Buffer, now: Date): TNormalizedEvent[] {
   const envelope = parseWith(ZInstagramWebhook, parseJsonBody(rawBody), "Instagram webhook");
   const events: TNormalizedEvent[] = [];
   for (const entry of envelope.entry) {
     for (const item of entry.messaging ?? []) {
-      const event = messagingEvent(item);
+      const event = messagingEvent(item, entry.id, now);
       if (event !== undefined) events.push(event);
     }
   }
@@ -179,7 +192,7 @@ export function createInstagramAdapter(
     idempotentSends: false,
     send: (message) => sendInstagram(credentials, resolved, apiVersion, message),
     verifyWebhook: (input) => verifyMetaSignature(credentials.appSecret, input),
-    parseWebhook: (input) => parseInstagramWebhook(input.rawBody),
+    parseWebhook: (input) => parseInstagramWebhook(input.rawBody, resolved.clock()),
     verifyHandshake: (query) => verifyMetaHandshake(credentials.verifyToken, query),
   };
 }

@@ -46,8 +46,3 @@ export function parseOutbound(message: TOutboundMessage): TOutboundMessage {
 export function invalidPayload(message: string): ChannelError {
   return invalid(message);
 }
-
-/** Converts provider unix seconds (string or number) to a Date. */
-export function fromUnixSeconds(value: string | number): Date {
-  return new Date(Number(value) * 1000);
-}

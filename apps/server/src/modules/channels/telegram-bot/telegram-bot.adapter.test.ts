@@ -252,6 +252,55 @@ describe("telegram-bot adapter", () => {
       ]);
     });
 
+    it("drops the business's own messages in a customer chat: typed by the owner, or sent by a business bot", () => {
+      const business = JSON.parse(fixture("business-message.json").toString("utf8")) as {
+        update_id: number;
+        business_message: Record<string, unknown>;
+      };
+      const parseUpdate = (message: Record<string, unknown>) =>
+        adapter().parseWebhook({
+          rawBody: Buffer.from(
+            JSON.stringify({ ...business, business_message: { ...business.business_message, ...message } }),
+          ),
+          contentType: "application/json",
+        });
+      const owner = { id: 3333333, is_bot: false, first_name: "Shop owner" };
+      expect(parseUpdate({ from: owner, text: "Cancel" })).toEqual([]);
+      expect(
+        parseUpdate({ sender_business_bot: { id: 7000000001, is_bot: true, first_name: "Shop bot" } }),
+      ).toEqual([]);
+      expect(parseUpdate({ from: owner, sender_business_bot: { id: 7000000001, is_bot: true } })).toEqual([]);
+      // The customer's own message in the same chat is still inbound.
+      expect(parseUpdate({ text: "Cancel" })).toMatchObject([
+        { kind: "inbound_message", from: "2222222", body: "Cancel" },
+      ]);
+    });
+
+    it("replaces a date past tomorrow or before 2000 by the time of receipt", () => {
+      const message = JSON.parse(fixture("message.json").toString("utf8")) as {
+        update_id: number;
+        message: Record<string, unknown>;
+      };
+      const at = (date: number) => {
+        const [event] = adapter().parseWebhook({
+          rawBody: Buffer.from(JSON.stringify({ ...message, message: { ...message.message, date } })),
+          contentType: "application/json",
+        });
+        return event?.kind === "inbound_message" ? event.receivedAt : undefined;
+      };
+      expect(at(99_999_999_999)).toEqual(now);
+      expect(at(946_684_799)).toEqual(now);
+      expect(at(now.getTime() / 1000 + 3600)).toEqual(new Date(now.getTime() + 3_600_000));
+      expect(at(1441645532)).toEqual(new Date(1441645532 * 1000));
+      const [kicked] = adapter().parseWebhook({
+        rawBody: Buffer.from(
+          fixture("my-chat-member-kicked.json").toString("utf8").replace("1750000200", "99999999999"),
+        ),
+        contentType: "application/json",
+      });
+      expect(kicked).toMatchObject({ kind: "blocked", at: now });
+    });
+
     it("turns my_chat_member kicked/member into blocked/unblocked", () => {
       expect(parse("my-chat-member-kicked.json")).toEqual([
         { kind: "blocked", dedupeKey: "update:10003", from: "1111111", at: new Date(1750000200 * 1000) },

@@ -12,6 +12,7 @@ import { classifyHttpStatus, type TErrorClass } from "../internal/errors.js";
 import { callProvider, unreadableSuccess } from "../internal/http.js";
 import { invalidPayload, parseJsonBody, parseOutbound, parseWith } from "../internal/json.js";
 import { mediaKind, type TMediaKind } from "../internal/media.js";
+import { providerTime } from "../internal/provider-time.js";
 import { redactProviderText } from "../internal/redact.js";
 import { getHeader, safeEqualSecret } from "../internal/signatures.js";
 import {
@@ -160,7 +161,27 @@ function messageMedia(message: TTelegramMessage): TInboundMedia[] {
   return [];
 }
 
-function inboundEvent(message: TTelegramMessage, botId: string, business: boolean): TNormalizedEvent {
+/** Telegram's Unix seconds, bounded to a sane time (else the time of receipt). */
+function unixSeconds(seconds: number, now: Date): Date {
+  return providerTime(seconds * 1000, now);
+}
+
+/**
+ * A business chat carries both sides of the conversation: the customer's messages, and the business's
+ * own: typed by the business account (in a private chat `from` is then not the chat's user) or sent on
+ * its behalf by a bot (`sender_business_bot`). Those are not the customer's words.
+ */
+function sentByBusiness(message: TTelegramMessage): boolean {
+  if (message.sender_business_bot !== undefined) return true;
+  return message.chat.type === "private" && message.from !== undefined && message.from.id !== message.chat.id;
+}
+
+function inboundEvent(
+  message: TTelegramMessage,
+  botId: string,
+  business: boolean,
+  now: Date,
+): TNormalizedEvent {
   const chatId = String(message.chat.id);
   const providerMessageId = `${chatId}:${message.message_id}`;
   const media = messageMedia(message);
@@ -175,7 +196,7 @@ function inboundEvent(message: TTelegramMessage, botId: string, business: boolea
     from: chatId,
     to: botId,
     body,
-    receivedAt: new Date(message.date * 1000),
+    receivedAt: unixSeconds(message.date, now),
     ...(media.length > 0 ? { media } : {}),
     ...(body === "" && media.length === 0 ? { raw: message } : {}),
     ...(profileName === "" ? {} : { profileName }),
@@ -191,11 +212,15 @@ const memberStatuses = new Set(["member", "administrator", "creator"]);
 
 function updateEvents(update: TTelegramUpdate, botId: string, now: Date): TNormalizedEvent[] {
   const dedupeKey = `update:${update.update_id}`;
-  if (update.message !== undefined) return [inboundEvent(update.message, botId, false)];
-  if (update.business_message !== undefined) return [inboundEvent(update.business_message, botId, true)];
+  if (update.message !== undefined) return [inboundEvent(update.message, botId, false, now)];
+  if (update.business_message !== undefined) {
+    // The business's own messages (owner-typed, or a bot's on its behalf) are acknowledged and dropped.
+    if (sentByBusiness(update.business_message)) return [];
+    return [inboundEvent(update.business_message, botId, true, now)];
+  }
   if (update.my_chat_member !== undefined) {
     const change = update.my_chat_member;
-    const at = new Date(change.date * 1000);
+    const at = unixSeconds(change.date, now);
     const from = String(change.chat.id);
     const was = change.old_chat_member.status;
     const is = change.new_chat_member.status;
@@ -215,7 +240,7 @@ function updateEvents(update: TTelegramUpdate, botId: string, now: Date): TNorma
         from: String(connection.user_chat_id),
         enabled: connection.is_enabled,
         canReply: connection.rights?.can_reply ?? connection.can_reply ?? false,
-        at: new Date(connection.date * 1000),
+        at: unixSeconds(connection.date, now),
       },
     ];
   }

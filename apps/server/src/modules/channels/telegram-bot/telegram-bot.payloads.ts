@@ -31,6 +31,8 @@ export const ZTelegramMessage = z.looseObject({
   message_id: z.number().int(),
   from: ZTelegramUser.optional(),
   chat: ZTelegramChat,
+  /** Business chats: the bot that sent this message on behalf of the business (an outgoing message). */
+  sender_business_bot: ZTelegramUser.optional(),
   date: ZTelegramDate,
   business_connection_id: z.string().optional(),
   text: z.string().optional(),

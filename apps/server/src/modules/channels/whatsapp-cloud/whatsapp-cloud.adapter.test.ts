@@ -405,6 +405,7 @@ describe("whatsapp-cloud adapter", () => {
           providerMessageId: "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
           from: "16505551234",
           to: "106540352242922",
+          accountAddress: "106540352242922",
           body: "Does it come in another color?",
           receivedAt: new Date(1749416383 * 1000),
           profileName: "Sheena Nelson",
@@ -436,6 +437,7 @@ describe("whatsapp-cloud adapter", () => {
         dedupeKey: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA:sent",
         providerMessageId: "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBJDQjZCMzlEQUE4OTJBMTE4RTUA",
         status: "sent",
+        accountAddress: "106540352242922",
         at: new Date(1750263773 * 1000),
         recipient: "16505551234",
         clientReference: "msg_01JY0Q4M3S0R5T6V7W8X9Y0Z1A",
@@ -459,6 +461,7 @@ describe("whatsapp-cloud adapter", () => {
           category: "marketing",
           value: "stop",
           at: new Date(1731705721 * 1000),
+          accountAddress: "106540352242922",
         },
         {
           kind: "preference",
@@ -467,6 +470,7 @@ describe("whatsapp-cloud adapter", () => {
           category: "marketing",
           value: "resume",
           at: new Date(1731705800 * 1000),
+          accountAddress: "106540352242922",
         },
       ]);
     });
@@ -522,6 +526,162 @@ describe("whatsapp-cloud adapter", () => {
       expect(event).toMatchObject({
         body: "Grüße! Bitte keine Werbung mehr 🙏",
         profileName: "Käthe Müller",
+      });
+    });
+
+    it("tags every event with the phone_number_id of its own change, in a body mixing numbers", () => {
+      const value = (phoneNumberId: string, rest: Record<string, unknown>) => ({
+        messaging_product: "whatsapp",
+        metadata: { phone_number_id: phoneNumberId },
+        ...rest,
+      });
+      const body = Buffer.from(
+        JSON.stringify({
+          object: "whatsapp_business_account",
+          entry: [
+            {
+              id: "1",
+              changes: [
+                {
+                  field: "messages",
+                  value: value("111", {
+                    messages: [
+                      {
+                        from: "33600000001",
+                        id: "w.a",
+                        timestamp: "1750000000",
+                        type: "text",
+                        text: { body: "x" },
+                      },
+                    ],
+                  }),
+                },
+              ],
+            },
+            {
+              id: "1",
+              changes: [
+                {
+                  field: "messages",
+                  value: value("222", {
+                    statuses: [
+                      { id: "w.b", status: "failed", timestamp: "1750000000", errors: [{ code: 131050 }] },
+                    ],
+                  }),
+                },
+                {
+                  field: "user_preferences",
+                  value: value("222", {
+                    user_preferences: [
+                      {
+                        wa_id: "33600000003",
+                        category: "marketing_messages",
+                        value: "stop",
+                        timestamp: "1750000000",
+                      },
+                    ],
+                  }),
+                },
+                {
+                  // A preference change without metadata names no number: it carries no tag.
+                  field: "user_preferences",
+                  value: {
+                    user_preferences: [
+                      {
+                        wa_id: "33600000004",
+                        category: "marketing_messages",
+                        value: "stop",
+                        timestamp: "1750000000",
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const events = adapter().parseWebhook({ rawBody: body, contentType: "application/json" });
+      expect(events.map((e) => [e.kind, e.accountAddress])).toEqual([
+        ["inbound_message", "111"],
+        ["status", "222"],
+        ["preference", "222"],
+        ["preference", undefined],
+      ]);
+      expect(events[3]).not.toHaveProperty("accountAddress");
+    });
+
+    it("replaces a timestamp past tomorrow or before 2000 by the time of receipt", () => {
+      const text = (id: string, timestamp: string) => ({
+        from: "1",
+        id,
+        timestamp,
+        type: "text",
+        text: { body: "x" },
+      });
+      const inAnHour = String(now.getTime() / 1000 + 3600);
+      const events = adapter().parseWebhook({
+        rawBody: Buffer.from(
+          messagesWebhook(
+            text("w1", "999999999999"),
+            text("w2", "946684799"),
+            text("w3", "0"),
+            text("w4", inAnHour),
+            text("w5", "1750000000"),
+          ),
+        ),
+        contentType: "application/json",
+      });
+      expect(events.map((e) => (e.kind === "inbound_message" ? e.receivedAt : undefined))).toEqual([
+        now,
+        now,
+        now,
+        new Date(now.getTime() + 3_600_000),
+        new Date(1750000000 * 1000),
+      ]);
+      const statusBody = Buffer.from(
+        JSON.stringify({
+          object: "whatsapp_business_account",
+          entry: [
+            {
+              id: "1",
+              changes: [
+                {
+                  field: "messages",
+                  value: {
+                    messaging_product: "whatsapp",
+                    metadata: { phone_number_id: "1" },
+                    statuses: [{ id: "w6", status: "read", timestamp: "999999999999" }],
+                  },
+                },
+                {
+                  field: "user_preferences",
+                  value: {
+                    user_preferences: [
+                      {
+                        wa_id: "1",
+                        category: "marketing_messages",
+                        value: "stop",
+                        timestamp: "999999999999",
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          ],
+        }),
+      );
+      const [status, preference] = adapter().parseWebhook({
+        rawBody: statusBody,
+        contentType: "application/json",
+      });
+      expect(status).toMatchObject({ kind: "status", at: now });
+      // The dedupe key keeps the provider's own value: a retry of the same delivery is the same event.
+      expect(preference).toMatchObject({
+        kind: "preference",
+        at: now,
+        dedupeKey: "preference:1:stop:999999999999",
       });
     });
 

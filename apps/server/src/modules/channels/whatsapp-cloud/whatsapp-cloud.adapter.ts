@@ -11,15 +11,10 @@ import type { ChannelError } from "../channel-error.js";
 import { resolveDeps, type TResolvedDeps } from "../internal/deps.js";
 import type { TErrorClass } from "../internal/errors.js";
 import { unreadableSuccess } from "../internal/http.js";
-import {
-  fromUnixSeconds,
-  invalidPayload,
-  parseJsonBody,
-  parseOutbound,
-  parseWith,
-} from "../internal/json.js";
+import { invalidPayload, parseJsonBody, parseOutbound, parseWith } from "../internal/json.js";
 import { mediaKind } from "../internal/media.js";
 import { postGraphMessages } from "../internal/post-graph-messages.js";
+import { providerTime } from "../internal/provider-time.js";
 import { redactProviderText } from "../internal/redact.js";
 import { verifyMetaHandshake } from "../internal/verify-meta-handshake.js";
 import { verifyMetaSignature } from "../internal/verify-meta-signature.js";
@@ -175,7 +170,12 @@ function parseFailure(what: string): ChannelError {
   return invalidPayload(`WhatsApp webhook: ${what}`);
 }
 
-function inboundEvents(value: TWhatsAppMessagesValue, mediaRoot: string): TNormalizedEvent[] {
+/** Meta's Unix seconds (a string or a number), bounded to a sane time (else the time of receipt). */
+function unixSeconds(value: string | number, now: Date): Date {
+  return providerTime(Number(value) * 1000, now);
+}
+
+function inboundEvents(value: TWhatsAppMessagesValue, mediaRoot: string, now: Date): TNormalizedEvent[] {
   const contacts = value.contacts ?? [];
   return (value.messages ?? []).map((message) => {
     const contact =
@@ -197,7 +197,8 @@ function inboundEvents(value: TWhatsAppMessagesValue, mediaRoot: string): TNorma
       from,
       ...(fromUserId === undefined || fromUserId === "" ? {} : { fromUserId }),
       to: value.metadata.phone_number_id,
-      receivedAt: fromUnixSeconds(message.timestamp),
+      accountAddress: value.metadata.phone_number_id,
+      receivedAt: unixSeconds(message.timestamp, now),
       ...content,
       ...(profileName === undefined ? {} : { profileName }),
       ...(replyTo === undefined ? {} : { replyToProviderMessageId: replyTo }),
@@ -212,7 +213,11 @@ const knownStatuses: Record<string, TDeliveryStatus> = {
   failed: "failed",
 };
 
-function statusEvent(status: TWhatsAppStatus): TNormalizedEvent | undefined {
+function statusEvent(
+  status: TWhatsAppStatus,
+  accountAddress: string,
+  now: Date,
+): TNormalizedEvent | undefined {
   const known = knownStatuses[status.status];
   if (known === undefined) return undefined;
   const recipient = status.recipient_id || status.recipient_user_id;
@@ -223,7 +228,8 @@ function statusEvent(status: TWhatsAppStatus): TNormalizedEvent | undefined {
     dedupeKey: `${status.id}:${status.status}`,
     providerMessageId: status.id,
     status: known,
-    at: fromUnixSeconds(status.timestamp),
+    accountAddress,
+    at: unixSeconds(status.timestamp, now),
     ...(recipient === undefined || recipient === "" ? {} : { recipient }),
     ...(error === undefined ? {} : { errorCode: String(error.code) }),
     ...(errorMessage === "" ? {} : { errorMessage }),
@@ -233,8 +239,9 @@ function statusEvent(status: TWhatsAppStatus): TNormalizedEvent | undefined {
   };
 }
 
-function preferenceEvents(value: TWhatsAppUserPreferencesValue): TNormalizedEvent[] {
+function preferenceEvents(value: TWhatsAppUserPreferencesValue, now: Date): TNormalizedEvent[] {
   const events: TNormalizedEvent[] = [];
+  const accountAddress = value.metadata?.phone_number_id;
   for (const preference of value.user_preferences) {
     if (preference.category !== "marketing_messages") continue;
     if (preference.value !== "stop" && preference.value !== "resume") continue;
@@ -247,22 +254,27 @@ function preferenceEvents(value: TWhatsAppUserPreferencesValue): TNormalizedEven
       from,
       category: "marketing",
       value: preference.value,
-      at: fromUnixSeconds(preference.timestamp),
+      at: unixSeconds(preference.timestamp, now),
+      ...(accountAddress === undefined ? {} : { accountAddress }),
     });
   }
   return events;
 }
 
-export function parseWhatsAppWebhook(rawBody: Buffer, mediaRoot: string): TNormalizedEvent[] {
+/**
+ * Every event is tagged with the phone_number_id of its own change (`accountAddress`): one body may carry
+ * the changes of several numbers of the app. Timestamps outside a sane range become the time of receipt.
+ */
+export function parseWhatsAppWebhook(rawBody: Buffer, mediaRoot: string, now: Date): TNormalizedEvent[] {
   const envelope = parseWith(ZWhatsAppWebhook, parseJsonBody(rawBody), "WhatsApp webhook");
   const events: TNormalizedEvent[] = [];
   for (const entry of envelope.entry) {
     for (const change of entry.changes) {
       if (change.field === "messages") {
         const value = parseWith(ZWhatsAppMessagesValue, change.value, "WhatsApp messages change");
-        events.push(...inboundEvents(value, mediaRoot));
+        events.push(...inboundEvents(value, mediaRoot, now));
         for (const status of value.statuses ?? []) {
-          const event = statusEvent(status);
+          const event = statusEvent(status, value.metadata.phone_number_id, now);
           if (event !== undefined) events.push(event);
         }
       } else if (change.field === "user_preferences") {
@@ -271,7 +283,7 @@ export function parseWhatsAppWebhook(rawBody: Buffer, mediaRoot: string): TNorma
           change.value,
           "WhatsApp user_preferences change",
         );
-        events.push(...preferenceEvents(value));
+        events.push(...preferenceEvents(value, now));
       }
       // Other fields (template status, account updates, …) are not messaging events.
     }
@@ -319,7 +331,7 @@ export function createWhatsAppCloudAdapter(
     idempotentSends: false,
     send: (message) => sendWhatsApp(credentials, resolved, apiVersion, message),
     verifyWebhook: (input) => verifyMetaSignature(credentials.appSecret, input),
-    parseWebhook: (input) => parseWhatsAppWebhook(input.rawBody, mediaRoot),
+    parseWebhook: (input) => parseWhatsAppWebhook(input.rawBody, mediaRoot, resolved.clock()),
     verifyHandshake: (query) => verifyMetaHandshake(credentials.verifyToken, query),
   };
 }
