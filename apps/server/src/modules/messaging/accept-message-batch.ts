@@ -629,7 +629,8 @@ async function recordAccepted(
 /**
  * The body of one group commit: every request of the batch is answered from one transaction. Expected
  * refusals (unknown sender, invalid address, …) fail only their item; a database error fails the
- * transaction, and the caller then retries the items one by one.
+ * transaction, and the caller then retries the items one by one (only when the error proves the
+ * transaction rolled back: see GroupCommit).
  */
 export async function acceptMessageBatch(
   tx: TTx,

@@ -1,3 +1,5 @@
+import { AppError } from "../../core/errors.js";
+
 export interface TGroupCommitOptions<I, O> {
   /** Commits a batch; answers one settlement per item, in order. Throws when the whole transaction failed. */
   run(items: I[]): Promise<PromiseSettledResult<O>[]>;
@@ -18,6 +20,11 @@ export interface TGroupCommitOptions<I, O> {
    * fixed cost of round trips). The wait ends early when they are back or maxBatch items are queued.
    */
   gatherMs?: number;
+  /**
+   * Told when a batch failed without proof that it rolled back (its requests then get `outcomeUnknown`),
+   * with the error and how many requests it held: for the log (the requests' answers carry no cause).
+   */
+  onOutcomeUnknown?(error: unknown, requests: number): void;
 }
 
 interface TPending<I, O> {
@@ -29,8 +36,10 @@ interface TPending<I, O> {
 /**
  * Group commit: requests that arrive together are committed together. `submit` queues an item and
  * waits; whenever a committer is free it takes everything pending (up to maxBatch) and runs one
- * transaction for it. If that transaction fails, its items are retried one by one, so one bad item
- * gets its own error and the others still commit.
+ * transaction for it. If that transaction fails with an error that proves it rolled back (see
+ * `provesRolledBack`), its items are retried one by one, so one bad item gets its own error and the others
+ * still commit. Any other failure (a lost connection: COMMIT may have been applied without its answer
+ * arriving) fails every item of the batch with `outcomeUnknown`: retrying them would store them twice.
  */
 export class GroupCommit<I, O> {
   private readonly queue: TPending<I, O>[] = [];
@@ -147,12 +156,59 @@ export class GroupCommit<I, O> {
         else p.reject(s?.reason ?? new Error("no result for item"));
       });
     } catch (error) {
-      if (batch.length === 1) {
-        this.answering(1);
-        batch[0]?.reject(error);
+      const rolledBack = provesRolledBack(error);
+      if (rolledBack && batch.length > 1) {
+        for (const p of batch) await this.commit([p]);
         return;
       }
-      for (const p of batch) await this.commit([p]);
+      if (!rolledBack) this.options.onOutcomeUnknown?.(error, batch.length);
+      const answer = rolledBack ? error : outcomeUnknown(error);
+      this.answering(batch.length);
+      for (const p of batch) p.reject(answer);
     }
   }
+}
+
+/**
+ * SQLSTATEs a server sends when the session itself ends or the outcome is unknown: class 08 (connection
+ * exception), 57P01–57P05 (shutdown, crash, database dropped, idle-session timeout: the backend exits) and
+ * 40003 (statement completion unknown). A COMMIT may have been applied before any of these.
+ */
+function endsSession(state: string): boolean {
+  return state.startsWith("08") || /^57P0[1-5]$/.test(state) || state === "40003";
+}
+
+/**
+ * True when `error` proves the batch's transaction rolled back: the database server answered one of its
+ * statements (or its COMMIT) with an error, which aborts the transaction. Recognised by class, never by
+ * text: a driver error (node-postgres, PGlite) carries the server's `severity` and a five-character SQLSTATE
+ * `code`, on the error or its cause (drizzle wraps it). A socket error, a closed client, a JavaScript error
+ * thrown after the statement was sent, or a session-ending SQLSTATE proves nothing.
+ */
+function provesRolledBack(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && typeof e === "object" && e !== null; depth++) {
+    if ("severity" in e && typeof e.severity === "string" && "code" in e && typeof e.code === "string") {
+      return /^[0-9A-Z]{5}$/.test(e.code) && !endsSession(e.code);
+    }
+    e = "cause" in e ? e.cause : undefined;
+  }
+  return false;
+}
+
+/**
+ * The answer to each request of a batch whose outcome is unknown (503): it may have been committed. The
+ * caller must not assume either way; a retry with the same Idempotency-Key is answered with the stored
+ * message if there is one. The cause is kept for the log, not for the answer (a driver's text may quote
+ * values).
+ */
+function outcomeUnknown(cause: unknown): AppError {
+  return new AppError("unavailable", {
+    message:
+      "The outcome of this request is unknown: the database did not confirm whether it was committed, so " +
+      "the message may have been accepted. Sending it again may send it twice, unless the request carried " +
+      "an Idempotency-Key (I-Twilio-Idempotency-Token): a retry with the same key is answered with the " +
+      "stored message.",
+    cause,
+  });
 }

@@ -119,6 +119,16 @@ export function getSendBatcher(
   if (!batcher) {
     batcher = new GroupCommit<TSendWork, TAcceptedMessage>({
       run: (works) => runBatch(ctx, works),
+      // The SQLSTATE and the error's class only: a driver error's text may quote values.
+      onOutcomeUnknown: (error, requests) =>
+        ctx.logger.error(
+          {
+            sqlState: sqlState(error) ?? null,
+            errorName: error instanceof Error ? error.name : typeof error,
+            requests,
+          },
+          "send batch failed with its outcome unknown: its requests were answered 503, not retried",
+        ),
       maxBatch: options.maxBatch ?? 256,
       // One batch at a time on both engines: each batch has a fixed cost (four round trips, two large
       // statements), and requests that arrive while one commits make the next batch larger. Two at a time

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { z } from "zod";
 import type { TAppContext } from "../../../core/context.js";
 import { rows, withSystemTx } from "../../../core/db/tx.js";
 import { decryptField, type TWorkspaceKeys } from "../../../core/keyring.js";
@@ -25,6 +26,15 @@ interface TPrepared {
   token: string;
 }
 
+/** The part of a message's sealed content a callback names: its recipient (absent on older rows). */
+const ZSealedRecipient = z.object({ to: z.string().optional() });
+
+/** The message's own recipient, from its sealed content. */
+function recipientOf(keys: TWorkspaceKeys, workspaceId: string, sealed: string): string | undefined {
+  const parsed = ZSealedRecipient.safeParse(JSON.parse(decryptField(keys, workspaceId, sealed)));
+  return parsed.success ? parsed.data.to : undefined;
+}
+
 /** Give up on a callback after this many attempts (about half an hour with the backoff below). */
 export const MAX_CALLBACK_ATTEMPTS = 10;
 
@@ -47,10 +57,11 @@ async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
           reason: string | null;
           error_code: string | null;
           provider_id: string;
+          content_sealed: string;
         }>(
           tx,
           sql`select m.twilio_sid, m.channel, m.contact_id, a.address, w.account_sid, k.token_sealed, m.reason,
-            m.error_code, a.provider_id
+            m.error_code, a.provider_id, m.content_sealed
           from messages m join channel_accounts a on a.id = m.channel_account_id join workspaces w on w.id = m.workspace_id
           left join twilio_callback_keys k on k.api_key_id = ${d.api_key_id} and k.workspace_id = m.workspace_id
           where m.id = ${d.message_id} and m.workspace_id = ${d.workspace_id}`,
@@ -59,14 +70,18 @@ async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
       if (!m?.twilio_sid || !m.token_sealed) continue;
       const keys = keysOf.get(d.workspace_id);
       if (!keys) continue;
+      // The message's own recipient; the contact's address on the channel only for a message stored without
+      // one (the contact may have several, or another since).
       const to =
+        recipientOf(keys, d.workspace_id, m.content_sealed) ??
         (
           await getContactAddresses(tx, keys, {
             workspaceId: d.workspace_id,
             contactIds: [m.contact_id],
             channel: m.channel,
           })
-        ).get(m.contact_id) ?? "";
+        ).get(m.contact_id) ??
+        "";
       const prefix = m.channel === "whatsapp" ? "whatsapp:" : "";
       const status = twilioStatus(d.status);
       // A failure's reason and code are the message's (failed, undelivered and suppressed are final).

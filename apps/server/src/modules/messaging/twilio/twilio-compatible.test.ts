@@ -6,10 +6,12 @@ import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TTestServer } from "../../../../test/server.js";
 import { rows, withSystemTx } from "../../../core/db/tx.js";
+import { AppError } from "../../../core/errors.js";
 import { buildApp } from "../../../http/app.js";
 import { sessionResolver } from "../../../wiring.js";
 import { applyStatusEvent } from "../apply-status-event.js";
 import { startDispatcher } from "../dispatch/start-dispatcher.js";
+import { getSendBatcher } from "../send-batcher.js";
 import {
   messagingFixture,
   messagingTestRoutes,
@@ -581,7 +583,17 @@ describe("Twilio-compatible Messages API", () => {
     await fc.assert(
       fc.asyncProperty(
         fc.dictionary(
-          fc.constantFrom("To", "From", "MessagingServiceSid", "Body", "MediaUrl", "StatusCallback", "X"),
+          fc.constantFrom(
+            "To",
+            "From",
+            "MessagingServiceSid",
+            "Body",
+            "MediaUrl",
+            "StatusCallback",
+            "ScheduleType",
+            "SendAt",
+            "X",
+          ),
           fc.oneof(fc.string(), fc.constantFrom("+15005550006", "+14155550105", "whatsapp:+1415")),
         ),
         fc.boolean(),
@@ -605,6 +617,133 @@ describe("Twilio-compatible Messages API", () => {
     );
     expect(await f.count()).toBe(before + created);
   });
+  it("schedules a message for SendAt with ScheduleType=fixed: answered and fetched as scheduled, due then", async () => {
+    const c = await f.contact("sandbox", "+14155550130");
+    await f.grant(c.contactId);
+    const sendAt = new Date(Date.now() + 3_600_000);
+    const msg = await client().messages.create({
+      to: "+14155550130",
+      messagingServiceSid: sender.messagingServiceSid ?? "",
+      body: "See you in an hour",
+      scheduleType: "fixed",
+      sendAt,
+    });
+    expect(msg.status).toBe("scheduled");
+    const stored = await f.rows<{ status: string; due_at: Date | string }>(
+      sql`select status, due_at from messages where twilio_sid = ${msg.sid}`,
+    );
+    expect(stored[0]?.status).toBe("scheduled");
+    // The twilio client sends whole seconds.
+    expect(new Date(stored[0]?.due_at ?? 0).getTime()).toBe(Math.floor(sendAt.getTime() / 1000) * 1000);
+    expect((await client().messages(msg.sid).fetch()).status).toBe("scheduled");
+    // Unlike Twilio (35118), From alone names the sender exactly and schedules too.
+    const byFrom = await client().messages.create({
+      to: "+14155550130",
+      from: "+15005550006",
+      body: "And in two",
+      scheduleType: "fixed",
+      sendAt: new Date(Date.now() + 7_200_000),
+    });
+    expect(byFrom.status).toBe("scheduled");
+  });
+
+  it("refuses an invalid schedule with Twilio's codes naming the field, storing nothing", async () => {
+    const before = await f.count();
+    const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
+    for (const [extra, code, field] of [
+      [{ SendAt: inMinutes(60) }, 35126, "ScheduleType"],
+      [{ ScheduleType: "recurring", SendAt: inMinutes(60) }, 35126, "ScheduleType"],
+      [{ ScheduleType: "fixed" }, 35111, "SendAt"],
+      [{ ScheduleType: "fixed", SendAt: "tomorrow at noon" }, 35114, "SendAt"],
+      [{ ScheduleType: "fixed", SendAt: "2030-02-30T10:00:00Z" }, 35114, "SendAt"],
+      [{ ScheduleType: "fixed", SendAt: inMinutes(5) }, 35114, "SendAt"],
+      [{ ScheduleType: "fixed", SendAt: inMinutes(36 * 24 * 60) }, 35114, "SendAt"],
+    ] as const) {
+      const r = await fetch(`${base}/2010-04-01/Accounts/${f.ws.accountSid}/Messages.json`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${Buffer.from(`${f.ws.accountSid}:${f.ws.apiKey}`).toString("base64")}`,
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({
+          To: "+14155550131",
+          MessagingServiceSid: sender.messagingServiceSid ?? "",
+          Body: "Later",
+          ...extra,
+        }).toString(),
+      });
+      const label = JSON.stringify(extra);
+      expect(r.status, label).toBe(400);
+      expect(await r.json(), label).toMatchObject({
+        code,
+        status: 400,
+        field,
+        more_info: `https://www.twilio.com/docs/errors/${code}`,
+      });
+    }
+    expect(await f.count()).toBe(before);
+  });
+
+  it("answers a send whose outcome is unknown with Twilio's 500 (20500), never as a refusal of the request", async () => {
+    const batcher = getSendBatcher(s.ctx);
+    const submit = batcher.submit;
+    batcher.submit = () =>
+      Promise.reject(new AppError("unavailable", { message: "The outcome of this request is unknown" }));
+    try {
+      const failed = await client()
+        .messages.create({ to: "+14155550150", from: "+15005550006", body: "Hi" })
+        .then(
+          () => null,
+          (e: { status: number; code: number; message: string }) => e,
+        );
+      expect(failed).toMatchObject({
+        status: 500,
+        code: 20500,
+        message: "The outcome of this request is unknown",
+      });
+    } finally {
+      batcher.submit = submit;
+    }
+  });
+
+  it("names the message's own recipient, not the contact's newest address, when fetched and in callbacks", async () => {
+    const c = await f.contact("sandbox", "+14155550140");
+    await f.grant(c.contactId);
+    const msg = await client().messages.create({
+      to: "+14155550140",
+      from: "+15005550006",
+      body: "Your table is ready",
+      statusCallback: callbackUrl,
+    });
+    // The contact gets another address on the same channel, newer than the one the message went to.
+    const added = await s.app.inject({
+      method: "POST",
+      url: `/v1/contacts/${c.contactId}/identities`,
+      headers: f.auth,
+      payload: { channel: "sandbox", address: "+14155550141" },
+    });
+    expect(added.statusCode).toBe(201);
+    expect((await client().messages(msg.sid).fetch()).to).toBe("+14155550140");
+    await dispatchThenDeliver(msg.sid);
+    const posted: Record<string, string>[] = [];
+    const receiver: typeof fetch = async (_url, init) => {
+      const fields = Object.fromEntries(new URLSearchParams(String(init?.body)));
+      if (fields.MessageSid === msg.sid) posted.push(fields);
+      return new Response(null, { status: 204 });
+    };
+    await waitUntil(
+      async () => {
+        await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+        return posted.length >= 2;
+      },
+      { what: "callbacks" },
+    );
+    expect(posted.map((p) => [p.MessageStatus, p.To])).toEqual([
+      ["sent", "+14155550140"],
+      ["delivered", "+14155550140"],
+    ]);
+  });
+
   it("refuses a StatusCallback to a private, loopback or link-local address (400 21609 naming the field)", async () => {
     // The app with this deployment's default policy (ASSENT_WEBHOOKS_ALLOW_PRIVATE off), same context.
     const strict = {

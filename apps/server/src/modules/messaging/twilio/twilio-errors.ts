@@ -66,6 +66,33 @@ export const twilioErrors = {
     new TwilioApiError(21609, `Invalid StatusCallback: ${why}`, 400, { field: "StatusCallback" }),
   invalidMedia: () => new TwilioApiError(21620, "Invalid media URL(s)"),
   idempotency: () => new TwilioApiError(20409, "Idempotency token reused with a different request", 409),
+  /** `ScheduleType` other than `fixed`, or `SendAt` without it. */
+  scheduleType: () =>
+    new TwilioApiError(
+      35126,
+      "The ScheduleType value provided is not supported: it must be 'fixed' to schedule a message with SendAt.",
+      400,
+      { field: "ScheduleType" },
+    ),
+  sendAtMissing: () =>
+    new TwilioApiError(
+      35111,
+      "SendAt timestamp is missing: it is required when ScheduleType is 'fixed'.",
+      400,
+      {
+        field: "SendAt",
+      },
+    ),
+  /** Unparseable, or outside Twilio's window (15 minutes to 35 days ahead). */
+  sendAtUnsupported: (why: string) =>
+    new TwilioApiError(35114, `Scheduling does not support this timestamp: SendAt ${why}`, 400, {
+      field: "SendAt",
+    }),
+  /**
+   * Our server failed (the database connection was lost while the send was committed: it may have been
+   * accepted). Twilio's 20500, whose documentation warns that retrying such a send may send it twice.
+   */
+  serverError: (message: string) => new TwilioApiError(20500, message, 500),
   badRequest: (message: string) => new TwilioApiError(21100, message),
 } as const;
 

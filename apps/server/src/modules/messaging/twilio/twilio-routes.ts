@@ -36,11 +36,38 @@ const ZTwilioSend = z.looseObject({
   Body: ZParam(100_000).optional(),
   MediaUrl: z.union([ZParam(2048), z.array(ZParam(2048))]).optional(),
   StatusCallback: ZParam(4096).optional(),
+  ScheduleType: ZParam(32).optional(),
+  SendAt: ZParam(64).optional(),
 });
 type TTwilioSend = z.infer<typeof ZTwilioSend>;
 
 const ZHttpUrl = z.url({ protocol: /^https?$/ }).max(2048);
 const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+/** `SendAt`: ISO 8601 date and time, `Z` (as Twilio writes it) or an offset. */
+const ZSendAt = z.iso.datetime({ offset: true });
+/** Twilio's scheduling window, inclusive: 15 minutes (900 s) to 35 days (3,024,000 s) ahead. */
+const SCHEDULE_MIN_MS = 900_000;
+const SCHEDULE_MAX_MS = 3_024_000_000;
+
+/**
+ * When the caller scheduled the message (`ScheduleType=fixed` with `SendAt`), else undefined; Twilio's
+ * errors otherwise: 35126 (ScheduleType not `fixed`, or SendAt without it), 35111 (no SendAt), 35114
+ * (unparseable, or outside the window). Unlike Twilio, `From` alone may name the sender (docs/messaging.md).
+ */
+function scheduledAtOf(b: TTwilioSend, now: Date): Date | undefined {
+  const type = b.ScheduleType ?? "";
+  const sendAt = b.SendAt ?? "";
+  if (type === "" && sendAt === "") return undefined;
+  if (type !== "fixed") throw twilioErrors.scheduleType();
+  if (sendAt === "") throw twilioErrors.sendAtMissing();
+  const at = ZSendAt.safeParse(sendAt).success ? Date.parse(sendAt) : Number.NaN;
+  if (Number.isNaN(at))
+    throw twilioErrors.sendAtUnsupported("must be an ISO 8601 date and time, such as 2026-05-15T14:30:00Z");
+  const ahead = at - now.getTime();
+  if (ahead < SCHEDULE_MIN_MS || ahead > SCHEDULE_MAX_MS)
+    throw twilioErrors.sendAtUnsupported("must be between 15 minutes and 35 days in the future");
+  return new Date(at);
+}
 
 /** The StatusCallback URL as stored, or Twilio's 21609 naming the field and why it was refused. */
 async function checkedCallback(raw: string | undefined, policy: TUrlPolicy): Promise<string | undefined> {
@@ -57,6 +84,8 @@ function send(reply: FastifyReply, error: unknown): FastifyReply {
     if (error.code === "idempotency_conflict")
       return reply.status(409).send(twilioErrors.idempotency().toJSON());
     if (error.code === "invalid_address") return reply.status(400).send(twilioErrors.invalidTo().toJSON());
+    // A 5xx stays a 5xx (a send whose outcome is unknown must not look like a refusal of the request).
+    if (error.status >= 500) return reply.status(500).send(twilioErrors.serverError(error.message).toJSON());
     const e = twilioErrors.badRequest(error.message);
     return reply.status(e.status).send(e.toJSON());
   }
@@ -153,6 +182,7 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
         }
         const b = parsed.data;
         if (b.To === undefined || b.To === "") throw twilioErrors.toRequired();
+        const scheduledAt = scheduledAtOf(b, ctx.clock());
         const account = pickSender(await sendersOf(ctx, caller.workspaceId), b);
         // Twilio refuses a WhatsApp sender with a plain recipient, and the reverse (21910).
         if (b.To.startsWith("whatsapp:") !== (account.channel === "whatsapp"))
@@ -178,9 +208,18 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
           requestId: String(request.id),
           source: "twilio",
           idempotencyKey,
+          // The schedule only when given: a token's hash from before it was mapped stays the same.
           requestHash: hash(
             "sha256",
-            `twilio${JSON.stringify([b.To, b.From, b.MessagingServiceSid, b.Body, b.MediaUrl, callback])}`,
+            `twilio${JSON.stringify([
+              b.To,
+              b.From,
+              b.MessagingServiceSid,
+              b.Body,
+              b.MediaUrl,
+              callback,
+              ...(scheduledAt ? [scheduledAt.toISOString()] : []),
+            ])}`,
             "hex",
           ),
           to: { address: to, field: "To" },
@@ -191,6 +230,7 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
           content,
           contentKind: contentKindOf(content),
           segments: segmentsOf(account.channel, content),
+          scheduledAt,
           twilio: {
             sid,
             statusCallbackUrl: callback,
@@ -270,14 +310,19 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
               sql`select address, messaging_service_sid from channel_accounts where id = ${m.channel_account_id}`,
             )
           )[0];
-          const to = (
-            await getContactAddresses(tx, keys, {
-              workspaceId: caller.workspaceId,
-              contactIds: [m.contact_id],
-              channel: m.channel as TChannelAccountRow["channel"],
-            })
-          ).get(m.contact_id);
-          return { m, acc, to, content: openContent(keys, m) };
+          const content = openContent(keys, m);
+          // The message's own recipient, sealed with its content; the contact's address on the channel only
+          // for a message stored without one (it may have changed since, or the contact have several).
+          const to =
+            content.to ??
+            (
+              await getContactAddresses(tx, keys, {
+                workspaceId: caller.workspaceId,
+                contactIds: [m.contact_id],
+                channel: m.channel as TChannelAccountRow["channel"],
+              })
+            ).get(m.contact_id);
+          return { m, acc, to, content };
         });
         if (!found) throw twilioErrors.notFound(path);
         const { m, acc, to, content } = found;
