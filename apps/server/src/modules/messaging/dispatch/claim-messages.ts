@@ -30,6 +30,8 @@ export interface TClaimedMessage {
   content: TMessageContent;
   segments: number;
   attempts: number;
+  /** When it was due (epoch ms, rounded down): a message given back unsent keeps its place in the queue. */
+  dueMs: number;
   /** When the dispatch decision was taken (after the consent locks were granted). */
   claimedAt: Date;
   statusCallbackUrl: string | null;
@@ -73,6 +75,7 @@ interface TCandidate {
   attempts: number;
   status_callback_url: string | null;
   callback_key_id: string | null;
+  due_ms: number;
 }
 
 interface TPlan {
@@ -208,6 +211,8 @@ async function applyPlans(tx: TTx, s: TClaimSender, holder: string, leaseMs: num
           reason = case when ov.j -> m.id ->> 'st' is null then m.reason else ov.j -> m.id ->> 'rs' end,
           due_at = case when ov.j -> m.id ->> 'st' is null or ov.j -> m.id ->> 'st' = 'scheduled'
             then (ov.j -> m.id ->> 'due')::timestamptz else null end,
+          not_before = case when ov.j -> m.id ->> 'st' = 'scheduled'
+            then (ov.j -> m.id ->> 'due')::timestamptz else m.not_before end,
           decision_ledger_ids = case when jsonb_typeof(ov.j -> m.id -> 'led') = 'array'
             then array(select jsonb_array_elements_text(ov.j -> m.id -> 'led')) else m.decision_ledger_ids end,
           lease_until = null, lease_holder = null,
@@ -337,7 +342,8 @@ export async function claimMessages(
       )
       select (select count(*) from fence)::int as fenced, (select count(*) from restored)::int as restored,
         p.id, p.workspace_id, p.brand_id, p.campaign_id, p.contact_id, p.category, p.source, p.content_kind,
-        p.content_sealed, p.segments, p.attempts, p.status_callback_url, p.callback_key_id
+        p.content_sealed, p.segments, p.attempts, p.status_callback_url, p.callback_key_id,
+        floor(extract(epoch from p.due_at) * 1000)::float8 as due_ms
       from (select 1) as one left join picked p on true
       order by p.due_at`,
   );
@@ -440,6 +446,7 @@ export async function claimMessages(
       content: contents.get(p.c.id) ?? {},
       segments: p.c.segments,
       attempts: p.c.attempts + 1,
+      dueMs: p.c.due_ms,
       claimedAt: new Date(claimedAt ?? at.getTime()),
       statusCallbackUrl: p.c.status_callback_url,
       callbackKeyId: p.c.callback_key_id,

@@ -184,6 +184,48 @@ describe("dispatcher", () => {
     ]);
   });
 
+  it("reschedules for quiet hours at dispatch with notBefore the new due time", async () => {
+    const w = await messagingFixture(s, "Quiet at dispatch");
+    await w.sender({ credentials: { idempotentSends: false } });
+    // Not a phone number: the brand's own time zone applies.
+    const c = await w.contact("sandbox", "sandbox-quiet-1");
+    await w.grant(c.contactId);
+    const queued = (
+      await w.send({ contactId: c.contactId, channel: "sandbox", brandId: w.brandId, body: "Offer" })
+    ).json();
+    const scheduledAt = new Date(Date.now() + 1_000).toISOString();
+    const scheduled = (
+      await w.send({
+        contactId: c.contactId,
+        channel: "sandbox",
+        brandId: w.brandId,
+        body: "Later",
+        scheduledAt,
+      })
+    ).json();
+    expect(queued).toMatchObject({ status: "queued" });
+    expect(scheduled).toMatchObject({ status: "scheduled", notBefore: scheduledAt });
+    // The brand's sending window (quietHours: when it may send) moves after both were accepted, to open
+    // in two hours: the dispatch decision reschedules them.
+    const hour = new Date().getUTCHours();
+    const pad = (h: number) => `${String(h % 24).padStart(2, "0")}:00`;
+    await w.rows(
+      sql`update brands set settings = ${JSON.stringify({ quietHours: { start: pad(hour + 2), end: pad(hour + 3), timeZone: "UTC" } })}::jsonb
+        where id = ${w.brandId}`,
+    );
+    await start();
+    for (const id of [queued.id, scheduled.id])
+      await waitUntil(async () => (await statusOf(id)).reason === "quiet_hours", { what: "rescheduled" });
+    for (const id of [queued.id, scheduled.id]) {
+      const m = (await s.app.inject({ method: "GET", url: `/v1/messages/${id}`, headers: w.auth })).json();
+      expect(m).toMatchObject({ status: "scheduled", reason: "quiet_hours" });
+      const due = await w.rows<{ due_at: Date | string }>(sql`select due_at from messages where id = ${id}`);
+      expect(m.notBefore).toBe(new Date(due[0]?.due_at ?? 0).toISOString());
+      expect(new Date(m.notBefore).getUTCHours()).toBe((hour + 2) % 24);
+    }
+    expect(recorder.sent).toHaveLength(0);
+  });
+
   it("suppresses at dispatch a message whose contact opted out after it was accepted", async () => {
     const c = await f.contact();
     await f.grant(c.contactId);

@@ -5,6 +5,7 @@ import { jsonMap } from "../json-map.js";
 import type { TProviderStatus } from "../messaging.types.js";
 import { recordProviderOptOut, setReachability } from "../ports.js";
 import { recordStatusEffects, type TStatusChange } from "../status-effects.js";
+import { cleanSendResult } from "./clean-send-result.js";
 import { planWithout } from "./plan-without.js";
 import { scalarJsonMap } from "./scalar-json-map.js";
 
@@ -255,9 +256,11 @@ async function recordFailures(
 /**
  * Record what the adapters answered, many sends in one transaction: provider ids and `sent`, retries
  * (back to `queued` with a later due time), dead letters (`failed` with the provider's code). A
- * message reconciled meanwhile (a status webhook came first) keeps its newer status.
+ * message reconciled meanwhile (a status webhook came first) keeps its newer status. What providers
+ * supplied is made storable first (clean-send-result.ts): no provider's answer can fail the batch.
  */
-export async function recordSendResults(tx: TTx, items: TSendResultItem[], now: Date): Promise<void> {
+export async function recordSendResults(tx: TTx, given: TSendResultItem[], now: Date): Promise<void> {
+  const items = given.map((i) => cleanSendResult(i, now));
   const sent = items.filter((i): i is Extract<TSendResultItem, { kind: "sent" }> => i.kind === "sent");
   await recordSent(tx, sent, now, sent.length === items.length);
   await recordRetries(

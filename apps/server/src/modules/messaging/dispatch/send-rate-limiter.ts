@@ -110,6 +110,14 @@ export class SendRateLimiter {
     this.blockedUntil = Math.max(this.blockedUntil, until);
   }
 
+  /**
+   * Until when nothing may start (a provider's pause, or a long message holding the sender); 0 when that
+   * is over at `now`. Handed to the next holder with the lease, restored there with `pauseUntil`.
+   */
+  pausedUntil(now: number): number {
+    return this.blockedUntil > now ? this.blockedUntil : 0;
+  }
+
   /** Finish times still inside the window: handed to the next holder when the lease is released. */
   snapshot(now: number): number[] {
     if (!this.exact) return [];

@@ -10,7 +10,13 @@ export interface TAcquiredLease {
   recent: number[];
   /** The previous holder's per-recipient next-allowed times. */
   pacing: Record<string, number>;
+  /** Until when the sender is paused (epoch ms; 0: not paused): a provider's Retry-After, migration 0349. */
+  pausedUntil: number;
 }
+
+/** A pause as the lease row keeps it: null when it is over. */
+const pauseOf = (until: number | undefined, now: number): Date | null =>
+  until !== undefined && until > now ? new Date(until) : null;
 
 /**
  * Take free senders that have due messages: a sender belongs to one worker at a time, which is what
@@ -25,7 +31,13 @@ export async function acquireSenderLeases(
   // The due-message index is partial on due_at (migration 0330), which the planner, blind under row-level
   // security, would read whole and sort: sorts are off for this statement (see plan-without.ts).
   const found = await withSystemTx(db, async (tx) =>
-    rows<{ channel_account_id: string; workspace_id: string; recent: unknown; pacing: unknown }>(
+    rows<{
+      channel_account_id: string;
+      workspace_id: string;
+      recent: unknown;
+      pacing: unknown;
+      paused_ms: number | null;
+    }>(
       tx,
       sql`with recursive restored as (${await planWithout(tx, ["enable_sort"])}),
         due(id) as (
@@ -42,7 +54,7 @@ export async function acquireSenderLeases(
           select a.id, a.workspace_id from due join channel_accounts a on a.id = due.id
           left join sender_leases l on l.channel_account_id = a.id
           where due.id is not null and a.status = 'active' and a.id <> all(${sql.param([...o.exclude])}::text[])
-            and (l.channel_account_id is null or l.lease_until <= now())
+            and (l.channel_account_id is null or (l.lease_until <= now() and (l.paused_until is null or l.paused_until <= now())))
           order by random() limit ${o.max}
         )
         insert into sender_leases (channel_account_id, workspace_id, holder, lease_until, acquired_at)
@@ -50,7 +62,8 @@ export async function acquireSenderLeases(
         on conflict (channel_account_id) do update
           set holder = excluded.holder, lease_until = excluded.lease_until, acquired_at = excluded.acquired_at
           where sender_leases.lease_until <= now()
-        returning channel_account_id, workspace_id, recent, pacing`,
+        returning channel_account_id, workspace_id, recent, pacing,
+          floor(extract(epoch from paused_until) * 1000)::float8 as paused_ms`,
     ),
   );
   return found.map((r) => ({
@@ -58,19 +71,32 @@ export async function acquireSenderLeases(
     workspaceId: r.workspace_id,
     recent: Array.isArray(r.recent) ? r.recent.filter((x): x is number => typeof x === "number") : [],
     pacing: typeof r.pacing === "object" && r.pacing !== null ? (r.pacing as Record<string, number>) : {},
+    pausedUntil: r.paused_ms === null ? 0 : Number(r.paused_ms),
   }));
 }
 
-/** Extend leases this worker still holds; answers the ones it lost. */
+/**
+ * Extend leases this worker still holds; answers the ones it lost. `pausedUntil` (epoch ms), when given,
+ * is written with the renewal: a pause the provider asked for outlives this holder.
+ */
 export async function renewSenderLeases(
   db: TDb,
-  o: { holder: string; leaseMs: number; channelAccountIds: readonly string[] },
+  o: {
+    holder: string;
+    leaseMs: number;
+    channelAccountIds: readonly string[];
+    pausedUntil?: number | undefined;
+  },
 ): Promise<Set<string>> {
   if (o.channelAccountIds.length === 0) return new Set();
+  const pause =
+    o.pausedUntil === undefined
+      ? sql``
+      : sql`, paused_until = ${pauseOf(o.pausedUntil, Date.now())}::timestamptz`;
   const kept = await withSystemTx(db, (tx) =>
     rows<{ channel_account_id: string }>(
       tx,
-      sql`update sender_leases set lease_until = now() + ${o.leaseMs} * interval '1 millisecond'
+      sql`update sender_leases set lease_until = now() + ${o.leaseMs} * interval '1 millisecond'${pause}
         where channel_account_id = any(${sql.param([...o.channelAccountIds])}::text[]) and holder = ${o.holder}
           and lease_until > now()
         returning channel_account_id`,
@@ -80,14 +106,25 @@ export async function renewSenderLeases(
   return new Set(o.channelAccountIds.filter((id) => !keptIds.has(id)));
 }
 
-/** Hand a sender back, with the limiter state the next holder must respect. */
+/**
+ * Write the limiter state the next holder must respect (send times in the window, per-recipient times,
+ * the pause) and, unless `keep`, hand the sender back. Only while this worker is the holder.
+ */
 export async function releaseSenderLease(
   db: TDb,
-  o: { holder: string; channelAccountId: string; recent: number[]; pacing: Record<string, number> },
+  o: {
+    holder: string;
+    channelAccountId: string;
+    recent: number[];
+    pacing: Record<string, number>;
+    pausedUntil: number;
+    /** Keep holding the sender (state written for a successor should this worker die). */
+    keep?: boolean;
+  },
 ): Promise<void> {
   await withSystemTx(db, (tx) =>
-    tx.execute(sql`update sender_leases set lease_until = now(), recent = ${JSON.stringify(o.recent)}::jsonb,
-        pacing = ${JSON.stringify(o.pacing)}::jsonb
+    tx.execute(sql`update sender_leases set ${o.keep === true ? sql`` : sql`lease_until = now(), `}recent = ${JSON.stringify(o.recent)}::jsonb,
+        pacing = ${JSON.stringify(o.pacing)}::jsonb, paused_until = ${pauseOf(o.pausedUntil, Date.now())}::timestamptz
       where channel_account_id = ${o.channelAccountId} and holder = ${o.holder}`),
   );
 }

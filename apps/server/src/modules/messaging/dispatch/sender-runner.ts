@@ -14,6 +14,7 @@ import { backoffMs } from "./backoff.js";
 import { claimMessages, type TClaimedMessage, type TClaimSender } from "./claim-messages.js";
 import type { TDispatcherHost } from "./dispatcher-host.js";
 import type { TSendResultItem } from "./record-send-results.js";
+import { scalarJsonMap } from "./scalar-json-map.js";
 import { RecipientPacer, SendRateLimiter } from "./send-rate-limiter.js";
 import { releaseSenderLease, renewSenderLeases, type TAcquiredLease } from "./sender-leases.js";
 
@@ -56,6 +57,8 @@ export class SenderRunner {
   private sender: TClaimSender | undefined;
   private validUntil: number;
   private lost = false;
+  /** A pause began that the lease row does not have yet: the next keepLease writes it. */
+  private pauseUnsaved = false;
   private readonly inflight = new Set<Promise<void>>();
   private wakeIdle: (() => void) | undefined;
 
@@ -121,6 +124,8 @@ export class SenderRunner {
     const now = Date.now();
     this.limiter = new SendRateLimiter(account.ratePerSecond);
     this.limiter.restore(this.lease.recent, now);
+    // A pause the provider asked of the previous holder still holds.
+    this.limiter.pauseUntil(this.lease.pausedUntil);
     if (account.ratePerRecipient !== null) {
       this.pacer = new RecipientPacer(account.ratePerRecipient);
       this.pacer.restore(this.lease.pacing, now);
@@ -141,7 +146,8 @@ export class SenderRunner {
 
   private keepLease(): Promise<void> {
     const o = this.host.options;
-    if (this.lost || this.validUntil - Date.now() > o.senderLeaseMs / 2) return Promise.resolve();
+    if (this.lost || (this.validUntil - Date.now() > o.senderLeaseMs / 2 && !this.pauseUnsaved))
+      return Promise.resolve();
     this.renewing ??= this.renew().finally(() => {
       this.renewing = undefined;
     });
@@ -151,10 +157,14 @@ export class SenderRunner {
   private async renew(): Promise<void> {
     const o = this.host.options;
     const before = Date.now();
+    // A pause is written with the renewal, so that it outlives this worker even if it dies.
+    const pausedUntil = this.pauseUnsaved ? this.limiter?.pausedUntil(before) : undefined;
+    this.pauseUnsaved = false;
     const lost = await renewSenderLeases(this.host.ctx.db, {
       holder: this.host.holder,
       leaseMs: o.senderLeaseMs,
       channelAccountIds: [this.id],
+      pausedUntil,
     });
     if (lost.has(this.id)) this.lost = true;
     else this.validUntil = before + o.senderLeaseMs - o.leaseMarginMs;
@@ -183,8 +193,24 @@ export class SenderRunner {
     } catch (error) {
       this.host.ctx.logger.error({ err: error, channelAccountId: this.id }, "sender runner failed");
     } finally {
-      await Promise.allSettled([...this.inflight]);
+      await this.settleInflight();
       await this.finish();
+    }
+  }
+
+  /**
+   * Wait for the sends still in flight, renewing the lease meanwhile: until they are answered they count
+   * against the sender's rate, and a successor that took the sender now would not know them.
+   */
+  private async settleInflight(): Promise<void> {
+    const every = Math.max(10, Math.min(1_000, this.host.options.senderLeaseMs / 4));
+    while (this.inflight.size > 0) {
+      try {
+        await this.keepLease();
+      } catch (error) {
+        this.host.ctx.logger.warn({ err: error, channelAccountId: this.id }, "sender lease renewal failed");
+      }
+      await Promise.race([Promise.allSettled([...this.inflight]), sleep(every)]);
     }
   }
 
@@ -233,20 +259,27 @@ export class SenderRunner {
     }
   }
 
+  /** Hand the sender back with its rate state (a no-op when another worker holds it by now). */
   private async finish(): Promise<void> {
+    await this.saveState(false);
+  }
+
+  /** Write the rate state to the lease row (and release it unless `keep`), while this worker holds it. */
+  private async saveState(keep: boolean): Promise<void> {
     const now = Date.now();
-    if (this.lost) return;
     try {
       await releaseSenderLease(this.host.ctx.db, {
         holder: this.host.holder,
         channelAccountId: this.id,
         recent: this.limiter?.snapshot(now) ?? [],
         pacing: this.pacer?.snapshot(now) ?? {},
+        pausedUntil: this.limiter?.pausedUntil(now) ?? 0,
+        keep,
       });
     } catch (error) {
       this.host.ctx.logger.warn(
         { err: error, channelAccountId: this.id },
-        "sender lease release failed (it will expire)",
+        keep ? "sender rate state not saved" : "sender lease release failed (it will expire)",
       );
     }
   }
@@ -269,9 +302,11 @@ export class SenderRunner {
       }
       while (this.inflight.size >= o.maxInFlightPerSender) await Promise.race(this.inflight);
       if (!this.valid() || limiter.waitFor(units, Date.now()) > 0) {
-        // Not handed to the provider: give these back at once, they are certainly unsent.
-        await this.giveBack(claimed.slice(n));
-        this.lost = true;
+        // Not handed to the provider: give these back at once, they are certainly unsent. A wait longer
+        // than the lease is no lost lease: this worker keeps the sender (and its rate state), and claims
+        // them again when the limiter lets it; a lapsed lease ends the run, which hands the state over.
+        await this.giveBack(claimed.slice(n), this.valid() ? "sender_rate_wait" : "sender_lease_lost");
+        await this.saveState(true);
         return;
       }
       limiter.take(units, Date.now());
@@ -286,17 +321,29 @@ export class SenderRunner {
     }
   }
 
-  private async giveBack(messages: TClaimedMessage[]): Promise<void> {
+  private async giveBack(
+    messages: TClaimedMessage[],
+    reason: "sender_rate_wait" | "sender_lease_lost",
+  ): Promise<void> {
     if (messages.length === 0) return;
     for (const m of messages) this.pacer?.cancel(m.contactId, undefined);
     const ids = messages.map((m) => m.id);
+    // Each keeps the due time it was claimed at: messages accepted after it (to the same recipient) must
+    // not overtake it.
+    const due = scalarJsonMap(
+      messages,
+      (m) => m.id,
+      (m) => m.dueMs,
+    );
     await withSystemTx(this.host.ctx.db, async (tx) => {
       const back = await rows<{ id: string; workspace_id: string }>(
         tx,
-        sql`update messages set status = 'queued', due_at = now(), lease_until = null, lease_holder = null,
-            attempts = greatest(attempts - 1, 0), updated_at = now()
-          where id = any(${sql.param(ids)}::text[]) and status = 'sending' and lease_holder = ${this.host.holder}
-          returning id, workspace_id`,
+        sql`update messages m set status = 'queued',
+            due_at = coalesce(to_timestamp((d.j ->> m.id)::float8 / 1000), now()), lease_until = null,
+            lease_holder = null, attempts = greatest(m.attempts - 1, 0), updated_at = now()
+          from (select ${due}::jsonb as j) d
+          where m.id = any(${sql.param(ids)}::text[]) and m.status = 'sending' and m.lease_holder = ${this.host.holder}
+          returning m.id, m.workspace_id`,
       );
       await insertMessageEvents(
         tx,
@@ -305,7 +352,7 @@ export class SenderRunner {
           messageId: r.id,
           type: "requeued",
           at: new Date(),
-          reason: "sender_lease_lost",
+          reason,
         })),
       );
     });
@@ -402,8 +449,10 @@ export class SenderRunner {
       if (channelError?.retryAfterMs !== undefined) delay = Math.max(delay, channelError.retryAfterMs);
       // A limit on this one recipient (WhatsApp's pair rate) holds back only this message (and, through
       // the recipient pacer, the recipient's next ones); the sender's other recipients go on.
-      if (code === "RATE_LIMITED" && channelError?.recipientScoped !== true)
+      if (code === "RATE_LIMITED" && channelError?.recipientScoped !== true) {
         this.limiter?.pauseUntil(now + (channelError?.retryAfterMs ?? delay));
+        this.pauseUnsaved = true;
+      }
       return {
         kind: "retry",
         id: m.id,

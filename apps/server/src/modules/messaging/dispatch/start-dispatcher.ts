@@ -2,13 +2,14 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
 import type { TAppContext } from "../../../core/context.js";
-import { withSystemTx } from "../../../core/db/tx.js";
+import { sqlState, withSystemTx } from "../../../core/db/tx.js";
 import { createAdapter, type TChannelAdapter } from "../../channels/index.js";
 import { onDispatchSignal } from "./dispatch-signal.js";
 import type { TDispatcherHost, TDispatcherOptions, TResolvedDispatcherOptions } from "./dispatcher-host.js";
 import { reapExpiredLeases } from "./reap-expired-leases.js";
 import { reconcileOrphanStatuses } from "./reconcile-orphan-statuses.js";
 import { recordSendResults, type TSendResultItem } from "./record-send-results.js";
+import { recordSendResultsSingly } from "./record-send-results-singly.js";
 import { acquireSenderLeases } from "./sender-leases.js";
 import { SenderRunner, type TDispatchAccount } from "./sender-runner.js";
 import { sweepDisabledSenders } from "./sweep-disabled-senders.js";
@@ -171,8 +172,13 @@ class Dispatcher implements TDispatcherHost {
     const items = this.results.splice(0, this.options.recordBatch);
     this.flushing += 1;
     const p = withSystemTx(this.ctx.db, (tx) => recordSendResults(tx, items, new Date()))
+      .catch((error: unknown) => this.recordSingly(items, error))
       .catch((error: unknown) => {
-        this.ctx.logger.error({ err: error, count: items.length }, "recording send results failed; retrying");
+        // Only the SQLSTATE: a driver error's detail may quote the values (provider texts, addresses).
+        this.ctx.logger.error(
+          { code: sqlState(error), count: items.length },
+          "recording send results failed; retrying",
+        );
         this.results.unshift(...items);
       })
       .finally(() => {
@@ -183,6 +189,33 @@ class Dispatcher implements TDispatcherHost {
         }
       });
     this.flushes.add(p);
+  }
+
+  /**
+   * A batch that failed to record is recorded one result at a time: a result the database refuses for its
+   * data becomes a dead letter instead of holding back every result after it (retried at the front of the
+   * queue forever, while sends the provider accepted are never recorded). What failed otherwise is retried.
+   */
+  private async recordSingly(items: TSendResultItem[], error: unknown): Promise<void> {
+    this.ctx.logger.warn(
+      { code: sqlState(error), count: items.length },
+      "recording send results failed; recording them one at a time",
+    );
+    const r = await recordSendResultsSingly(this.ctx.db, items, new Date());
+    if (r.deadLettered.length > 0)
+      this.ctx.logger.error(
+        { messageIds: r.deadLettered },
+        "send results refused by the database; recorded as send_result_unrecordable",
+      );
+    if (r.abandoned.length > 0)
+      this.ctx.logger.error(
+        { messageIds: r.abandoned },
+        "send results not recordable at all; left to crash recovery (lease expiry)",
+      );
+    if (r.left.length > 0) {
+      this.ctx.logger.error({ count: r.left.length }, "recording send results failed; retrying");
+      this.results.unshift(...r.left);
+    }
   }
 
   private async drainResults(): Promise<void> {
