@@ -270,6 +270,53 @@ describe("POST /v1/consent/check", () => {
     ).toMatchObject({ reason: "quiet_hours", notBefore: "2026-01-15T18:00:00.000Z" });
   });
 
+  it("holds a number whose area code spans zones to the window in each zone, by contact and by address", async () => {
+    const ws = await s.workspace();
+    for (const [number, late, opens, zones] of [
+      // 20:30 in Tallahassee (850 is Eastern and Central): after Florida's 20:00.
+      [
+        "+1 850 644 1234",
+        "2026-12-02T01:30:00Z",
+        "2026-12-02T14:00:00.000Z",
+        ["America/Chicago", "America/New_York"],
+      ],
+      // 07:30 in Evansville (812 is Eastern and Central).
+      [
+        "+1 812 424 1234",
+        "2026-12-02T13:30:00Z",
+        "2026-12-02T14:00:00.000Z",
+        ["America/Indiana/Indianapolis", "America/Chicago"],
+      ],
+      // 07:30 Pacific, in the panhandle (208 is Mountain and Pacific).
+      [
+        "+1 208 345 1234",
+        "2026-12-02T15:30:00Z",
+        "2026-12-02T16:00:00.000Z",
+        ["America/Boise", "America/Los_Angeles"],
+      ],
+    ] as const) {
+      const c = await granted(ws, number);
+      for (const by of [{ contactId: c.contactId }, { to: number }]) {
+        expect((await check(ws, { ...by, at: late })).json(), number).toMatchObject({
+          allowed: false,
+          reason: "quiet_hours",
+          notBefore: opens,
+        });
+        expect((await check(ws, { ...by, at: opens })).json().allowed, number).toBe(true);
+      }
+      const contact = await s.app.inject({
+        method: "GET",
+        url: `/v1/contacts/${c.contactId}`,
+        headers: bearer(ws.apiKey),
+      });
+      expect(contact.json(), number).toMatchObject({
+        timeZone: null,
+        inferredTimeZone: zones[0],
+        inferredTimeZones: zones,
+      });
+    }
+  });
+
   it("never answers 5xx to random bodies", async () => {
     const ws = await s.workspace();
     const g = await granted(ws, "+33644440000");

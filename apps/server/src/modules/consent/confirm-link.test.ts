@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
+import { withSystemTx } from "../../core/db/tx.js";
+import { createApiKey } from "../auth/index.js";
 import type { TBootstrapResult } from "../workspaces/index.js";
 import { confirmLinkToken } from "./confirm-link-token.js";
 
@@ -169,5 +171,26 @@ describe("double opt-in by signed link", () => {
     expect(refused.statusCode).toBe(422);
     expect(refused.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(await entries(ws.workspaceId)).toBe(count);
+  });
+
+  it("hands the link only in the answer that created the grant, never to a later reader", async () => {
+    const ws = await s.workspace();
+    const g = await pending(ws, "+33677880044");
+    expect(g.confirmToken).toBeTruthy();
+    const staff = await withSystemTx(s.ctx.db, (tx) =>
+      createApiKey(tx, {
+        workspaceId: ws.workspaceId,
+        name: "reader",
+        scopes: ["consent:read"],
+        actor: { type: "system", id: null },
+      }),
+    );
+    for (const key of [staff.key, ws.apiKey]) {
+      const read = await s.app.inject({ method: "GET", url: `/v1/consents/${g.id}`, headers: bearer(key) });
+      expect(read.statusCode).toBe(200);
+      expect(read.json()).toMatchObject({ status: "pending" });
+      expect(read.json()).not.toHaveProperty("confirmToken");
+      expect(read.json()).not.toHaveProperty("confirmUrl");
+    }
   });
 });

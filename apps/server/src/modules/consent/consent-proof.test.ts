@@ -109,6 +109,47 @@ describe("GET /v1/contacts/{id}/consent-proof", () => {
     expect(unknown.json().error.field).toBe("messageId");
   });
 
+  it("says which opt-out an opt-in lifted", async () => {
+    const ws = await s.workspace();
+    const h = bearer(ws.apiKey);
+    const post = (url: string, payload: object) => s.app.inject({ method: "POST", url, headers: h, payload });
+    const grant = await post("/v1/consents", {
+      contact: { channel: "sms", address: "+33 6 55 44 33 23" },
+      brandId: ws.brandId,
+      channels: ["sms"],
+      evidence: { method: "web_form", source: "signup", wording: "Yes to offers" },
+    });
+    const { contactId } = grant.json();
+    for (const scope of ["marketing", "all"]) {
+      expect(
+        (await post(`/v1/contacts/${contactId}/opt-out`, { brandId: ws.brandId, channel: "sms", scope }))
+          .statusCode,
+      ).toBe(201);
+    }
+    for (const scope of ["marketing", "all"]) {
+      const lifted = await post(`/v1/contacts/${contactId}/opt-in`, {
+        brandId: ws.brandId,
+        channel: "sms",
+        source: "support ticket",
+        scope,
+      });
+      expect(lifted.json().resubscribed).toBe(true);
+    }
+    const html = (
+      await s.app.inject({
+        method: "GET",
+        url: `/v1/contacts/${contactId}/consent-proof?format=html`,
+        headers: h,
+      })
+    ).body;
+    const sections = html.split('<section class="entry').slice(1);
+    expect(sections).toHaveLength(5);
+    expect(sections[3]).toContain("Opt-out of marketing lifted (re-subscribed)");
+    expect(sections[3]).toContain("<tr><th>Scope</th><td>marketing</td></tr>");
+    expect(sections[4]).toContain("Opt-out of everything lifted (re-subscribed)");
+    expect(sections[4]).toContain("<tr><th>Scope</th><td>everything, every channel</td></tr>");
+  });
+
   it("shows the decision recorded with a message and marks the entries it rests on", async () => {
     // The messages table is part of every test database: a build without it must fail here, not pass.
     const [table] = await s.database.query<{ ok: boolean }>(

@@ -86,6 +86,13 @@ export const grantMethods = [
 ] as const;
 export type TGrantMethod = (typeof grantMethods)[number];
 
+/**
+ * Methods whose proof is a confirmation kept elsewhere (the double opt-in reply, the signed paper form, the
+ * record a consent was imported from): for them, and only them, a `confirmationRef` may stand in for the
+ * exact wording shown. With any other method the wording is required for the consent basis.
+ */
+export const confirmationMethods: readonly TGrantMethod[] = ["double_opt_in", "paper", "import"];
+
 /** Evidence values kept in the ledger's `evidence` column: flat, and never personal data or message text. */
 export type TEvidenceDetails = Record<string, string | number | boolean | null>;
 

@@ -3,6 +3,7 @@ import { contactChannels, type TContactChannel } from "../contacts/index.js";
 import { grantMethods, type TGrantMethod } from "./consent.types.js";
 import type { TImportRecord } from "./import-evidence.js";
 import { parseCsv } from "./parse-csv.js";
+import { MIN_YEAR, supportedYear } from "./supported-year.js";
 
 /** CSV column of each record field (the columns are documented in docs/consent.md). */
 export const csvColumns: Record<keyof TImportRecord, string> = {
@@ -45,6 +46,7 @@ const isChannel = (v: string): v is TContactChannel => (contactChannels as reado
 const isMethod = (v: string): v is TGrantMethod => (grantMethods as readonly string[]).includes(v);
 
 function time(v: string): Date | null {
+  if (!supportedYear(v)) return null;
   if (DATE.test(v)) {
     const d = new Date(`${v}T00:00:00Z`);
     return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v ? null : d;
@@ -103,13 +105,21 @@ export function csvImportRecords(text: string): {
     if (captured !== undefined) {
       const d = time(captured);
       if (d) r.effectiveAt = d;
-      else bad("captured_at", "captured_at must be a date (2025-06-01) or a date-time with its offset");
+      else
+        bad(
+          "captured_at",
+          `captured_at must be a date (2025-06-01) or a date-time with its offset, from the year ${MIN_YEAR} on`,
+        );
     }
     const expires = cell("expires_at");
     if (expires !== undefined) {
       const d = time(expires);
       if (d) r.expiresAt = d;
-      else bad("expires_at", "expires_at must be a date or a date-time with its offset");
+      else
+        bad(
+          "expires_at",
+          `expires_at must be a date or a date-time with its offset, from the year ${MIN_YEAR} on`,
+        );
     }
     const channels = cell("channels")
       ?.split(/[\s;|]+/)

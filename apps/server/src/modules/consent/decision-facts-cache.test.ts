@@ -175,4 +175,37 @@ describe("DecisionFactsCache", () => {
       cache.close();
     }
   });
+
+  it("never keeps a read that started before the change feed came up, with the long bound", async () => {
+    const f = fakeLoader();
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const slow: TDecisionFactsLoader = {
+      ...f.loader,
+      async facts(ws, pairs) {
+        const before = await f.loader.facts(ws, pairs);
+        await held;
+        return before;
+      },
+    };
+    const cache = new DecisionFactsCache(slow, 50, 10, 300_000);
+    try {
+      cache.changeFeed(false);
+      f.set("ws_a", "ctc_1", 1);
+      const stale = cache.facts("ws_a", "ctc_1", "brd_a");
+      await sleep(5);
+      // Written while the feed was down (its notification lost), then the feed comes up.
+      f.set("ws_a", "ctc_1", 2);
+      cache.changeFeed(true);
+      release();
+      expect((await stale).optOutPropensity).toBe(1);
+      await sleep(120);
+      expect(cache.peek("ws_a", "ctc_1", "brd_a")).toBeUndefined();
+      expect((await cache.facts("ws_a", "ctc_1", "brd_a")).optOutPropensity).toBe(2);
+    } finally {
+      cache.close();
+    }
+  });
 });

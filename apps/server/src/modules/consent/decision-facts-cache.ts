@@ -183,6 +183,11 @@ export class DecisionFactsCache {
   readonly settleMs: number;
   /** Whether change notifications are flowing (see changeFeed). */
   private coherent = false;
+  /**
+   * performance.now() of the last change-feed transition. A read that started before it may have missed
+   * notifications and is never stored (else it would outlive the transition, with the long bound).
+   */
+  private feedChangedAt = Number.NEGATIVE_INFINITY;
   private readonly coherentTtlMs: number;
 
   constructor(
@@ -210,7 +215,8 @@ export class DecisionFactsCache {
 
   /**
    * The change feed went up or down. Notifications may have been missed around either transition, so
-   * everything cached is forgotten; the TTL follows the state.
+   * everything cached is forgotten, and reads still in flight that started before it are not kept; the
+   * TTL follows the state.
    */
   changeFeed(up: boolean): void {
     this.contacts.clear();
@@ -220,6 +226,7 @@ export class DecisionFactsCache {
     this.nobody.clear();
     this.propensities.clear();
     this.coherent = up;
+    this.feedChangedAt = performance.now();
     if (this.sweeper) {
       clearInterval(this.sweeper);
       this.sweeper = setInterval(() => void this.sweep(), this.ttlMs / 4).unref();
@@ -320,7 +327,8 @@ export class DecisionFactsCache {
     return this.single(`c:${key}`, async () => {
       const started = performance.now();
       const value = await this.loader.campaign(workspaceId, campaignId);
-      this.bounded(this.campaigns).set(key, { value, loadedAt: started });
+      if (!this.readAcrossFeedChange(started))
+        this.bounded(this.campaigns).set(key, { value, loadedAt: started });
       return value;
     });
   }
@@ -365,7 +373,8 @@ export class DecisionFactsCache {
     return this.single(`p:${identityHash}`, async () => {
       const started = performance.now();
       const value = await this.loader.propensity(workspaceId, identityHash);
-      this.bounded(this.propensities).set(identityHash, { value, loadedAt: started });
+      if (!this.readAcrossFeedChange(started))
+        this.bounded(this.propensities).set(identityHash, { value, loadedAt: started });
       return value;
     });
   }
@@ -378,6 +387,11 @@ export class DecisionFactsCache {
     this.inflight.set(key, p);
     this.sweeper ??= setInterval(() => void this.sweep(), this.ttlMs / 4).unref();
     return p;
+  }
+
+  /** Whether a read that started then straddles a change-feed transition (see feedChangedAt). */
+  private readAcrossFeedChange(started: number): boolean {
+    return started <= this.feedChangedAt;
   }
 
   private bounded<V>(map: Map<string, V>): Map<string, V> {
@@ -395,6 +409,7 @@ export class DecisionFactsCache {
     // Read before the contact's last write settled: it may not show that write (see invalidatedAt).
     const inv = this.invalidatedAt.get(contactKey(workspaceId, contactId));
     if (inv !== undefined && started < inv + this.settleMs) return;
+    if (this.readAcrossFeedChange(started)) return;
     if (this.contactCount >= MAX_ENTRIES) this.evictOldest();
     let byContact = this.contacts.get(workspaceId);
     if (!byContact) {
@@ -415,6 +430,7 @@ export class DecisionFactsCache {
   private storeAddress(workspaceId: string, address: TAddressKey, value: string, started: number): void {
     // "Nobody" read before a contact change here may be wrong once that change commits.
     if (value === NOBODY && (this.workspaceChangedAt.get(workspaceId) ?? -1) >= started) return;
+    if (this.readAcrossFeedChange(started)) return;
     let map = this.addresses.get(workspaceId);
     if (!map) {
       map = new Map();

@@ -1,16 +1,26 @@
 import type { TActor } from "../../core/audit.js";
 import type { TTx } from "../../core/db/tx.js";
 import { AppError } from "../../core/errors.js";
-import type { TWorkspaceKeys } from "../../core/keyring.js";
-import { normalizeAddress, resolveContactByAddress, type TContactChannel } from "../contacts/index.js";
+import { blindIndex, type TWorkspaceKeys } from "../../core/keyring.js";
+import {
+  lockAddresses,
+  normalizeAddress,
+  resolveContactByAddress,
+  type TContactChannel,
+  type TResolvedContact,
+} from "../contacts/index.js";
 import type { TBasis, TCategory, TGrantMethod } from "./consent.types.js";
 import { getCampaign } from "./get-campaign.js";
 import { importEvidenceProblems, type TImportProblem, type TImportRecord } from "./import-evidence.js";
+import { lockConsentHeads } from "./lock-consent-heads.js";
 import { recordConsent } from "./record-consent.js";
 import { recordOptOut } from "./record-opt-out.js";
 import { requireBrand } from "./require-brand.js";
 
 export type { TImportRecord } from "./import-evidence.js";
+
+/** The fields of a grant import that every record shares. */
+type TSharedField = "campaignId" | "category" | "channels" | "basis" | "implied" | "expiresAt";
 
 export interface TImportConsentsOptions {
   workspaceId: string;
@@ -43,7 +53,7 @@ export interface TImportConsentsOptions {
         field(index: number, field: keyof TImportRecord): string;
         row?(index: number): number;
         /** How the request names the scope all records share (default `grant.campaignId`, …). */
-        shared?(field: "campaignId" | "category" | "channels"): string;
+        shared?(field: TSharedField): string;
       }
     | undefined;
   actor: TActor;
@@ -82,10 +92,77 @@ function refuse(
 }
 
 /**
+ * A grant's refusal (recordConsent names its own options: `expiresAt`, `basis`…) as the import's request
+ * names the value at fault: the record's field (`records[i].expiresAt`, a CSV row's column) when the
+ * record gave it, else the shared one (`grant.expiresAt`, a CSV query parameter).
+ */
+function inRequestTerms(o: TImportConsentsOptions, index: number, error: AppError): AppError {
+  const r = o.records[index];
+  const own = (f: keyof TImportRecord) => o.naming?.field(index, f) ?? `records[${index}].${f}`;
+  const shared = (f: TSharedField) => o.naming?.shared?.(f) ?? `grant.${f}`;
+  const named: Record<string, string> = {
+    "evidence.wording": own("wording"),
+    effectiveAt: own("effectiveAt"),
+    contactId: own("address"),
+    expiresAt: r?.expiresAt ? own("expiresAt") : shared("expiresAt"),
+    channels: r?.channels ? own("channels") : o.grant?.channels ? shared("channels") : own("channel"),
+    basis: shared("basis"),
+    implied: shared("implied"),
+    category: shared("category"),
+    campaignId: shared("campaignId"),
+  };
+  const field = error.field === undefined ? undefined : named[error.field];
+  if (field === undefined) return error;
+  const where = o.naming?.row ? `row ${o.naming.row(index)}` : `record ${index}`;
+  return new AppError(error.code, {
+    message: `${where}: ${error.message}`,
+    field,
+    details: error.details,
+    cause: error,
+  });
+}
+
+/**
+ * Every record's contact, created when new, then every one's consent head locked, each kind of lock taken
+ * in one sorted order (addresses, then heads by contact id): two imports of the same people in different
+ * orders wait for each other instead of deadlocking.
+ */
+async function resolveContacts(
+  tx: TTx,
+  keys: TWorkspaceKeys,
+  o: TImportConsentsOptions,
+): Promise<(TResolvedContact | null)[]> {
+  const addresses = o.records.map((r) => {
+    const n = normalizeAddress(r.channel, r.address, "address", { assignedOnly: true });
+    return { kind: n.kind, index: blindIndex(keys, n.kind, n.address) };
+  });
+  await lockAddresses(tx, { workspaceId: o.workspaceId, addresses });
+  const contacts: (TResolvedContact | null)[] = [];
+  for (const [index, r] of o.records.entries()) {
+    contacts.push(
+      await resolveContactByAddress(tx, keys, {
+        workspaceId: o.workspaceId,
+        channel: r.channel,
+        address: r.address,
+        create: true,
+        field: o.naming?.field(index, "address") ?? `records[${index}].address`,
+        assignedOnly: true,
+        actor: o.actor,
+        requestId: o.requestId,
+      }),
+    );
+  }
+  const contactIds = contacts.flatMap((c) => (c ? [c.contactId] : []));
+  await lockConsentHeads(tx, { workspaceId: o.workspaceId, contactIds });
+  return contacts;
+}
+
+/**
  * Import consents gathered elsewhere, or a suppression list, all or nothing. Every record is checked
  * before anything is written, and every problem of every record is reported at once (a 400 naming the
  * first): an address that is not one, or a grant without its evidence (method, source, the exact wording
- * or a confirmation reference, capture time). An imported grant never lifts an opt-out.
+ * or, with method double_opt_in, paper or import, a confirmation reference, capture time). An imported
+ * grant never lifts an opt-out.
  */
 export async function importConsents(
   tx: TTx,
@@ -140,19 +217,11 @@ export async function importConsents(
     }
   }
   const result: TImportResult = { imported: 0, contactsCreated: 0, skipped: [], alreadyOptedOut: 0 };
+  const contacts = await resolveContacts(tx, keys, o);
+  for (const c of contacts) if (c?.created) result.contactsCreated += 1;
   for (const [index, r] of o.records.entries()) {
-    const contact = await resolveContactByAddress(tx, keys, {
-      workspaceId: o.workspaceId,
-      channel: r.channel,
-      address: r.address,
-      create: true,
-      field: o.naming?.field(index, "address") ?? `records[${index}].address`,
-      assignedOnly: true,
-      actor: o.actor,
-      requestId: o.requestId,
-    });
+    const contact = contacts[index];
     if (!contact) continue;
-    if (contact.created) result.contactsCreated += 1;
     if (o.optOut) {
       const out = await recordOptOut(tx, {
         workspaceId: o.workspaceId,
@@ -203,7 +272,7 @@ export async function importConsents(
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       const reason = error.details?.reason;
-      if (reason !== "minor" && reason !== "erased") throw error;
+      if (reason !== "minor" && reason !== "erased") throw inRequestTerms(o, index, error);
       result.skipped.push({ index, reason });
     }
   }

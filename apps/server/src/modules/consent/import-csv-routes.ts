@@ -43,7 +43,8 @@ function refuse(problems: TCsvProblem[]): AppError {
 /**
  * `POST /v1/consents/import.csv?brandId=…` with a `text/csv` body: consents gathered elsewhere, one row
  * each with its evidence columns, all or nothing. Every row that lacks evidence (method, source, wording
- * or confirmation reference, capture time) or has a bad value is reported by row number and reason.
+ * or, with method double_opt_in, paper or import, a confirmation reference, capture time) or has a bad
+ * value is reported by row number and reason.
  */
 export async function importCsvRoutes(app: TApp, ctx: TAppContext): Promise<void> {
   // Encapsulated, so that the CSV body parser serves this route only.

@@ -43,6 +43,15 @@ describe("parseCsv", () => {
       ["1", "2"],
     ]);
   });
+
+  it("skips rows of blank cells as blank rows, still counting them", () => {
+    expect(parseCsv('a,b,c\n,,\n1,2,3\r\n , ,""\n;;\n4,,\n,,,,,\n')).toEqual([
+      { line: 1, row: 1, cells: ["a", "b", "c"] },
+      { line: 3, row: 3, cells: ["1", "2", "3"] },
+      { line: 5, row: 5, cells: [";;"] },
+      { line: 6, row: 6, cells: ["4", "", ""] },
+    ]);
+  });
 });
 
 describe("POST /v1/consents/import.csv", () => {
@@ -148,7 +157,7 @@ describe("POST /v1/consents/import.csv", () => {
     expect(byRow(9)).toEqual(["channel"]);
     expect(byRow(10).sort()).toEqual(["captured_at", "ip", "method"]);
     expect(problems.find((p) => p.row === 5)?.reason).toBe(
-      "the exact wording shown, or a confirmation reference, is missing",
+      "the exact wording shown, or (with method double_opt_in, paper or import) a confirmation reference, is missing",
     );
     expect(problems.find((p) => p.row === 6)?.reason).toBe("the capture time of the consent is missing");
     expect(await counts(ws.workspaceId)).toEqual(before);
@@ -168,6 +177,90 @@ describe("POST /v1/consents/import.csv", () => {
     });
     expect(json.statusCode).toBe(400);
     expect(await counts(ws.workspaceId)).toEqual(before);
+  });
+
+  it("takes a confirmation reference instead of the wording only with double_opt_in, paper or import", async () => {
+    const ws = await s.workspace();
+    const before = await counts(ws.workspaceId);
+    const csv = [
+      HEADER,
+      "sms,+33691000201,web_form,signup,,,FORM-1,2025-01-01T00:00:00Z,",
+      "sms,+33691000202,paper,shop,,,SIGNED-2,2025-01-01T00:00:00Z,",
+      "sms,+33691000203,import,old crm,,,ROW-3,2025-01-01T00:00:00Z,",
+    ].join("\n");
+    const r = await upload(ws, csv);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error).toMatchObject({ field: "rows[2].wording" });
+    expect(r.json().error.details.problems).toEqual([
+      expect.objectContaining({ row: 2, column: "wording", reason: expect.stringContaining("web_form") }),
+    ]);
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    const ok = await upload(
+      ws,
+      csv
+        .split("\n")
+        .filter((_, i) => i !== 1)
+        .join("\n"),
+    );
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().imported).toBe(2);
+  });
+
+  it("names the query parameter when the import's shared basis or implied consent is refused", async () => {
+    const ws = await s.workspace();
+    const csv = [HEADER, "sms,+33691000301,web_form,signup,Yes to offers,,,2025-01-01T00:00:00Z,"].join("\n");
+    const contract = await upload(ws, csv, "&basis=contract");
+    expect(contract.statusCode, contract.body).toBe(400);
+    expect(contract.json().error).toMatchObject({ field: "basis" });
+    expect(contract.json().error.message).toContain("row 2");
+    const implied = await upload(ws, csv, "&basis=legitimate_interest&implied=inquiry");
+    expect(implied.statusCode, implied.body).toBe(400);
+    expect(implied.json().error).toMatchObject({ field: "implied" });
+  });
+
+  it("refuses dates before the year 1900 by row and column", async () => {
+    const ws = await s.workspace();
+    const before = await counts(ws.workspaceId);
+    const csv = [
+      "channel,address,method,source,wording,captured_at,expires_at",
+      "sms,+33691000401,web_form,signup,Yes to offers,0000-01-01,",
+      "sms,+33691000402,web_form,signup,Yes to offers,0000-03-01T10:00:00Z,",
+      "sms,+33691000403,web_form,signup,Yes to offers,2025-01-01,0000-01-01",
+      "sms,+33691000404,web_form,signup,Yes to offers,1900-01-01,",
+    ].join("\n");
+    const r = await upload(ws, csv);
+    expect(r.statusCode).toBe(400);
+    expect(r.json().error.field).toBe("rows[2].captured_at");
+    expect(
+      r.json().error.details.problems.map((p: { row: number; column: string }) => `${p.row}.${p.column}`),
+    ).toEqual(["2.captured_at", "3.captured_at", "4.expires_at"]);
+    expect(await counts(ws.workspaceId)).toEqual(before);
+  });
+
+  it("imports a spreadsheet export with rows of empty cells, numbering rows as the spreadsheet does", async () => {
+    const ws = await s.workspace();
+    const blank = ",,,,,,,,";
+    const csv = [
+      HEADER,
+      "sms,+33691000501,web_form,signup,Yes to offers,,,2025-01-01T00:00:00Z,",
+      blank,
+      "sms,+33691000502,web_form,,Yes to offers,,,2025-01-01T00:00:00Z,",
+      blank,
+      blank,
+    ].join("\r\n");
+    const bad = await upload(ws, csv);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details.problems).toEqual([
+      expect.objectContaining({ row: 4, column: "source" }),
+    ]);
+    const ok = await upload(ws, csv.replace("web_form,,", "web_form,signup,"));
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json()).toMatchObject({ imported: 2, contactsCreated: 2 });
+    // ; files too.
+    const semicolons = [HEADER, "sms,+33691000503,web_form,signup,Yes,,,2025-01-01,", blank]
+      .join("\n")
+      .replaceAll(",", ";");
+    expect((await upload(ws, semicolons)).statusCode).toBe(201);
   });
 
   it("refuses rows the campaign cannot hold, and skips a minor by row", async () => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { normalizeAddress, type TContactChannel } from "../contacts/index.js";
-import { grantMethods, type TBasis, type TGrantMethod } from "./consent.types.js";
+import { confirmationMethods, grantMethods, type TBasis, type TGrantMethod } from "./consent.types.js";
 
 /** One record of an import: an address and, for grants, the evidence of its consent. */
 export interface TImportRecord {
@@ -37,7 +37,8 @@ const ZMethod = z.enum(grantMethods);
 /**
  * Every problem of every record of a grant import, before anything is written: an address that is not
  * one, and evidence that is missing. A consent's evidence is its method, its source, the exact wording
- * shown or a confirmation reference, and its capture time (no later than `at`).
+ * shown (or, with method double_opt_in, paper or import, a confirmation reference), and its capture time
+ * (no later than `at`).
  */
 export function importEvidenceProblems(o: {
   records: readonly TImportRecord[];
@@ -57,12 +58,23 @@ export function importEvidenceProblems(o: {
     } catch (error) {
       add("address", error instanceof Error ? error.message : "not an address");
     }
-    const method = r.method ?? o.shared.method ?? "import";
-    if (!ZMethod.safeParse(method).success) add("method", `method must be one of ${grantMethods.join(", ")}`);
+    const parsed = ZMethod.safeParse(r.method ?? o.shared.method ?? "import");
+    if (!parsed.success) add("method", `method must be one of ${grantMethods.join(", ")}`);
     if (!(r.source ?? o.shared.source)?.trim()) add("source", "the source of the consent is missing");
     const wording = (r.wording ?? o.shared.wording)?.trim();
-    if (o.shared.basis === "consent" && !wording && !r.confirmationRef?.trim())
-      add("wording", "the exact wording shown, or a confirmation reference, is missing");
+    // As for POST /v1/consents: a confirmation reference stands in for the wording only with the methods
+    // whose proof is kept elsewhere (an unknown method is already refused above).
+    const confirmed =
+      parsed.success &&
+      confirmationMethods.includes(parsed.data) &&
+      (r.confirmationRef?.trim().length ?? 0) > 0;
+    if (o.shared.basis === "consent" && !wording && !confirmed)
+      add(
+        "wording",
+        r.confirmationRef?.trim() && parsed.success
+          ? `the exact wording shown is missing: with method ${parsed.data} a confirmation reference does not replace it (only with double_opt_in, paper or import)`
+          : "the exact wording shown, or (with method double_opt_in, paper or import) a confirmation reference, is missing",
+      );
     if (!r.effectiveAt || Number.isNaN(r.effectiveAt.getTime()))
       add("effectiveAt", "the capture time of the consent is missing");
     else if (r.effectiveAt.getTime() > o.at.getTime())

@@ -1,6 +1,6 @@
 /**
  * RFC 4180 CSV into rows of cells: quoted cells may hold commas, quotes ("") and line breaks; CRLF, LF
- * and a leading byte-order mark are accepted; blank lines are skipped. The delimiter is a comma, or a
+ * and a leading byte-order mark are accepted; blank rows (empty, or only delimiters and spaces) are skipped. The delimiter is a comma, or a
  * semicolon when the header line has semicolons and no comma (spreadsheets in many locales write those).
  * Each row keeps the line it started on and its row number as a spreadsheet shows it (blank rows counted,
  * a cell's line breaks not), for error messages.
@@ -20,7 +20,8 @@ export function parseCsv(text: string): { line: number; row: number; cells: stri
   const endRow = () => {
     cells.push(cell);
     row += 1;
-    if (cells.length > 1 || cells[0] !== "") out.push({ line: rowLine, row, cells });
+    // A row of blank cells (",,,,", which spreadsheets export for empty rows) is a blank row too.
+    if (cells.some((v) => v.trim() !== "")) out.push({ line: rowLine, row, cells });
     cells = [];
     cell = "";
   };

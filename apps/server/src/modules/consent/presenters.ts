@@ -30,7 +30,10 @@ export const ZGrant = z.object({
   excludedCampaigns: z
     .array(z.object({ campaignId: z.string(), channel: ZContactChannel, ledgerEntryId: z.string() }))
     .optional(),
-  /** While pending: the signed token of the confirmation link `GET /v1/consents/confirm?token=…`. */
+  /**
+   * Only in the answer that created a pending grant (never again): the signed token of the confirmation
+   * link `GET /v1/consents/confirm?token=…`.
+   */
   confirmToken: z.string().optional(),
   confirmUrl: z.string().optional(),
 });

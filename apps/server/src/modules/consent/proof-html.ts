@@ -34,9 +34,21 @@ after a consent's expiry date or its double opt-in window has passed. It is date
 (“Expired at”), and the consent stopped permitting messages at that instant, whether or not the entry
 had been written yet; its recording time says when Assent wrote it.</p>`;
 
+/** An opt-out's scope, or the scope of the opt-out an opt-in lifted (one written before scopes lifted both). */
+const scopeText = (scope: TProofEntry["scope"]): string =>
+  scope === "marketing"
+    ? "marketing"
+    : scope === "all"
+      ? "everything, every channel"
+      : "every opt-out of the brand (marketing, and everything)";
+
 function action(e: TProofEntry): string {
   if (e.kind === "opt_out")
     return e.scope === "marketing" ? "Opted out of marketing" : "Opted out of everything";
+  if (e.kind === "opt_in" && e.scope)
+    return e.scope === "marketing"
+      ? "Opt-out of marketing lifted (re-subscribed)"
+      : "Opt-out of everything lifted (re-subscribed)";
   if (e.kind === "grant" && e.pending) return "Consent given, pending confirmation";
   if (e.kind === "withdraw" && e.campaignId)
     return "Consent withdrawn for one campaign (the brand-wide consent no longer covers it)";
@@ -91,6 +103,7 @@ function entry(e: TProofEntry, p: TConsentProof, cited: Set<string>): string {
     e.kind === "opt_out"
       ? row("Scope", esc(e.scope === "marketing" ? "marketing" : "everything, every channel"))
       : "",
+    e.kind === "opt_in" ? row("Scope", esc(scopeText(e.scope))) : "",
     e.basis ? row("Lawful basis", esc(e.basis)) : "",
     e.expiresAt ? row("Expires", esc(iso(e.expiresAt))) : "",
     e.confirmBy ? row("To be confirmed by", esc(iso(e.confirmBy))) : "",

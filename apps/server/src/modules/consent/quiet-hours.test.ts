@@ -112,7 +112,6 @@ describe("checkQuietHours", () => {
       ["+13055550100", "2026-01-16T01:30:00Z", "2026-01-16T13:00:00Z"], // Miami, 20:30 EST
       ["+14105550100", "2026-01-16T01:30:00Z", "2026-01-16T13:00:00Z"], // Baltimore, 20:30 EST
       ["+14055550100", "2026-01-16T02:30:00Z", "2026-01-16T14:00:00Z"], // Oklahoma City, 20:30 CST
-      ["+18505550100", "2026-01-16T02:30:00Z", "2026-01-16T14:00:00Z"], // Pensacola, 20:30 CST
     ] as const) {
       expect(checkQuietHours(at(evening), of(n), null), n).toEqual({ allowed: false, notBefore: at(opens) });
       expect(checkQuietHours(new Date(at(evening).getTime() - 3_600_000), of(n), null), n).toEqual({
@@ -146,6 +145,53 @@ describe("checkQuietHours", () => {
     });
   });
 
+  it("holds a number whose area code spans zones to the window in every one of them", () => {
+    const of = (n: string): TRecipientPlace => {
+      const a = normalizeAddress("sms", n);
+      return { timeZone: null, phoneTimeZone: a.timeZone, country: a.country, region: a.region };
+    };
+    for (const [n, late, opens, inside, majority] of [
+      // Tallahassee (850, Eastern; Pensacola is Central): 20:30 EST is after Florida's 20:00.
+      [
+        "+18506441234",
+        "2026-12-02T01:30:00Z",
+        "2026-12-02T14:00:00Z",
+        "2026-12-02T00:30:00Z",
+        "America/Chicago",
+      ],
+      // Evansville (812, Central; most of 812 is Eastern): 07:30 CST, 08:30 EST.
+      [
+        "+18124241234",
+        "2026-12-02T13:30:00Z",
+        "2026-12-02T14:00:00Z",
+        "2026-12-02T14:00:00Z",
+        "America/Indiana/Indianapolis",
+      ],
+      // Idaho's panhandle (208, Pacific; Boise is Mountain): 07:30 PST, 08:30 MST.
+      [
+        "+12083451234",
+        "2026-12-02T15:30:00Z",
+        "2026-12-02T16:00:00Z",
+        "2026-12-02T16:00:00Z",
+        "America/Boise",
+      ],
+    ] as const) {
+      expect(checkQuietHours(at(late), of(n), null), n).toEqual({ allowed: false, notBefore: at(opens) });
+      expect(checkQuietHours(at(inside), of(n), null), n).toEqual({ allowed: true });
+      // Before, the area code's majority zone alone was used: the send was allowed. The contact's own
+      // zone still wins.
+      expect(checkQuietHours(at(late), { ...of(n), timeZone: majority }, null).allowed, n).toBe(true);
+    }
+    // A brand's window holds in each zone too (Canada: no legal window, East Kootenay is Mountain).
+    const bc = of("+12504261234");
+    const nineToFive: TBrandQuietHours = { start: 9 * 60, end: 17 * 60, timeZone: null };
+    // 16:30 in Vancouver is 17:30 in Edmonton.
+    expect(checkQuietHours(at("2026-12-02T00:30:00Z"), bc, nineToFive)).toEqual({
+      allowed: false,
+      notBefore: at("2026-12-02T17:00:00Z"),
+    });
+  });
+
   it("agrees with a direct reading of every zone's clock, for any time, place and brand window", () => {
     const local = (t: Date, zone: string) => {
       const p = new Intl.DateTimeFormat("en-US", {
@@ -171,13 +217,13 @@ describe("checkQuietHours", () => {
     const STRICT: Record<string, string[]> = {
       "US-FL": ["America/New_York", "America/Chicago"],
       "US-MD": ["America/New_York"],
-      "US-OK": ["America/Chicago"],
+      "US-OK": ["America/Chicago", "America/Denver"],
     };
     const reference = (t: Date, p: TRecipientPlace, b: TBrandQuietHours | null): boolean => {
       const us = p.country === "US" || (p.region?.startsWith("US-") ?? false);
       const strict = p.region ? STRICT[p.region] : undefined;
-      const known = p.timeZone ?? p.phoneTimeZone ?? null;
-      const zones = known ? [known] : us ? (strict ?? US) : null;
+      const phone = p.phoneTimeZone ? p.phoneTimeZone.split(" ") : null;
+      const zones = p.timeZone ? [p.timeZone] : (phone ?? (us ? (strict ?? US) : null));
       if (us && zones && !zones.every((z) => within({ start: 480, end: strict ? 1200 : 1260 }, local(t, z))))
         return false;
       const bz = zones ?? (b?.timeZone ? [b.timeZone] : null);
@@ -193,6 +239,25 @@ describe("checkQuietHours", () => {
       { timeZone: null, phoneTimeZone: "America/Puerto_Rico", country: "PR", region: "US-PR" },
       { timeZone: null, phoneTimeZone: "Asia/Kathmandu", country: "NP", region: null },
       { timeZone: "Australia/Lord_Howe", phoneTimeZone: "Europe/Paris", country: "FR", region: null },
+      {
+        timeZone: null,
+        phoneTimeZone: "America/Chicago America/New_York",
+        country: "US",
+        region: "US-FL",
+      },
+      { timeZone: null, phoneTimeZone: "America/Boise America/Los_Angeles", country: "US", region: "US-ID" },
+      {
+        timeZone: "America/Denver",
+        phoneTimeZone: "America/Boise America/Los_Angeles",
+        country: "US",
+        region: "US-ID",
+      },
+      {
+        timeZone: null,
+        phoneTimeZone: "America/Vancouver America/Edmonton America/Dawson_Creek",
+        country: "CA",
+        region: "CA-BC",
+      },
     );
     const brands = fc.option(
       fc.record({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isTimeZone } from "../contacts/index.js";
+import { isTimeZone, timeZoneList } from "../contacts/index.js";
 
 /** A daily sending window in minutes after local midnight; `end` before `start` wraps past midnight. */
 export interface TSendingWindow {
@@ -17,7 +17,11 @@ export interface TBrandQuietHours extends TSendingWindow {
 export interface TRecipientPlace {
   /** Set on the contact: always wins. */
   timeZone: string | null;
-  /** Inferred from the first phone number (NANP area code's majority zone, else the country's zone). */
+  /**
+   * Inferred from the number (NANP area code, else the country's zone): one zone, or every zone the area
+   * code spans separated by spaces (Florida's 850: Central and Eastern), each of which must be inside
+   * the window.
+   */
   phoneTimeZone?: string | null;
   country: string | null;
   region: string | null;
@@ -59,14 +63,15 @@ const US_ZONES = [
   "Pacific/Honolulu",
 ];
 /** The states with the stricter window, and the zones a number of theirs may be in when nothing else tells. */
-const STATE_WINDOW_ZONES: Record<string, string[]> = {
+const STATE_WINDOW_ZONES: Record<string, readonly string[]> = {
   "US-FL": ["America/New_York", "America/Chicago"],
   "US-MD": ["America/New_York"],
-  "US-OK": ["America/Chicago"],
+  // Kenton, in the panhandle, keeps Mountain time (contacts/nanp-area-codes.ts).
+  "US-OK": ["America/Chicago", "America/Denver"],
 };
 
 interface TConstraint extends TSendingWindow {
-  zones: string[];
+  zones: readonly string[];
 }
 
 /**
@@ -125,15 +130,21 @@ function allowedAt(t: Date, cs: TConstraint[]): boolean {
 // US territories (PR, VI, GU, MP, AS) have their own country code but federal law (TCPA) applies there.
 const isUs = (place: TRecipientPlace): boolean =>
   place.country === "US" || (place.region?.startsWith("US-") ?? false);
-const strictZones = (place: TRecipientPlace): string[] | undefined =>
+const strictZones = (place: TRecipientPlace): readonly string[] | undefined =>
   place.region ? STATE_WINDOW_ZONES[place.region] : undefined;
+/** The number's zones when it names several (an area code spanning zones), else null. */
+const phoneZoneList = (place: TRecipientPlace): readonly string[] | null =>
+  !place.timeZone && place.phoneTimeZone?.includes(" ") ? timeZoneList(place.phoneTimeZone) : null;
+/** The one zone the recipient is known to be in: its own, or its number's when that names only one. */
+const knownZone = (place: TRecipientPlace): string | null =>
+  place.timeZone ?? (place.phoneTimeZone && !place.phoneTimeZone.includes(" ") ? place.phoneTimeZone : null);
 
 function constraintsFor(place: TRecipientPlace, brand: TBrandQuietHours | null): TConstraint[] {
   const us = isUs(place);
   const strict = strictZones(place);
-  const known = place.timeZone ?? place.phoneTimeZone ?? null;
+  const known = knownZone(place);
   // When the number does not locate the recipient, every zone it could be in must be inside the window.
-  const zones = known ? [known] : us ? (strict ?? US_ZONES) : null;
+  const zones = known ? [known] : (phoneZoneList(place) ?? (us ? (strict ?? US_ZONES) : null));
   const out: TConstraint[] = [];
   if (us && zones) out.push({ ...(strict ? US_STATE_WINDOW : US_WINDOW), zones });
   const brandZones = zones ?? (brand?.timeZone ? [brand.timeZone] : null);
@@ -145,7 +156,7 @@ function constraintsFor(place: TRecipientPlace, brand: TBrandQuietHours | null):
 /** constraintsFor + allowedAt without building anything: the path almost every decision takes. */
 function allowedNow(at: Date, place: TRecipientPlace, brand: TBrandQuietHours | null): boolean {
   const us = isUs(place);
-  const known = place.timeZone ?? place.phoneTimeZone ?? null;
+  const known = knownZone(place);
   const strict = us ? strictZones(place) : undefined;
   const window = strict ? US_STATE_WINDOW : US_WINDOW;
   const brandWindow = brand && brand.start !== brand.end ? brand : null;
@@ -154,10 +165,12 @@ function allowedNow(at: Date, place: TRecipientPlace, brand: TBrandQuietHours | 
     const m = localMinutes(at, known);
     return (!us || inside(window, m)) && (!brandWindow || inside(brandWindow, m));
   }
-  if (us) {
-    for (const z of strict ?? US_ZONES) {
+  // Every zone the number could be in: its area code's, else the state's, else every US zone.
+  const zones = phoneZoneList(place) ?? (us ? (strict ?? US_ZONES) : null);
+  if (zones) {
+    for (const z of zones) {
       const m = localMinutes(at, z);
-      if (!inside(window, m) || (brandWindow && !inside(brandWindow, m))) return false;
+      if ((us && !inside(window, m)) || (brandWindow && !inside(brandWindow, m))) return false;
     }
     return true;
   }

@@ -5,7 +5,14 @@ import { AppError } from "../../core/errors.js";
 import { encryptField, type TWorkspaceKeys } from "../../core/keyring.js";
 import type { TContactChannel } from "../contacts/index.js";
 import { appendLedgerEntries } from "./append-ledger-entries.js";
-import type { TBasis, TCategory, TEvidenceDetails, TGrantMethod, TLedgerEntry } from "./consent.types.js";
+import {
+  confirmationMethods,
+  type TBasis,
+  type TCategory,
+  type TEvidenceDetails,
+  type TGrantMethod,
+  type TLedgerEntry,
+} from "./consent.types.js";
 import { getCampaign } from "./get-campaign.js";
 import { lockConsentHead } from "./lock-consent-head.js";
 import { requireBrand } from "./require-brand.js";
@@ -20,7 +27,8 @@ export interface TGrantEvidence {
   wordingVersion?: string | undefined;
   /**
    * A reference to the person's confirmation (a double opt-in reply, a signed form, a ticket): accepted
-   * instead of the wording for records imported from elsewhere.
+   * instead of the wording only with the methods of `confirmationMethods` (double_opt_in, paper, import);
+   * kept alongside the wording otherwise.
    */
   confirmationRef?: string | undefined;
   /** Recorded from an import of consents gathered elsewhere. */
@@ -85,12 +93,13 @@ async function checkScope(tx: TTx, o: TRecordConsentOptions): Promise<void> {
 
 function checkEvidence(o: TRecordConsentOptions, at: Date, effectiveAt: Date): void {
   if (o.channels.length === 0) throw invalid("channels", "a consent covers at least one channel");
-  if (
-    (o.basis ?? "consent") === "consent" &&
-    !o.evidence.wording?.trim() &&
-    !o.evidence.confirmationRef?.trim()
-  ) {
-    throw invalid("evidence.wording", "the exact wording shown is required for consent");
+  const confirmed =
+    confirmationMethods.includes(o.evidence.method) && (o.evidence.confirmationRef?.trim().length ?? 0) > 0;
+  if ((o.basis ?? "consent") === "consent" && !o.evidence.wording?.trim() && !confirmed) {
+    throw invalid(
+      "evidence.wording",
+      "the exact wording shown is required for consent (or, for double_opt_in, paper and import, a confirmationRef)",
+    );
   }
   if (effectiveAt.getTime() > at.getTime() + SKEW_MS)
     throw invalid("effectiveAt", "a consent cannot be given in the future");

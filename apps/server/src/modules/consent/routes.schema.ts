@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { ZListQuery } from "../../core/pagination.js";
 import { ZContactChannel } from "../contacts/index.js";
-import { grantMethods, ZBasis, ZCategory } from "./consent.types.js";
+import { confirmationMethods, grantMethods, ZBasis, ZCategory } from "./consent.types.js";
+import { MIN_YEAR, supportedYear } from "./supported-year.js";
 
 /** A public id: anything else cannot name a row, and is refused before SQL sees it. */
 const ZId = z
@@ -15,7 +16,10 @@ const ZText = (max: number) => z.string().max(max).refine(noNul, "must not conta
 /** A short, non-empty label (trimmed). */
 const ZLabel = (max: number) =>
   z.string().trim().min(1).max(max).refine(noNul, "must not contain NUL characters");
-const ZIso = z.iso.datetime({ offset: true });
+/** An ISO 8601 date-time with its offset, from MIN_YEAR on (a 400 naming the field otherwise). */
+const ZIso = z.iso
+  .datetime({ offset: true })
+  .refine(supportedYear, `must be a date-time from the year ${MIN_YEAR} on`);
 const ZChannels = z.array(ZContactChannel).min(1).max(7);
 
 export const ZGrantEvidenceInput = z
@@ -36,12 +40,6 @@ export const ZGrantEvidenceInput = z
       ),
   })
   .strict();
-
-/**
- * Methods whose proof is a confirmation kept elsewhere (the double opt-in reply, the signed paper form, the
- * record a consent was imported from): for them a `confirmationRef` may stand in for the wording shown.
- */
-export const confirmationMethods: readonly string[] = ["double_opt_in", "paper", "import"];
 
 /** Fields of `POST /v1/consents` that only a grant takes. */
 const grantOnly = ["contact", "basis", "effectiveAt", "expiresAt", "implied", "doubleOptIn"] as const;

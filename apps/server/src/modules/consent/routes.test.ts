@@ -5,6 +5,7 @@ import { bearer, createTestServer, type TTestServer } from "../../../test/server
 import { rows, withWorkspaceTx } from "../../core/db/tx.js";
 import { createApiKey } from "../auth/index.js";
 import type { TBootstrapResult } from "../workspaces/index.js";
+import { recordConsent } from "./record-consent.js";
 import { verifyConsent } from "./verify-consent.js";
 
 let s: TTestServer;
@@ -809,6 +810,30 @@ describe("consent routes", () => {
     expect((await get(ws, `/v1/consents/${g.id}`)).json().status).toBe("active");
   });
 
+  it("imports the same people concurrently in opposite orders without deadlocking", async () => {
+    const ws = await s.workspace();
+    const numbers = Array.from({ length: 60 }, (_, i) => `+336${String(50_000_000 + i)}`);
+    const importOf = (list: string[]) =>
+      post(ws, "/v1/consents/import", {
+        brandId: ws.brandId,
+        grant: { source: "old-crm.csv", wording },
+        records: list.map((address) => ({ channel: "sms", address, effectiveAt: "2025-05-01T09:00:00Z" })),
+      });
+    // New contacts (each import creates what the other has not), then the same contacts again.
+    for (const round of [0, 1]) {
+      const answers = await Promise.all([importOf(numbers), importOf([...numbers].reverse())]);
+      expect(
+        answers.map((a) => a.statusCode),
+        answers.map((a) => a.body).join("\n"),
+      ).toEqual([201, 201]);
+      expect(answers.map((a) => a.json().imported)).toEqual([60, 60]);
+      const created = answers.reduce((n, a) => n + a.json().contactsCreated, 0);
+      expect(created, `round ${round}`).toBe(round === 0 ? 60 : 0);
+    }
+    expect((await counts(ws.workspaceId)).contacts).toBe(60);
+    expect((await counts(ws.workspaceId)).consent_grants).toBe(240);
+  });
+
   it("takes a confirmation reference as evidence, instead of the wording only for confirmation methods", async () => {
     const ws = await s.workspace();
     const base = {
@@ -850,6 +875,139 @@ describe("consent routes", () => {
       history.map((e: { evidence: { confirmationRef?: string } }) => e.evidence.confirmationRef),
     ).toEqual(["form-7", "conf-double_opt_in", "conf-paper", "conf-import"]);
     expect(history[1].wording).toBeNull();
+  });
+
+  it("takes a confirmation reference instead of the wording in imports and recordConsent alike", async () => {
+    const ws = await s.workspace();
+    const before = await counts(ws.workspaceId);
+    const importOne = (grant: object, record: object) =>
+      post(ws, "/v1/consents/import", {
+        brandId: ws.brandId,
+        grant: { source: "old-crm.csv", ...grant },
+        records: [
+          { channel: "sms", address: "+33644444455", effectiveAt: "2025-05-01T09:00:00Z", ...record },
+        ],
+      });
+    // As POST /v1/consents refuses it: a web form's consent needs the wording it showed.
+    for (const [grant, record] of [
+      [{}, { method: "web_form", confirmationRef: "ref-1" }],
+      [{ method: "checkbox" }, { confirmationRef: "ref-1" }],
+      [{}, { method: "double_opt_in", confirmationRef: "  " }],
+    ] as const) {
+      const r = await importOne(grant, record);
+      expect(r.statusCode, JSON.stringify(record)).toBe(400);
+      expect(r.json().error.field).toBe("records[0].wording");
+    }
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    for (const [grant, record] of [
+      [{}, { confirmationRef: "row-12" }],
+      [{}, { method: "double_opt_in", confirmationRef: "YES 8812" }],
+      [{ method: "paper" }, { confirmationRef: "form-3" }],
+      [{ wording }, { method: "web_form", confirmationRef: "ref-1" }],
+    ] as const) {
+      const r = await importOne(grant, record);
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    // recordConsent itself holds the same rule, for every caller.
+    const contactId = (
+      await post(ws, "/v1/consent/check", { to: "+33644444455", brandId: ws.brandId, channel: "sms" })
+    ).json().contactId as string;
+    const direct = (method: "web_form" | "double_opt_in") =>
+      withWorkspaceTx(s.ctx.db, ws.workspaceId, async (tx) => {
+        const keys = await s.ctx.keys.forWorkspace(s.ctx.db, ws.workspaceId);
+        return recordConsent(tx, keys, {
+          workspaceId: ws.workspaceId,
+          contactId,
+          brandId: ws.brandId,
+          category: "marketing",
+          channels: ["sms"],
+          evidence: { method, source: "partner", confirmationRef: "ref-9" },
+          actor: { type: "system", id: null },
+        });
+      });
+    await expect(direct("web_form")).rejects.toMatchObject({
+      code: "validation_failed",
+      field: "evidence.wording",
+    });
+    await expect(direct("double_opt_in")).resolves.toMatchObject({ kind: "grant" });
+  });
+
+  it("names an import's own fields when a grant's shared options are refused", async () => {
+    const ws = await s.workspace();
+    const before = await counts(ws.workspaceId);
+    const records = [
+      { channel: "sms", address: "+33644444466", effectiveAt: "2025-01-01T00:00:00Z" },
+      { channel: "sms", address: "+33644444467", effectiveAt: "2025-06-01T00:00:00Z" },
+    ];
+    for (const [grant, field] of [
+      [{ wording, expiresAt: "2025-03-01T00:00:00Z" }, "grant.expiresAt"],
+      [{ basis: "legitimate_interest", implied: "purchase" }, "grant.implied"],
+      [{ basis: "contract" }, "grant.basis"],
+    ] as const) {
+      const r = await post(ws, "/v1/consents/import", {
+        brandId: ws.brandId,
+        grant: { source: "old-crm.csv", ...grant },
+        records,
+      });
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.json().error.field).toBe(field);
+    }
+    // The expiry is after the first record's capture time but not the second's: the message says which.
+    const late = await post(ws, "/v1/consents/import", {
+      brandId: ws.brandId,
+      grant: { source: "old-crm.csv", wording, expiresAt: "2025-03-01T00:00:00Z" },
+      records,
+    });
+    expect(late.json().error.message).toContain("record 1");
+    expect(await counts(ws.workspaceId)).toEqual(before);
+  });
+
+  it("refuses dates before the year 1900 (Postgres has no year 0), naming the field", async () => {
+    const ws = await s.workspace();
+    const before = await counts(ws.workspaceId);
+    const grant = (o: object) =>
+      post(ws, "/v1/consents", {
+        contact: { channel: "sms", address: "+33644444477" },
+        brandId: ws.brandId,
+        channels: ["sms"],
+        evidence: { method: "web_form", source: "signup", wording },
+        ...o,
+      });
+    for (const [o, field] of [
+      [{ effectiveAt: "0000-01-01T00:00:00Z" }, "effectiveAt"],
+      [{ effectiveAt: "1899-12-31T23:59:59Z" }, "effectiveAt"],
+      [{ expiresAt: "0000-06-01T00:00:00+02:00" }, "expiresAt"],
+    ] as const) {
+      const r = await grant(o);
+      expect(r.statusCode, JSON.stringify(o)).toBe(400);
+      expect(r.json().error.field).toBe(field);
+    }
+    for (const [grant, effectiveAt, field] of [
+      [{}, "0000-01-01T00:00:00Z", "records[0].effectiveAt"],
+      [{ expiresAt: "0000-01-01T00:00:00Z" }, "2025-01-01T00:00:00Z", "grant.expiresAt"],
+    ] as const) {
+      const imported = await post(ws, "/v1/consents/import", {
+        brandId: ws.brandId,
+        grant: { source: "old-crm.csv", wording, ...grant },
+        records: [{ channel: "sms", address: "+33644444477", effectiveAt }],
+      });
+      expect(imported.statusCode).toBe(400);
+      expect(imported.json().error.field).toBe(field);
+    }
+    for (const url of ["/v1/consent/check", "/v1/consent/decisions"]) {
+      const r = await post(ws, url, {
+        ...(url.endsWith("check")
+          ? { to: "+33644444477" }
+          : { address: "+33644444477", category: "marketing" }),
+        brandId: ws.brandId,
+        channel: "sms",
+        at: "0000-01-01T00:00:00Z",
+      });
+      expect(r.statusCode, url).toBe(400);
+      expect(r.json().error.field, url).toBe("at");
+    }
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    expect((await grant({ effectiveAt: "1900-01-01T00:00:00Z" })).statusCode).toBe(201);
   });
 
   it("answers GET /v1/contacts/{id}/consents with the state per scope and the full history", async () => {

@@ -117,17 +117,23 @@ function grantPayload(b: TRecordConsentRequest): unknown {
   };
 }
 
+/**
+ * A grant as JSON. `withConfirmLink` only in the answer that created it: the signed link confirms the
+ * double opt-in as the contact's own act, so it is handed once, to the writer who must send it to the
+ * person, and never to a later reader (a `consent:read` key could otherwise confirm it).
+ */
 async function grantJson(
   tx: TTx,
   keys: TWorkspaceKeys,
   workspaceId: string,
   grantId: string,
   at: Date,
+  withConfirmLink = false,
 ): Promise<TGrantJson> {
   const g = await findGrant(tx, { workspaceId, grantId });
   const standing = grantStanding(g, at);
   const token =
-    standing === "pending" && g.confirmBy
+    withConfirmLink && standing === "pending" && g.confirmBy
       ? confirmLinkToken.create(keys, { workspaceId, grantId, expiresAt: g.confirmBy })
       : undefined;
   return presentGrant(g.contactId, g, standing, token);
@@ -301,7 +307,7 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
             requestId,
             at,
           });
-          return { statusCode: 201, body: await grantJson(tx, keys, p.workspaceId, grant.id, at) };
+          return { statusCode: 201, body: await grantJson(tx, keys, p.workspaceId, grant.id, at, true) };
         },
       });
       return reply.status(201).send(result.body as TGrantJson);

@@ -19,7 +19,10 @@ export interface TContactView {
   timeZone: string | null;
   country: string | null;
   region: string | null;
-  /** The zone the first phone number suggests (area code or country); `timeZone` wins over it. */
+  /**
+   * The zone the first phone number suggests (area code or country), or the zones separated by spaces when
+   * its area code spans several (`timeZoneList`); `timeZone` wins over it.
+   */
   phoneTimeZone: string | null;
   minor: boolean;
   /** YYYY-MM-DD, decrypted. */

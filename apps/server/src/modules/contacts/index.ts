@@ -16,6 +16,7 @@ export { getContactAddress } from "./get-contact-address.js";
 export { getContactAddresses } from "./get-contact-addresses.js";
 export { getContacts, type TContactIdentityView, type TContactView } from "./get-contacts.js";
 export { listContacts } from "./list-contacts.js";
+export { lockAddresses } from "./lock-addresses.js";
 export { MINOR_AGE, minorUntil } from "./minor-until.js";
 export { normalizeAddress, type TNormalizedAddress } from "./normalize-address.js";
 export { placeOfAddress, type TAddressPlace } from "./place-of-address.js";
@@ -26,4 +27,5 @@ export {
   type TResolvedContact,
 } from "./resolve-contact-by-address.js";
 export { contactRoutes } from "./routes.js";
+export { timeZoneList } from "./time-zone-list.js";
 export { type TContactChanges, updateContact } from "./update-contact.js";

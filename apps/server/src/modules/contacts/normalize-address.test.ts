@@ -24,9 +24,10 @@ describe("normalizeAddress", () => {
       region: "US-FL",
       timeZone: "America/New_York",
     });
+    // 850 spans Central (Pensacola) and Eastern (Tallahassee): both, the most populous first.
     expect(normalizeAddress("sms", "+18505551234")).toMatchObject({
       region: "US-FL",
-      timeZone: "America/Chicago",
+      timeZone: "America/Chicago America/New_York",
     });
     expect(normalizeAddress("sms", "+14105551234")).toMatchObject({ region: "US-MD" });
     expect(normalizeAddress("sms", "+14165551234")).toMatchObject({

@@ -14,8 +14,9 @@ export interface TNormalizedAddress {
   /** ISO 3166-2 region of a North American number, by its area code (US state, Canadian province), else null. */
   region: string | null;
   /**
-   * The IANA zone the number most likely rings in: the area code's majority zone for North American
-   * numbers, the country's primary zone for others; null when the number does not tell (toll-free, …).
+   * The IANA zone the number rings in: for North American numbers the area code's zone or, when the code
+   * spans several, all of them separated by spaces, the most populous first (`timeZoneList` splits it);
+   * the country's primary zone for others; null when the number does not tell (toll-free, …).
    */
   timeZone: string | null;
 }

@@ -5,6 +5,7 @@ import { normalizeAddress } from "./normalize-address.js";
 export interface TAddressPlace {
   country: string | null;
   region: string | null;
+  /** The zone, or the zones separated by spaces when the area code spans several (see normalizeAddress). */
   timeZone: string | null;
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ZContactChannel } from "./contact-channel.js";
 import type { TContactView } from "./get-contacts.js";
+import { timeZoneList } from "./time-zone-list.js";
 
 export const ZContact = z.object({
   id: z.string(),
@@ -9,8 +10,13 @@ export const ZContact = z.object({
   timeZone: z.string().nullable(),
   country: z.string().nullable(),
   region: z.string().nullable(),
-  /** The zone inferred from the first phone number (area code or country), used when timeZone is unset. */
+  /** The zone inferred from the first phone number (area code or country): the most populous when it spans several. */
   inferredTimeZone: z.string().nullable(),
+  /**
+   * Every zone the first phone number may ring in (several when its area code spans zones, as Florida's
+   * 850): without a `timeZone`, a marketing send must fall inside the sending window in each of them.
+   */
+  inferredTimeZones: z.array(z.string()),
   minor: z.boolean(),
   birthDate: z.string().nullable(),
   restricted: z.boolean(),
@@ -36,7 +42,8 @@ export function presentContact(c: TContactView): TContactJson {
     timeZone: c.timeZone,
     country: c.country,
     region: c.region,
-    inferredTimeZone: c.phoneTimeZone,
+    inferredTimeZone: c.phoneTimeZone === null ? null : (timeZoneList(c.phoneTimeZone)[0] ?? null),
+    inferredTimeZones: c.phoneTimeZone === null ? [] : [...timeZoneList(c.phoneTimeZone)],
     minor: c.minor,
     birthDate: c.birthDate,
     restricted: c.restrictedAt !== null,

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
 import { withSystemTx } from "../../core/db/tx.js";
@@ -133,6 +134,26 @@ describe("PATCH /v1/contacts/{id}: restriction, age and time zone, as decisions 
     );
     expect(sealed?.birth_date_sealed).toMatch(/^v1\./);
     expect(JSON.stringify(await audit(ws.workspaceId, id))).not.toContain(fifteen);
+  });
+
+  it("widens the single zone given before to contacts whose area code may span zones (migration 0290)", async () => {
+    const ws = await s.workspace();
+    const split = await grantedContact(ws, "+1 850 644 1234");
+    const plain = await grantedContact(ws, "+1 305 555 0100");
+    const zoneOf = async (id: string) =>
+      (
+        await s.database.query<{ z: string | null }>(
+          "select phone_time_zone as z from contacts where id = $1",
+          [id],
+        )
+      )[0]?.z;
+    expect(await zoneOf(split)).toBe("America/Chicago America/New_York");
+    // As an earlier version stored it: the area code's majority zone alone.
+    await s.database.query("update contacts set phone_time_zone = 'America/Chicago' where id = $1", [split]);
+    const sql = readFileSync(new URL("./migrations/0290_split_area_code_zones.sql", import.meta.url), "utf8");
+    await s.database.exec(`begin;\n${sql}\n;commit;`);
+    expect(await zoneOf(split)).toBe("America/Chicago America/New_York");
+    expect(await zoneOf(plain)).toBe("America/New_York");
   });
 
   it("sets the contact's own time zone, which quiet hours use before the number's", async () => {
