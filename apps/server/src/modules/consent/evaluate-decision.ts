@@ -28,13 +28,29 @@ export interface TDecisionFacts {
 
 const standing = grantStanding;
 
+/** A number outside North America, where no window but a brand's applies (and the brand has none). */
+const ABROAD: TRecipientPlace = { timeZone: null, phoneTimeZone: null, country: null, region: null };
+const PHONE_E164 = /^\+\d{6,}$/;
+
 /**
  * Where the recipient is for quiet hours: a zone set on the contact always wins; otherwise the number the
  * message goes to tells the country, state and zone (a contact's second number may ring elsewhere than
- * its first, from which the contact's own place was taken).
+ * its first, from which the contact's own place was taken). A number outside North America (+1) is never
+ * in the US: unless the brand keeps a window of its own, its zone does not matter and it is not parsed.
  */
-function placeOf(contact: NonNullable<TDecisionFacts["contact"]>, input: TDecisionInput): TRecipientPlace {
-  const p = input.recipient === undefined ? null : placeOfAddress(input.channel, input.recipient);
+function placeOf(
+  contact: NonNullable<TDecisionFacts["contact"]>,
+  input: TDecisionInput,
+  brand: TBrandQuietHours | null,
+): TRecipientPlace {
+  const to = input.recipient;
+  if (to === undefined) return contact;
+  if (input.channel !== "sms" && input.channel !== "whatsapp" && input.channel !== "voice") return contact;
+  // In canonical form (the send path's): a number abroad needs no parse. Text as a caller typed it is
+  // parsed (and kept) by placeOfAddress.
+  if (PHONE_E164.test(to) && !to.startsWith("+1") && (brand === null || brand.start === brand.end))
+    return ABROAD;
+  const p = placeOfAddress(input.channel, to);
   if (!p) return contact;
   return { timeZone: contact.timeZone, phoneTimeZone: p.timeZone, country: p.country, region: p.region };
 }
@@ -129,7 +145,7 @@ export function evaluateDecision(input: TDecisionInput, facts: TDecisionFacts): 
   if (contact.minor || (contact.minorUntil !== null && input.at.getTime() < contact.minorUntil.getTime()))
     return refuse("minor");
   if (best) {
-    const quiet = checkQuietHours(input.at, placeOf(contact, input), facts.quietHours);
+    const quiet = checkQuietHours(input.at, placeOf(contact, input, facts.quietHours), facts.quietHours);
     const ids = grantIds(best);
     if (quiet.allowed)
       return { allowed: true, reason: "consent_granted", basis: best.basis, ledgerEntryIds: ids };

@@ -27,9 +27,12 @@ export async function addContactIdentity(
   },
 ): Promise<{ identityId: string | null; added: boolean; address: string }> {
   const n = normalizeAddress(o.channel, o.address, "address", { assignedOnly: true });
+  // NO KEY UPDATE: serialises identity changes of the contact without blocking the foreign-key checks of
+  // writers of its consent rows (a dispatcher creating its consent head would otherwise deadlock with an
+  // inbound message adding an address).
   const contact = await rows<{ erased_at: Date | null }>(
     tx,
-    sql`select erased_at from contacts where workspace_id = ${o.workspaceId} and id = ${o.contactId} for update`,
+    sql`select erased_at from contacts where workspace_id = ${o.workspaceId} and id = ${o.contactId} for no key update`,
   );
   if (!contact[0]) throw notFound("contact");
   if (contact[0].erased_at !== null)

@@ -4,9 +4,11 @@ import { decryptField, type TWorkspaceKeys } from "../../core/keyring.js";
 import { phoneChannels, type TContactChannel } from "./contact-channel.js";
 
 /**
- * The decrypted address of each contact on a channel, for sending (batch, for the dispatcher). An identity
- * on that very channel wins (newest first); on a phone channel a phone number known from another phone
- * channel is used next. Erased contacts and contacts with no address there are absent from the map.
+ * The decrypted address of each contact on a channel, for sending (batch, for the dispatcher). A phone
+ * number wins over any other kind of address (on WhatsApp, over a business-scoped user id kept beside it:
+ * some templates cannot be sent to one); then an identity on that very channel (newest first); on a phone
+ * channel a phone number known from another phone channel is used next. Erased contacts and contacts with
+ * no address there are absent from the map.
  */
 export async function getContactAddresses(
   tx: TTx,
@@ -24,7 +26,7 @@ export async function getContactAddresses(
       where i.workspace_id = ${o.workspaceId} and i.contact_id = any(${sql.param(o.contactIds)}::text[])
         and i.address_sealed is not null
         and (i.channel = ${o.channel} or (${viaPhone} and i.kind = 'phone' and i.channel in ('sms', 'whatsapp', 'voice')))
-      order by i.contact_id, (i.channel = ${o.channel}) desc, i.created_at desc`,
+      order by i.contact_id, (i.kind = 'phone') desc, (i.channel = ${o.channel}) desc, i.created_at desc`,
   );
   for (const r of found) result.set(r.contact_id, decryptField(keys, o.workspaceId, r.address_sealed));
   return result;

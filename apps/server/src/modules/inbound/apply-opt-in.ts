@@ -47,7 +47,10 @@ export async function applyOptIn(
   const { workspaceId, brandId } = c.account;
   const actor = { type: "contact", id: o.contactId } as const;
   let confirmed = 0;
+  // Older than the newest consent signal recorded: it confirms nothing and lifts nothing.
+  const stale = o.signalAt !== undefined && !(await newestSignal(tx, c, o.contactId, o.signalAt));
   if (
+    !stale &&
     o.confirmDoubleOptIn &&
     (await hasPendingDoubleOptIn(tx, { workspaceId, brandId, contactId: o.contactId, at: o.at }))
   ) {
@@ -65,7 +68,6 @@ export async function applyOptIn(
   const evidence = Object.fromEntries(
     Object.entries(o.evidence).filter(([, v]) => v !== undefined),
   ) as typeof o.evidence;
-  const stale = o.signalAt !== undefined && !(await newestSignal(tx, c, o.contactId, o.signalAt));
   const optIn = stale
     ? { ledgerEntryId: null, resubscribed: false }
     : await recordOptIn(tx, {

@@ -58,8 +58,9 @@ function withProviderVerdict(
     evidence: { source: "keyword", matched: `OptOutType=${type}`, detail: "provider" },
     uncertain: false,
   });
-  if (type === "STOP" && result.intent !== "opt_out") return verdict("opt_out");
-  if (type === "START" && result.intent !== "opt_in") return verdict("opt_in");
+  // Certain even where the text agrees uncertainly: Twilio has acted, there is nothing to ask.
+  if (type === "STOP") return verdict("opt_out");
+  if (type === "START") return verdict("opt_in");
   if (type === "HELP" && result.intent === "none" && !result.uncertain) return verdict("help");
   return result;
 }

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import { recordAudit } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
-import { newId } from "../../core/ids.js";
 import { AppError } from "../../core/errors.js";
+import { newId } from "../../core/ids.js";
 import { encryptField } from "../../core/keyring.js";
 import type { TNormalizedEvent } from "../channels/index.js";
 import { addContactIdentity, normalizeAddress, resolveContactByAddress } from "../contacts/index.js";
@@ -161,6 +161,14 @@ export async function handleInboundMessage(
  */
 async function keepUserId(tx: TTx, c: TInboundContext, contactId: string, userId: string): Promise<void> {
   try {
+    // Known already (the common case, every later message): nothing is locked or written.
+    const known = await resolveContactByAddress(tx, c.keys, {
+      workspaceId: c.account.workspaceId,
+      channel: "whatsapp",
+      address: userId,
+      create: false,
+    });
+    if (known) return;
     await addContactIdentity(tx, c.keys, {
       workspaceId: c.account.workspaceId,
       contactId,
@@ -322,7 +330,6 @@ async function act(
   if (isOptOut || result.uncertain)
     return optOut(result.intent === "opt_out_marketing" ? "marketing" : "all", evidence);
   if (result.intent === "opt_in") {
-    if (question) await closeQuestion(tx, c, m.contactId);
     const done = await applyOptIn(tx, c, {
       contactId: m.contactId,
       channel,
@@ -333,11 +340,13 @@ async function act(
       at: m.at,
       signalAt: event.receivedAt,
     });
+    // A late START (older than the newest signal) changes nothing, not even an open question.
+    if (question && !done.stale) await closeQuestion(tx, c, m.contactId);
     const action: TInboundAction = done.resubscribed
       ? "opted_in"
       : done.doubleOptInConfirmed > 0
         ? "double_opt_in_confirmed"
-        : question
+        : question && !done.stale
           ? "clarify_kept"
           : "opt_in_noop";
     return { action, ledgerEntryId: done.ledgerEntryId, replyMessageId: done.replyMessageId, suppressed: 0 };

@@ -68,6 +68,27 @@ describe("WhatsApp business-scoped user ids", () => {
       category: "marketing",
     });
     expect(queued.status).toBe("queued");
+    // Sends by contact still go to the number, not to the user id kept beside it.
+    const byContact = await s.app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: { authorization: `Bearer ${w.ws.apiKey}` },
+      payload: {
+        contactId,
+        channel: "whatsapp",
+        brandId: w.ws.brandId,
+        channelAccountId: w.senders.whatsapp.id,
+        category: "transactional",
+        body: "Your code",
+      },
+    });
+    expect(byContact.statusCode).toBe(202);
+    const shown = await s.app.inject({
+      method: "GET",
+      url: `/v1/messages/${byContact.json().id}`,
+      headers: { authorization: `Bearer ${w.ws.apiKey}` },
+    });
+    expect(shown.json()).toMatchObject({ to: "+33612347001" });
     const stop = message({ from: "", userId, id: "wamid.bsuid-2", body: "STOP" });
     expect((await postWebhook(s.app, w.senders.whatsapp.id, stop.body, stop.headers)).statusCode).toBe(200);
     expect((await ledger(s, contactId)).filter((e) => e.kind === "opt_out")).toHaveLength(1);

@@ -134,6 +134,10 @@ describe("GroupCommit when a batch fails", () => {
       // The server ended the session (an administrator's pg_terminate_backend, a shutdown): COMMIT may have been applied.
       () => serverError("57P01", "FATAL"),
       () => serverError("08006"),
+      // A PANIC after the commit record was written, an I/O error at commit: neither proves a rollback.
+      () => serverError("XX000", "PANIC"),
+      () => serverError("58030"),
+      () => serverError("XX000"),
     ]) {
       const t = table({ poison: 2, error, rolledBack: false });
       const settled = await Promise.allSettled([t.commit.submit(1), t.commit.submit(2), t.commit.submit(3)]);

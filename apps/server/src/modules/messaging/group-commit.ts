@@ -170,26 +170,34 @@ export class GroupCommit<I, O> {
 }
 
 /**
- * SQLSTATEs a server sends when the session itself ends or the outcome is unknown: class 08 (connection
- * exception), 57P01–57P05 (shutdown, crash, database dropped, idle-session timeout: the backend exits) and
- * 40003 (statement completion unknown). A COMMIT may have been applied before any of these.
+ * SQLSTATE classes an ERROR of a statement carries when the statement (and so the transaction, whose
+ * COMMIT then rolls back) was refused for what it asked: data exceptions (22), integrity constraints (23),
+ * syntax and access rules (42), features (0A), cardinality (21), invalid transaction state (25),
+ * serialisation failures and deadlocks (40001, 40P01), program limits (54), object state such as a lock
+ * not available (55), a cancelled statement (57014), and PL/pgSQL's own raises (P0). An allow-list: a
+ * class not named here (an I/O error, 58; an internal error, XX; a connection exception, 08; a shutdown,
+ * 57P0x; "statement completion unknown", 40003) may come after the commit record was written.
  */
-function endsSession(state: string): boolean {
-  return state.startsWith("08") || /^57P0[1-5]$/.test(state) || state === "40003";
+function provesStatementRefused(state: string): boolean {
+  if (state === "40001" || state === "40P01" || state === "57014") return true;
+  return ["22", "23", "42", "0A", "21", "25", "54", "55", "P0"].includes(state.slice(0, 2));
 }
 
 /**
  * True when `error` proves the batch's transaction rolled back: the database server answered one of its
  * statements (or its COMMIT) with an error, which aborts the transaction. Recognised by class, never by
  * text: a driver error (node-postgres, PGlite) carries the server's `severity` and a five-character SQLSTATE
- * `code`, on the error or its cause (drizzle wraps it). A socket error, a closed client, a JavaScript error
- * thrown after the statement was sent, or a session-ending SQLSTATE proves nothing.
+ * `code`, on the error or its cause (drizzle wraps it); only the classes of provesStatementRefused count.
+ * A socket error, a closed client, a JavaScript error thrown after the statement was sent, a FATAL or
+ * PANIC, or any other SQLSTATE proves nothing.
  */
 function provesRolledBack(error: unknown): boolean {
   let e: unknown = error;
   for (let depth = 0; depth < 4 && typeof e === "object" && e !== null; depth++) {
     if ("severity" in e && typeof e.severity === "string" && "code" in e && typeof e.code === "string") {
-      return /^[0-9A-Z]{5}$/.test(e.code) && !endsSession(e.code);
+      // FATAL and PANIC end the session: whether COMMIT was applied is unknown, whatever the class.
+      const fatal = e.severity === "FATAL" || e.severity === "PANIC";
+      return !fatal && /^[0-9A-Z]{5}$/.test(e.code) && provesStatementRefused(e.code);
     }
     e = "cause" in e ? e.cause : undefined;
   }

@@ -158,14 +158,22 @@ export class SenderRunner {
     const o = this.host.options;
     const before = Date.now();
     // A pause is written with the renewal, so that it outlives this worker even if it dies.
-    const pausedUntil = this.pauseUnsaved ? this.limiter?.pausedUntil(before) : undefined;
+    const unsaved = this.pauseUnsaved;
+    const pausedUntil = unsaved ? this.limiter?.pausedUntil(before) : undefined;
     this.pauseUnsaved = false;
-    const lost = await renewSenderLeases(this.host.ctx.db, {
-      holder: this.host.holder,
-      leaseMs: o.senderLeaseMs,
-      channelAccountIds: [this.id],
-      pausedUntil,
-    });
+    let lost: Set<string>;
+    try {
+      lost = await renewSenderLeases(this.host.ctx.db, {
+        holder: this.host.holder,
+        leaseMs: o.senderLeaseMs,
+        channelAccountIds: [this.id],
+        pausedUntil,
+      });
+    } catch (error) {
+      // Not written: the next renewal tries again (a pause begun meanwhile is flagged anew).
+      if (unsaved) this.pauseUnsaved = true;
+      throw error;
+    }
     if (lost.has(this.id)) this.lost = true;
     else this.validUntil = before + o.senderLeaseMs - o.leaseMarginMs;
   }
