@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildWhatsAppTextWebhook } from "../channels/testing/index.js";
+import { buildWhatsAppPreferenceWebhook, buildWhatsAppTextWebhook } from "../channels/testing/index.js";
 import {
   contactOf,
   createInboundServer,
@@ -18,39 +18,11 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-const seconds = (d: Date) => String(Math.floor(d.getTime() / 1000));
-
 function preference(waId: string, value: "stop" | "resume", at: Date) {
-  return signedMeta(creds.whatsapp.appSecret, {
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "user_preferences",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: {
-                display_phone_number: "15550783881",
-                phone_number_id: creds.whatsapp.phoneNumberId,
-              },
-              contacts: [{ wa_id: waId, profile: { name: "Ada" } }],
-              user_preferences: [
-                {
-                  wa_id: waId,
-                  detail: `User requested to ${value} marketing messages`,
-                  category: "marketing_messages",
-                  value,
-                  timestamp: seconds(at),
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
+  return signedMeta(
+    creds.whatsapp.appSecret,
+    buildWhatsAppPreferenceWebhook({ phoneNumberId: creds.whatsapp.phoneNumberId, waId, value, at }),
+  );
 }
 
 async function post(m: { body: string; headers: Record<string, string> }): Promise<void> {

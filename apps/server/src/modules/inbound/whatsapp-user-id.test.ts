@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildWhatsAppTextWebhook } from "../channels/testing/index.js";
 import {
   contactOf,
   createInboundServer,
@@ -18,39 +19,12 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-/** A WhatsApp text message as Meta sends it with business-scoped user ids (`from` empty once the number is hidden). */
+/** A WhatsApp text message with a business-scoped user id (`from` empty once Meta hides the number). */
 function message(o: { from: string; userId: string; id: string; body: string }) {
-  return signedMeta(creds.whatsapp.appSecret, {
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: {
-                display_phone_number: "15550783881",
-                phone_number_id: creds.whatsapp.phoneNumberId,
-              },
-              contacts: [{ profile: { name: "Ada" }, wa_id: o.from, user_id: o.userId }],
-              messages: [
-                {
-                  from: o.from,
-                  from_user_id: o.userId,
-                  id: o.id,
-                  timestamp: String(Math.floor(Date.now() / 1000)),
-                  type: "text",
-                  text: { body: o.body },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
+  return signedMeta(
+    creds.whatsapp.appSecret,
+    buildWhatsAppTextWebhook({ phoneNumberId: creds.whatsapp.phoneNumberId, ...o }),
+  );
 }
 
 describe("WhatsApp business-scoped user ids", () => {

@@ -44,6 +44,7 @@ export { graphErrorReply } from "./graph-errors.js";
 export {
   buildInstagramTextWebhook,
   buildTelegramTextUpdate,
+  buildWhatsAppPreferenceWebhook,
   buildWhatsAppStatusWebhook,
   buildWhatsAppTextWebhook,
 } from "./webhook-builders.js";

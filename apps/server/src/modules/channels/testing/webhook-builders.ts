@@ -38,17 +38,23 @@ function whatsappEnvelope(
 
 export function buildWhatsAppTextWebhook(input: {
   phoneNumberId: string;
+  /** The wa_id; "" when Meta hides the number and names the person by `userId` alone. */
   from: string;
   id: string;
   body: string;
   profileName?: string;
   at?: Date;
+  /** The business-scoped user id (BSUID): `contacts[].user_id` and `messages[].from_user_id`. */
+  userId?: string;
 }) {
+  const user = input.userId === undefined ? {} : { user_id: input.userId };
+  const fromUser = input.userId === undefined ? {} : { from_user_id: input.userId };
   return whatsappEnvelope(input.phoneNumberId, "messages", {
-    contacts: [{ profile: { name: input.profileName ?? "Test User" }, wa_id: input.from }],
+    contacts: [{ profile: { name: input.profileName ?? "Test User" }, wa_id: input.from, ...user }],
     messages: [
       {
         from: input.from,
+        ...fromUser,
         id: input.id,
         timestamp: unixSeconds(input.at ?? new Date()),
         type: "text",
@@ -89,6 +95,27 @@ export function buildWhatsAppStatusWebhook(input: {
     },
     input.wabaId,
   );
+}
+
+/** A `user_preferences` change: the person switched marketing messages off (`stop`) or on (`resume`). */
+export function buildWhatsAppPreferenceWebhook(input: {
+  phoneNumberId: string;
+  waId: string;
+  value: "stop" | "resume";
+  at?: Date;
+}) {
+  return whatsappEnvelope(input.phoneNumberId, "user_preferences", {
+    contacts: [{ wa_id: input.waId, profile: { name: "Test User" } }],
+    user_preferences: [
+      {
+        wa_id: input.waId,
+        detail: `User requested to ${input.value} marketing messages`,
+        category: "marketing_messages",
+        value: input.value,
+        timestamp: unixSeconds(input.at ?? new Date()),
+      },
+    ],
+  });
 }
 
 export function buildTelegramTextUpdate(input: {
