@@ -30,7 +30,6 @@ const standing = grantStanding;
 
 /** A number outside North America, where no window but a brand's applies (and the brand has none). */
 const ABROAD: TRecipientPlace = { timeZone: null, phoneTimeZone: null, country: null, region: null };
-const PHONE_E164 = /^\+\d{6,}$/;
 
 /**
  * Where the recipient is for quiet hours: a zone set on the contact always wins; otherwise the number the
@@ -46,9 +45,10 @@ function placeOf(
   const to = input.recipient;
   if (to === undefined) return contact;
   if (input.channel !== "sms" && input.channel !== "whatsapp" && input.channel !== "voice") return contact;
-  // In canonical form (the send path's): a number abroad needs no parse. Text as a caller typed it is
-  // parsed (and kept) by placeOfAddress.
-  if (PHONE_E164.test(to) && !to.startsWith("+1") && (brand === null || brand.start === brand.end))
+  // `+` and a country code starting 2–9: a number abroad, which needs no parse. Anything else (a North
+  // American number, text as a caller typed it) is parsed, and kept, by placeOfAddress.
+  const cc = to.charCodeAt(1);
+  if (to.charCodeAt(0) === 43 && cc >= 50 && cc <= 57 && (brand === null || brand.start === brand.end))
     return ABROAD;
   const p = placeOfAddress(input.channel, to);
   if (!p) return contact;
