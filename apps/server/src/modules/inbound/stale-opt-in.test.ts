@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withWorkspaceTx } from "../../core/db/tx.js";
 import { buildWhatsAppPreferenceWebhook, buildWhatsAppTextWebhook } from "../channels/testing/index.js";
+import { recordConsent } from "../consent/index.js";
 import {
   contactOf,
   createInboundServer,
@@ -75,5 +77,49 @@ describe("consent signals delivered out of order", () => {
     expect(stored).toEqual([{ action: "opt_in_noop" }]);
     await post(typed("wamid.late-4", "START", new Date(now + 1_000)));
     expect((await suppression(contactId))?.all).toBeNull();
+  });
+
+  it("a late YES confirms no double opt-in; a YES sent after the STOP does", async () => {
+    const now = Date.now();
+    const typed = (id: string, body: string, at: Date) =>
+      signedMeta(
+        creds.whatsapp.appSecret,
+        buildWhatsAppTextWebhook({
+          phoneNumberId: creds.whatsapp.phoneNumberId,
+          from: "33612348003",
+          id,
+          body,
+          at,
+        }),
+      );
+    await post(typed("wamid.doi-0", "Hello", new Date(now - 600_000)));
+    const contactId = (await contactOf(s, w, "whatsapp", "+33612348003")) ?? "";
+    const grant = await withWorkspaceTx(s.ctx.db, w.ws.workspaceId, (tx) =>
+      recordConsent(tx, w.keys, {
+        workspaceId: w.ws.workspaceId,
+        contactId,
+        brandId: w.ws.brandId,
+        category: "marketing",
+        channels: ["whatsapp"],
+        evidence: {
+          method: "web_form",
+          source: "signup form",
+          wording: "Reply YES to confirm, STOP to stop.",
+        },
+        doubleOptIn: { windowHours: 48 },
+        actor: { type: "api_key", id: "key_test" },
+      }),
+    );
+    const status = async () =>
+      (
+        await s.database.query<{ status: string }>("select status from consent_grants where id = $1", [
+          grant.id,
+        ])
+      )[0]?.status;
+    await post(typed("wamid.doi-1", "STOP", new Date(now)));
+    await post(typed("wamid.doi-2", "YES", new Date(now - 60_000)));
+    expect(await status()).toBe("pending");
+    await post(typed("wamid.doi-3", "YES", new Date(now + 1_000)));
+    expect(await status()).toBe("active");
   });
 });
