@@ -513,6 +513,11 @@ describe("dispatcher", () => {
     expect(reaped).toEqual({ unknown: 1, requeued: 1 });
     expect(await statusOf(a.json().id)).toMatchObject({ status: "unknown", reason: "lease_expired" });
     expect(await statusOf(b.json().id)).toMatchObject({ status: "queued", reason: "lease_expired" });
+    // Requeued in its place: due when it was accepted, not at the end of the queue.
+    const [due] = await f.rows<{ due_at: Date | string; created_at: Date | string }>(
+      sql`select due_at, created_at from messages where id = ${b.json().id}`,
+    );
+    expect(new Date(due?.due_at ?? 0).getTime()).toBe(new Date(due?.created_at ?? 1).getTime());
     const reconciled = await withSystemTx(s.ctx.db, (tx) =>
       applyStatusEvent(tx, {
         workspaceId: f.workspaceId,

@@ -47,7 +47,9 @@ export async function reapExpiredLeases(
         update messages m set
           status = case when m.idempotent_send then 'queued' else 'unknown' end,
           reason = 'lease_expired',
-          due_at = case when m.idempotent_send then now() else null end,
+          -- Queued again in its place (its schedule, else its acceptance): later messages to the same
+          -- recipient must not overtake it.
+          due_at = case when m.idempotent_send then least(now(), coalesce(m.not_before, m.created_at)) else null end,
           lease_until = null, lease_holder = null, updated_at = now()
         where (select count(*) from restored) = 1 and m.id = any(${sql.param(ids)}::text[])
           and m.status = 'sending' and m.lease_until < now()
