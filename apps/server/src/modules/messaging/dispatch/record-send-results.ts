@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { rows, type TTx } from "../../../core/db/tx.js";
 import { applyStatusEvent } from "../apply-status-event.js";
 import { jsonMap } from "../json-map.js";
@@ -9,11 +9,21 @@ import { cleanSendResult } from "./clean-send-result.js";
 import { planWithout } from "./plan-without.js";
 import { scalarJsonMap } from "./scalar-json-map.js";
 
+/**
+ * The claim a result belongs to, as that claim wrote it on the row: its lease holder (the worker) and the
+ * attempts it counted (one more than before it; a claim given back unsent takes its count back).
+ */
+export interface TResultClaim {
+  holder: string;
+  attempts: number;
+}
+
 export type TSendResultItem =
   | {
       kind: "sent";
       id: string;
       workspaceId: string;
+      claim: TResultClaim;
       channelAccountId: string;
       providerMessageId: string;
       acceptedAt: Date;
@@ -25,6 +35,7 @@ export type TSendResultItem =
       kind: "retry";
       id: string;
       workspaceId: string;
+      claim: TResultClaim;
       dueAt: Date;
       reason: string;
       errorCode: string | null;
@@ -34,6 +45,7 @@ export type TSendResultItem =
       kind: "failed";
       id: string;
       workspaceId: string;
+      claim: TResultClaim;
       contactId: string;
       channelAccountId: string;
       reason: string;
@@ -46,6 +58,61 @@ export type TSendResultItem =
       unknown?: boolean;
     };
 
+/**
+ * The message is still in the claim a retry or failure belongs to: `sending` under that claim's lease
+ * holder and attempts. A claim whose lease expired is no longer the message's: crash recovery queued it
+ * again (an adapter with idempotent sends) and a newer claim (another holder, or one more attempt) may be
+ * sending it, which a late answer of the old one must not overwrite. With `orUnknown`, also `unknown`
+ * after that same claim (crash recovery keeps its attempts and clears the holder): an `unknown` message is
+ * reconciled, never claimed again, so its claim's late answer still counts.
+ */
+export function inClaim(o: { holder: SQL; attempts: SQL; orUnknown: boolean }): SQL {
+  const unknown = o.orUnknown ? sql` or m.status = 'unknown'` : sql``;
+  return sql`m.attempts = ${o.attempts} and (m.status = 'sending' and m.lease_holder = ${o.holder}${unknown})`;
+}
+
+/**
+ * What a failure says about its recipient, recorded with it: an opt-out at the provider (WhatsApp
+ * 131050, Twilio 21610) goes into the consent ledger, so nothing else is sent to them by this brand in
+ * that scope; a refusal (blocked) marks the contact unreachable on the sender.
+ */
+export async function recordFailureEffects(
+  tx: TTx,
+  i: Extract<TSendResultItem, { kind: "failed" }>,
+  now: Date,
+): Promise<void> {
+  if (i.unknown === true) return;
+  if (i.errorCode)
+    await recordProviderOptOut(tx, {
+      workspaceId: i.workspaceId,
+      channelAccountId: i.channelAccountId,
+      errorCode: i.errorCode,
+      messageId: i.id,
+      contactId: i.contactId,
+      at: now,
+    });
+  if (i.markUnreachable) {
+    await setReachability(tx, {
+      workspaceId: i.workspaceId,
+      channelAccountId: i.channelAccountId,
+      contactId: i.contactId,
+      unreachable: true,
+      reason: "send_refused",
+      at: now,
+      actor: { type: "system", id: null },
+    });
+  }
+}
+
+/**
+ * Sends the provider accepted. A `sent` counts whichever claim it answers, while the message is `sending`
+ * or `unknown`: the provider has the message, and `sent` only moves it forward, as a provider status
+ * would. A late `sent` of a claim whose lease expired therefore also ends a newer claim still in flight.
+ * Only adapters with idempotent sends are claimed again after an expiry, so the newer claim's send is the
+ * same message at the provider: its `sent` finds the message recorded, and its retry or failure cannot
+ * move a sent message back (inClaim). Once the newer claim's answer is recorded (`sent`, `failed`, or
+ * `queued` again for a retry) or a provider status moved the message on, the late `sent` changes nothing.
+ */
 async function recordSent(
   tx: TTx,
   items: Extract<TSendResultItem, { kind: "sent" }>[],
@@ -157,14 +224,21 @@ async function recordRetries(
     due: i.dueAt.toISOString(),
     ec: i.errorCode,
     em: i.errorMessage,
+    h: i.claim.holder,
+    n: i.claim.attempts,
   }));
+  const claim = inClaim({
+    holder: sql`v.j -> m.id ->> 'h'`,
+    attempts: sql`(v.j -> m.id ->> 'n')::int`,
+    orUnknown: false,
+  });
   const updated = await rows<{ id: string }>(
     tx,
     sql`update messages m set status = 'queued', reason = v.j -> m.id ->> 'rs', due_at = (v.j -> m.id ->> 'due')::timestamptz,
         error_code = v.j -> m.id ->> 'ec', error_message = v.j -> m.id ->> 'em', lease_until = null, lease_holder = null,
         updated_at = now()
       from (select ${values}::jsonb as j) v
-      where m.id = any(${sql.param(items.map((i) => i.id))}::text[]) and m.status = 'sending'
+      where m.id = any(${sql.param(items.map((i) => i.id))}::text[]) and ${claim}
       returning m.id`,
   );
   const moved = new Set(updated.map((r) => r.id));
@@ -196,42 +270,25 @@ async function recordFailures(
     rs: i.reason,
     ec: i.errorCode,
     em: i.errorMessage,
+    h: i.claim.holder,
+    n: i.claim.attempts,
   }));
+  const claim = inClaim({
+    holder: sql`v.j -> m.id ->> 'h'`,
+    attempts: sql`(v.j -> m.id ->> 'n')::int`,
+    orUnknown: true,
+  });
   const updated = await rows<{ id: string }>(
     tx,
     sql`update messages m set status = v.j -> m.id ->> 'st', reason = v.j -> m.id ->> 'rs', error_code = v.j -> m.id ->> 'ec',
         error_message = v.j -> m.id ->> 'em', due_at = null, lease_until = null, lease_holder = null, updated_at = now()
       from (select ${values}::jsonb as j) v
-      where m.id = any(${sql.param(items.map((i) => i.id))}::text[]) and m.status in ('sending', 'unknown')
+      where m.id = any(${sql.param(items.map((i) => i.id))}::text[]) and ${claim}
       returning m.id`,
   );
   const moved = new Set(updated.map((r) => r.id));
   const failed = items.filter((i) => moved.has(i.id));
-  for (const i of failed) {
-    if (i.unknown === true) continue;
-    // A refusal because the person opted out at the provider (WhatsApp 131050, Twilio 21610) goes into
-    // the consent ledger, so nothing else is sent to them by this brand in that scope.
-    if (i.errorCode)
-      await recordProviderOptOut(tx, {
-        workspaceId: i.workspaceId,
-        channelAccountId: i.channelAccountId,
-        errorCode: i.errorCode,
-        messageId: i.id,
-        contactId: i.contactId,
-        at: now,
-      });
-    if (i.markUnreachable) {
-      await setReachability(tx, {
-        workspaceId: i.workspaceId,
-        channelAccountId: i.channelAccountId,
-        contactId: i.contactId,
-        unreachable: true,
-        reason: "send_refused",
-        at: now,
-        actor: { type: "system", id: null },
-      });
-    }
-  }
+  for (const i of failed) await recordFailureEffects(tx, i, now);
   await recordStatusEffects(
     tx,
     failed.map((i) => ({
@@ -256,7 +313,8 @@ async function recordFailures(
 /**
  * Record what the adapters answered, many sends in one transaction: provider ids and `sent`, retries
  * (back to `queued` with a later due time), dead letters (`failed` with the provider's code). A
- * message reconciled meanwhile (a status webhook came first) keeps its newer status. What providers
+ * message reconciled meanwhile (a status webhook came first) keeps its newer status. A retry or failure
+ * counts only for the claim it answers (inClaim); a `sent` for any claim (see recordSent). What providers
  * supplied is made storable first (clean-send-result.ts): no provider's answer can fail the batch.
  */
 export async function recordSendResults(tx: TTx, given: TSendResultItem[], now: Date): Promise<void> {

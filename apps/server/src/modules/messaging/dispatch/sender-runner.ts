@@ -13,7 +13,7 @@ import { insertMessageEvents } from "../insert-message-events.js";
 import { backoffMs } from "./backoff.js";
 import { claimMessages, type TClaimedMessage, type TClaimSender } from "./claim-messages.js";
 import type { TDispatcherHost } from "./dispatcher-host.js";
-import type { TSendResultItem } from "./record-send-results.js";
+import type { TResultClaim, TSendResultItem } from "./record-send-results.js";
 import { scalarJsonMap } from "./scalar-json-map.js";
 import { RecipientPacer, SendRateLimiter } from "./send-rate-limiter.js";
 import { releaseSenderLease, renewSenderLeases, type TAcquiredLease } from "./sender-leases.js";
@@ -413,6 +413,7 @@ export class SenderRunner {
         kind: "sent",
         id: m.id,
         workspaceId: m.workspaceId,
+        claim: this.claimOf(m),
         channelAccountId: account.id,
         providerMessageId: r.providerMessageId,
         acceptedAt: r.acceptedAt,
@@ -424,6 +425,11 @@ export class SenderRunner {
       item = this.classify(error, m);
     }
     this.host.record(item);
+  }
+
+  /** The claim a result answers, as the claim recorded it on the row (see inClaim in record-send-results.ts). */
+  private claimOf(m: TClaimedMessage): TResultClaim {
+    return { holder: this.host.holder, attempts: m.attempts };
   }
 
   private classify(error: unknown, m: TClaimedMessage): TSendResultItem {
@@ -439,6 +445,7 @@ export class SenderRunner {
         unknown: true,
         id: m.id,
         workspaceId: m.workspaceId,
+        claim: this.claimOf(m),
         contactId: m.contactId,
         channelAccountId: this.id,
         reason: "provider_outcome_unknown",
@@ -465,6 +472,7 @@ export class SenderRunner {
         kind: "retry",
         id: m.id,
         workspaceId: m.workspaceId,
+        claim: this.claimOf(m),
         dueAt: new Date(now + delay),
         reason: code === "RATE_LIMITED" ? "provider_rate_limited" : "provider_unavailable",
         errorCode,
@@ -475,6 +483,7 @@ export class SenderRunner {
       kind: "failed",
       id: m.id,
       workspaceId: m.workspaceId,
+      claim: this.claimOf(m),
       contactId: m.contactId,
       channelAccountId: this.id,
       reason: failureReasons[code] ?? "provider_rejected",

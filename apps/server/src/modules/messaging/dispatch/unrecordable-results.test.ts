@@ -1,7 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TTestServer } from "../../../../test/server.js";
+import { withSystemTx } from "../../../core/db/tx.js";
 import { ChannelError, createAdapter, type TChannelAdapter } from "../../channels/index.js";
+import { listLedgerEntries } from "../../consent/index.js";
+import { listUnreachable } from "../../inbound/index.js";
 import {
   messagingFixture,
   messagingTestServer,
@@ -141,6 +144,153 @@ describe("send results a provider made unrecordable", () => {
     } finally {
       await s.ctx.db.execute(sql`drop trigger test_refuse_poison on messages`);
       await s.ctx.db.execute(sql`drop function test_refuse_poison()`);
+    }
+  });
+
+  it("keeps a refused failure's provider opt-out and unreachable mark in its dead letter: only the provider's text is dropped", async () => {
+    // A Twilio sender (its 21610 is an opt-out), answered by a scripted fake.
+    const sender = await f.sender({
+      channel: "sms",
+      providerId: "twilio",
+      credentials: {
+        accountSid: `AC${"2".repeat(32)}`,
+        authToken: "secret-token-value",
+        from: "+14155550199",
+      },
+      rateLimit: { perSecond: 100 },
+    });
+    // Provider texts the database refuses, whatever cleaning did (a check violation in a trigger).
+    await s.ctx.db.execute(sql`create function test_refuse_text() returns trigger language plpgsql as $$
+      begin
+        if new.error_message like 'refused:%' then raise exception 'refused' using errcode = '23514'; end if;
+        return new;
+      end $$`);
+    await s.ctx.db.execute(sql`create trigger test_refuse_text before update on messages
+      for each row execute function test_refuse_text()`);
+    try {
+      const send = async (to: string) => {
+        const r = await f.send({
+          to,
+          channel: "sms",
+          brandId: f.brandId,
+          category: "transactional",
+          body: "x",
+          channelAccountId: sender.id,
+        });
+        return r.json() as { id: string; contactId: string; status: string; reason?: string };
+      };
+      const optedOut = await send("+442079620001");
+      const blocked = await send("+442079620002");
+      const answers = new Map<string, Error>([
+        [
+          "+442079620001",
+          new ChannelError("RECIPIENT_OPTED_OUT", {
+            message: "refused: unsubscribed",
+            providerCode: "21610",
+          }),
+        ],
+        [
+          "+442079620002",
+          new ChannelError("RECIPIENT_BLOCKED", { message: "refused: blocked", providerCode: "30004" }),
+        ],
+      ]);
+      stop = await startDispatcher(s.ctx, {
+        createAdapter: () => {
+          const inner = createAdapter("fake", { channel: "sms", idempotentSends: false }, {});
+          return { ...inner, send: (m) => Promise.reject(answers.get(m.to) ?? new Error("unexpected send")) };
+        },
+        pollMs: 20,
+        recordEveryMs: 300,
+        ...(s.database.url ? { listenUrl: s.database.url } : {}),
+      });
+      await waitUntil(settled([optedOut.id, blocked.id]), { what: "both results recorded" });
+      // Dead letters, with the provider's code but not its refused text.
+      expect(await rowOf(optedOut.id)).toMatchObject({
+        status: "failed",
+        reason: "send_result_unrecordable",
+        error_code: "21610",
+        error_message: null,
+      });
+      expect(await rowOf(blocked.id)).toMatchObject({ status: "failed", reason: "send_result_unrecordable" });
+      // The opt-out is in the consent ledger: the brand cannot message the person again.
+      const ledger = await withSystemTx(s.ctx.db, (tx) =>
+        listLedgerEntries(tx, { workspaceId: f.workspaceId, contactId: optedOut.contactId, limit: 100 }),
+      );
+      expect(ledger.filter((e) => e.kind === "opt_out")).toMatchObject([
+        { method: "provider_preference", scope: "all", brandId: f.brandId },
+      ]);
+      expect(await send("+442079620001")).toMatchObject({ status: "suppressed", reason: "opted_out" });
+      // The blocked recipient is marked unreachable on the sender.
+      const unreachable = await withSystemTx(s.ctx.db, (tx) =>
+        listUnreachable(tx, {
+          pairs: [optedOut, blocked].map((m) => ({
+            workspaceId: f.workspaceId,
+            channelAccountId: sender.id,
+            contactId: m.contactId,
+          })),
+        }),
+      );
+      expect([...unreachable]).toEqual([`${sender.id}:${blocked.contactId}`]);
+    } finally {
+      await s.ctx.db.execute(sql`drop trigger test_refuse_text on messages`);
+      await s.ctx.db.execute(sql`drop function test_refuse_text()`);
+    }
+  });
+
+  it("records the provider opt-out even when the database refuses the provider's code itself", async () => {
+    const sender = await f.sender({
+      channel: "sms",
+      providerId: "twilio",
+      credentials: {
+        accountSid: `AC${"3".repeat(32)}`,
+        authToken: "secret-token-value",
+        from: "+14155550198",
+      },
+    });
+    await s.ctx.db.execute(sql`create function test_refuse_code() returns trigger language plpgsql as $$
+      begin
+        if new.error_code = '21610' then raise exception 'refused' using errcode = '22023'; end if;
+        return new;
+      end $$`);
+    await s.ctx.db.execute(sql`create trigger test_refuse_code before update on messages
+      for each row execute function test_refuse_code()`);
+    try {
+      const r = await f.send({
+        to: "+442079630001",
+        channel: "sms",
+        brandId: f.brandId,
+        category: "transactional",
+        body: "x",
+        channelAccountId: sender.id,
+      });
+      const m = r.json() as { id: string; contactId: string };
+      const refusal = new ChannelError("RECIPIENT_OPTED_OUT", {
+        message: "unsubscribed",
+        providerCode: "21610",
+      });
+      stop = await startDispatcher(s.ctx, {
+        createAdapter: () => {
+          const inner = createAdapter("fake", { channel: "sms", idempotentSends: false }, {});
+          return { ...inner, send: () => Promise.reject(refusal) };
+        },
+        pollMs: 20,
+        recordEveryMs: 5,
+        ...(s.database.url ? { listenUrl: s.database.url } : {}),
+      });
+      await waitUntil(settled([m.id]), { what: "the result recorded" });
+      expect(await rowOf(m.id)).toMatchObject({
+        status: "failed",
+        reason: "send_result_unrecordable",
+        error_code: null,
+        error_message: null,
+      });
+      const ledger = await withSystemTx(s.ctx.db, (tx) =>
+        listLedgerEntries(tx, { workspaceId: f.workspaceId, contactId: m.contactId, limit: 100 }),
+      );
+      expect(ledger.filter((e) => e.kind === "opt_out")).toMatchObject([{ method: "provider_preference" }]);
+    } finally {
+      await s.ctx.db.execute(sql`drop trigger test_refuse_code on messages`);
+      await s.ctx.db.execute(sql`drop function test_refuse_code()`);
     }
   });
 });
