@@ -76,6 +76,7 @@ export async function enqueueComplianceReply(
         contactId: o.contactId,
         brandId: o.brandId,
         channel: o.channel,
+        category: "transactional",
       },
     },
   ]);

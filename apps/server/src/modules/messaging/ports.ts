@@ -22,6 +22,10 @@ export { listUnreachable, recordProviderOptOut, setReachability } from "../inbou
 export {
   checkWebhookUrl,
   emitWebhookEvents as emitCustomerWebhookEvents,
+  postFailure,
+  postWebhook,
+  type TPostResult,
   type TResolveHost,
   type TUrlPolicy,
+  wantedWebhookEvents as wantedCustomerWebhookEvents,
 } from "../webhooks/index.js";

@@ -18,9 +18,21 @@ export function contentKindOf(content: TMessageContent): TSendWork["contentKind"
 }
 
 /**
+ * JSON with every object's keys in one order (sorted, at every depth; arrays keep theirs): the same
+ * request written with its keys in another order (metadata, template variables) hashes the same.
+ */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/**
  * Turn a validated `POST /v1/messages` body into group-commit work: the address normalised (400
  * `invalid_address` naming `to`), the content to seal, the SMS segments and, with an Idempotency-Key, the
- * request hash that a replay is compared with.
+ * request hash that a replay is compared with (of the body's canonical JSON: key order does not count).
  */
 export function prepareSendWork(o: {
   workspaceId: string;
@@ -54,7 +66,7 @@ export function prepareSendWork(o: {
     requestHash:
       o.idempotencyKey === undefined
         ? undefined
-        : hash("sha256", `POST /v1/messages${JSON.stringify(r)}`, "hex"),
+        : hash("sha256", `POST /v1/messages${canonicalJson(r)}`, "hex"),
     to,
     contactId: r.contactId,
     channel: r.channel,

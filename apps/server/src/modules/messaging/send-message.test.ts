@@ -451,6 +451,50 @@ describe("POST /v1/messages", () => {
     expect(await f.count(sql`idempotency_key = ${h["idempotency-key"]}`)).toBe(1);
   });
 
+  it("replays the same body with its keys in another order (metadata, template variables), at any depth", async () => {
+    const h = { "idempotency-key": `reordered-${Date.now()}` };
+    const base = { to: "+442079460016", channel: "sandbox", brandId: f.brandId, category: "transactional" };
+    const first = await f.send(
+      { ...base, body: "Shipped", metadata: { orderId: "1234", step: 2, express: true } },
+      h,
+    );
+    expect(first.statusCode).toBe(202);
+    const reordered = await f.send(
+      { metadata: { express: true, step: 2, orderId: "1234" }, body: "Shipped", ...base },
+      h,
+    );
+    expect(reordered.statusCode).toBe(202);
+    expect(reordered.json()).toEqual(first.json());
+    // Another value is still another request.
+    const changed = await f.send(
+      { ...base, body: "Shipped", metadata: { orderId: "1234", step: 3, express: true } },
+      h,
+    );
+    expect(changed.statusCode).toBe(409);
+    expect(await f.count(sql`idempotency_key = ${h["idempotency-key"]}`)).toBe(1);
+    // Nested objects too (a WhatsApp template's variables), while arrays keep their order.
+    const wa = await f.sender({
+      channel: "whatsapp",
+      providerId: "fake",
+      address: "+15005550222",
+      name: "WA",
+    });
+    const template = (variables: Record<string, string>) => ({
+      to: "+442079460017",
+      channel: "whatsapp",
+      brandId: f.brandId,
+      channelAccountId: wa.id,
+      category: "transactional",
+      template: { name: "order_update", language: "en", variables },
+    });
+    const k = { "idempotency-key": `reordered-template-${Date.now()}` };
+    const t1 = await f.send(template({ name: "Ada", order: "1234" }), k);
+    expect(t1.statusCode).toBe(202);
+    const t2 = await f.send(template({ order: "1234", name: "Ada" }), k);
+    expect(t2.statusCode).toBe(202);
+    expect(t2.json().id).toBe(t1.json().id);
+  });
+
   it("commits concurrent requests together, one bad item failing alone, duplicate keys answered once", async () => {
     const before = await f.count();
     const key = `dup-${Date.now()}`;

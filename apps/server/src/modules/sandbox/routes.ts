@@ -146,7 +146,10 @@ export function sandboxRoutes(app: TApp, ctx: TAppContext): void {
       const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
       const items = await withWorkspaceTx(ctx.db, p.workspaceId, async (tx) => {
         let contactId: string | undefined;
+        let to: string | undefined;
         if (q.to !== undefined) {
+          // The messages sent to that address: its contact's, whose own recipient it is (a contact may
+          // have several addresses on the channel).
           const found = await resolveContactByAddress(tx, keys, {
             workspaceId: p.workspaceId,
             channel: "sandbox",
@@ -156,10 +159,12 @@ export function sandboxRoutes(app: TApp, ctx: TAppContext): void {
           });
           if (!found) return [];
           contactId = found.contactId;
+          to = found.address;
         }
         return listSandboxOutbox(tx, keys, {
           workspaceId: p.workspaceId,
           contactId,
+          to,
           brandId: q.brandId,
           statuses: q.status ? [q.status] : receivedStatuses,
           limit: q.limit,

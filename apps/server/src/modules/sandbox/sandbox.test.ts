@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer } from "../../../test/server.js";
 import { withWorkspaceTx } from "../../core/db/tx.js";
 import { createApiKey } from "../auth/index.js";
+import { addContactIdentity } from "../contacts/index.js";
 import {
   contactOf,
   count,
@@ -159,6 +160,57 @@ describe("sandbox channel", () => {
       headers: bearer(w.ws.apiKey),
     });
     expect(nobody.json()).toEqual({ data: [], nextCursor: null });
+  });
+
+  it("names each message with the address it was sent to; ?to= finds the messages sent to that address", async () => {
+    const [first, second] = ["+14155550621", "+14155550622"];
+    const send = async (to: string, body: string) => {
+      const r = await s.app.inject({
+        method: "POST",
+        url: "/v1/messages",
+        headers: bearer(w.ws.apiKey),
+        payload: { to, channel: "sandbox", brandId: w.ws.brandId, category: "transactional", body },
+      });
+      expect(r.statusCode).toBe(202);
+      return r.json() as { id: string; contactId: string };
+    };
+    const a1 = await send(first, "a1");
+    // The person gets a second (newer) sandbox address; messages go to either.
+    const added = await withWorkspaceTx(s.ctx.db, w.ws.workspaceId, (tx) =>
+      addContactIdentity(tx, w.keys, {
+        workspaceId: w.ws.workspaceId,
+        contactId: a1.contactId,
+        channel: "sandbox",
+        address: second,
+        actor: { type: "system", id: null },
+      }),
+    );
+    expect(added.added).toBe(true);
+    const b1 = await send(second, "b1");
+    expect(b1.contactId).toBe(a1.contactId);
+    const a2 = await send(first, "a2");
+    const b2 = await send(second, "b2");
+    const a3 = await send(first, "a3");
+    type TPage = { data: { id: string; to: string; body: string }[]; nextCursor: string | null };
+    const outbox = async (query: string): Promise<TPage> =>
+      (
+        await s.app.inject({
+          method: "GET",
+          url: `/v1/sandbox/outbox?status=queued&${query}`,
+          headers: bearer(w.ws.apiKey),
+        })
+      ).json();
+    const all = await outbox("limit=200");
+    const toOf = (id: string) => all.data.find((m) => m.id === id)?.to;
+    expect([a1, a2, a3].map((m) => toOf(m.id))).toEqual([first, first, first]);
+    expect([b1, b2].map((m) => toOf(m.id))).toEqual([second, second]);
+    expect((await outbox(`to=${encodeURIComponent(second)}`)).data.map((m) => m.body)).toEqual(["b2", "b1"]);
+    // Pages of the messages to one address, past the other address's messages in between.
+    const page1 = await outbox(`to=${encodeURIComponent(first)}&limit=2`);
+    expect(page1.data.map((m) => m.body)).toEqual(["a3", "a2"]);
+    expect(page1.nextCursor).toBe(a2.id);
+    const page2 = await outbox(`to=${encodeURIComponent(first)}&limit=2&cursor=${page1.nextCursor}`);
+    expect(page2).toMatchObject({ data: [{ body: "a1", to: first }], nextCursor: null });
   });
 
   it("replays an Idempotency-Key and refuses its reuse for another message", async () => {

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { withWorkspaceTx } from "../../core/db/tx.js";
 import type { TJobRun } from "../../core/jobs/index.js";
 import { decryptField } from "../../core/keyring.js";
-import { postWebhook } from "./post-webhook.js";
+import { postFailure, postWebhook } from "./post-webhook.js";
 import { recordWebhookAttempt } from "./record-webhook-attempt.js";
 import { signWebhook } from "./sign-webhook.js";
 import { invalidateWebhookSubscriptions } from "./subscription-cache.js";
@@ -99,13 +99,8 @@ export async function deliverWebhook(
     },
   });
   const status = result.statusCode;
-  const ok = status !== null && status >= 200 && status < 300;
-  const error = ok
-    ? null
-    : (result.error ??
-      (status !== null && status >= 300 && status < 400
-        ? `HTTP ${status} (redirects are not followed)`
-        : `HTTP ${status}`));
+  const error = postFailure(result);
+  const ok = error === null;
   const outcome = await withWorkspaceTx(ctx.db, workspaceId, (tx) =>
     recordWebhookAttempt(tx, {
       ...base,

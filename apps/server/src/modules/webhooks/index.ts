@@ -16,6 +16,7 @@ export { initWebhooks } from "./init-webhooks.js";
 export { isPrivateAddress } from "./is-private-address.js";
 export { listWebhookDeliveries } from "./list-webhook-deliveries.js";
 export { listWebhookSubscriptions } from "./list-webhook-subscriptions.js";
+export { postFailure, postWebhook, type TPostResult } from "./post-webhook.js";
 export { purgeWebhookLog } from "./purge-webhook-log.js";
 export { replayWebhookDelivery } from "./replay-webhook-delivery.js";
 export { rotateWebhookSecret } from "./rotate-webhook-secret.js";
@@ -24,6 +25,7 @@ export { signWebhook } from "./sign-webhook.js";
 export { invalidateWebhookSubscriptions } from "./subscription-cache.js";
 export { type TWebhookSubscriptionPatch, updateWebhookSubscription } from "./update-webhook-subscription.js";
 export { SIGNATURE_TOLERANCE_SECONDS, verifyWebhookSignature } from "./verify-webhook-signature.js";
+export { wantedWebhookEvents } from "./wanted-webhook-events.js";
 export {
   deliverWebhookJob,
   purgeWebhookLogJob,

@@ -11,6 +11,18 @@ export interface TPostResult {
   error: string | null;
 }
 
+/**
+ * Why an attempt failed, in the delivery log's fixed wording (never a body, never personal data), or null
+ * when it was delivered (a 2xx). A redirect is a failure: it is never followed.
+ */
+export function postFailure(result: TPostResult): string | null {
+  const status = result.statusCode;
+  if (status !== null && status >= 200 && status < 300) return null;
+  if (result.error !== null) return result.error;
+  if (status !== null && status >= 300 && status < 400) return `HTTP ${status} (redirects are not followed)`;
+  return `HTTP ${status}`;
+}
+
 class RefusedAddress extends Error {
   readonly code = "EPRIVATE";
 }

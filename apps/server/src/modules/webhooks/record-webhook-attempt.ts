@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import { recordAudit } from "../../core/audit.js";
 import type { TTx } from "../../core/db/tx.js";
 import { webhookAttempts, webhookDeliveries, webhookSubscriptions } from "./webhooks.tables.js";
@@ -67,6 +67,25 @@ export async function recordWebhookAttempt(
         targetId: r.subscriptionId,
         details: { reason: "failing", failingForHours: Math.floor((r.at.getTime() - since) / 3_600_000) },
       });
+      // Its other deliveries still waiting for a retry end here too (no attempt is made: their jobs find
+      // them no longer pending). This attempt's own delivery is recorded below.
+      await tx
+        .update(webhookDeliveries)
+        .set({
+          status: "failed",
+          nextAttemptAt: null,
+          lastError: "subscription disabled",
+          updatedAt: r.at,
+          finishedAt: r.at,
+        })
+        .where(
+          and(
+            eq(webhookDeliveries.workspaceId, r.workspaceId),
+            eq(webhookDeliveries.subscriptionId, r.subscriptionId),
+            eq(webhookDeliveries.status, "pending"),
+            ne(webhookDeliveries.id, r.deliveryId),
+          ),
+        );
       disabled = true;
     }
   }

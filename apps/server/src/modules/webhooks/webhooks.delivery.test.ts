@@ -480,6 +480,43 @@ describe("webhook delivery", () => {
     expect(enabled.json()).toMatchObject({ enabled: true, disabledReason: null, failingSince: null });
   });
 
+  it("fails the subscription's other pending deliveries in the transaction that disables it", async () => {
+    const ws = await s.workspace();
+    const sub = await subscribe(ws.apiKey, "/down-too");
+    receiver.on((r) => (r.path === "/down-too" ? 503 : 200));
+    await worker({ disableAfterMs: 60_000 });
+    await emit(ws.workspaceId, "message.sent", { messageId: "msg_9b" });
+    await emit(ws.workspaceId, "message.sent", { messageId: "msg_10b" });
+    const first = await until(
+      () => deliveries(ws.apiKey, sub.id),
+      (l) => l.length === 2 && l.every((d) => d.attemptCount === 1),
+    );
+    await s.ctx.db.execute(
+      sql`update webhook_subscriptions set failing_since = now() - interval '2 minutes' where id = ${sub.id}`,
+    );
+    // Only one delivery's retry comes now; the other's is still about 30 s away.
+    const [retried, waiting] = first;
+    await s.ctx.db.execute(sql`update jobs set run_at = now() where name = 'webhooks.deliver' and state = 'pending'
+      and payload->>'deliveryId' = ${retried?.id ?? ""}`);
+    await until(
+      async () =>
+        (
+          await s.app.inject({ method: "GET", url: `/v1/webhooks/${sub.id}`, headers: bearer(ws.apiKey) })
+        ).json(),
+      (x: { enabled: boolean }) => x.enabled === false,
+    );
+    const after = await deliveries(ws.apiKey, sub.id);
+    expect(after.find((d) => d.id === retried?.id)).toMatchObject({ status: "failed", attemptCount: 2 });
+    // The other was not attempted again, and is failed all the same, without a retry to come.
+    expect(after.find((d) => d.id === waiting?.id)).toMatchObject({
+      status: "failed",
+      attemptCount: 1,
+      nextAttemptAt: null,
+      lastError: "subscription disabled",
+    });
+    expect(onPath("/down-too")).toHaveLength(3);
+  });
+
   it("gives up after the last scheduled retry", async () => {
     const ws = await s.workspace();
     const sub = await subscribe(ws.apiKey, "/never");

@@ -17,7 +17,10 @@ export const callbackKey = {
     const keys = await ctx.keys.forWorkspace(ctx.db, caller.workspaceId);
     return encryptField(keys, caller.workspaceId, caller.secret);
   },
-  /** Its message was accepted and committed: the secret is stored. */
+  /**
+   * The secret this process sealed was written: its own message (not an idempotent replay, which writes
+   * nothing) was accepted, not refused, and committed.
+   */
   stored(keyId: string): void {
     storedCallbackKeys.add(keyId);
   },

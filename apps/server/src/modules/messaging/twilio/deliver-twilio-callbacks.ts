@@ -5,7 +5,7 @@ import { rows, withSystemTx } from "../../../core/db/tx.js";
 import { decryptField, type TWorkspaceKeys } from "../../../core/keyring.js";
 import { computeTwilioSignature, type TChannel } from "../../channels/index.js";
 import { backoffMs } from "../dispatch/backoff.js";
-import { checkWebhookUrl, getContactAddresses, type TUrlPolicy } from "../ports.js";
+import { checkWebhookUrl, getContactAddresses, postFailure, postWebhook, type TUrlPolicy } from "../ports.js";
 import { twilioCallbackErrorCode } from "./twilio-callback-error-code.js";
 import { twilioStatus } from "./twilio-errors.js";
 
@@ -111,27 +111,31 @@ async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
   });
 }
 
-async function post(p: TPrepared, fetchImpl: typeof fetch, policy: TUrlPolicy): Promise<string | null> {
+/** How a callback is posted: the customer webhooks' guarded POST (injectable for tests). */
+export type TPostCallback = typeof postWebhook;
+
+/** A receiver gets this long to answer, as Twilio gives a StatusCallback. */
+const CALLBACK_TIMEOUT_MS = 10_000;
+
+async function post(p: TPrepared, postCallback: TPostCallback, policy: TUrlPolicy): Promise<string | null> {
   // Checked again now: the name may resolve elsewhere than when the message was accepted.
   const checked = await checkWebhookUrl(p.due.url, policy);
   if (!checked.ok) return `refused URL: ${checked.message}`;
-  try {
-    const response = await fetchImpl(p.due.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        "x-twilio-signature": computeTwilioSignature(p.token, p.due.url, p.fields),
-        "user-agent": "TwilioProxy/1.1 (Assent)",
-      },
-      body: new URLSearchParams(p.fields).toString(),
-      signal: AbortSignal.timeout(10_000),
-      redirect: "manual",
-    });
-    await response.arrayBuffer();
-    return response.ok ? null : `HTTP ${response.status}`;
-  } catch (error) {
-    return error instanceof Error ? error.name : "network error";
-  }
+  const body = new URLSearchParams(p.fields).toString();
+  // Posted as customer webhooks are: the private-address policy applies to the address actually
+  // connected to (a name that resolves elsewhere since the check above is refused), no redirect followed.
+  const result = await postCallback({
+    url: p.due.url,
+    body,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-twilio-signature": computeTwilioSignature(p.token, p.due.url, p.fields),
+      "user-agent": "TwilioProxy/1.1 (Assent)",
+    },
+    timeoutMs: CALLBACK_TIMEOUT_MS,
+    allowPrivate: policy.allowPrivate,
+  });
+  return postFailure(result);
 }
 
 /**
@@ -141,7 +145,7 @@ async function post(p: TPrepared, fetchImpl: typeof fetch, policy: TUrlPolicy): 
  */
 export async function deliverTwilioCallbacks(
   ctx: TAppContext,
-  o: { limit?: number; fetch?: typeof fetch; allowPrivateUrls?: boolean } = {},
+  o: { limit?: number; post?: TPostCallback; allowPrivateUrls?: boolean } = {},
 ): Promise<number> {
   const policy = { allowPrivate: o.allowPrivateUrls ?? ctx.config.webhooksAllowPrivate };
   const due = await withSystemTx(ctx.db, (tx) =>
@@ -171,7 +175,7 @@ export async function deliverTwilioCallbacks(
   const results = await Promise.all(
     prepared.map(async (p) => ({
       id: p.due.id,
-      error: await post(p, o.fetch ?? fetch, policy),
+      error: await post(p, o.post ?? postWebhook, policy),
       attempts: p.due.attempts,
     })),
   );

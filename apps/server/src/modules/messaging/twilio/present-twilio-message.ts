@@ -1,4 +1,7 @@
-import { rfc2822, twilioStatus } from "./twilio-errors.js";
+import type { TStoredTwilioMessage } from "./load-twilio-messages.js";
+import { twilioCallbackErrorCode } from "./twilio-callback-error-code.js";
+import { rfc2822, twilioCodeForRefusal, twilioStatus } from "./twilio-errors.js";
+import type { TTwilioListQuery } from "./twilio-list-query.js";
 
 export interface TTwilioMessageView {
   accountSid: string;
@@ -41,5 +44,81 @@ export function presentTwilioMessage(m: TTwilioMessageView): Record<string, unkn
     subresource_uris: { media: `/2010-04-01/Accounts/${m.accountSid}/Messages/${m.sid}/Media.json` },
     to: m.to,
     uri,
+  };
+}
+
+/**
+ * A stored message as Twilio's resource shows it: `from` and `to` with `whatsapp:` on WhatsApp, and
+ * `error_code` always a Twilio error number (as StatusCallbacks report it: the provider's own when the
+ * sender is Twilio, else the closest Twilio code), only for a failed, undelivered or refused message.
+ */
+export function storedTwilioView(accountSid: string, s: TStoredTwilioMessage): TTwilioMessageView {
+  const { m, sender, content } = s;
+  const prefix = m.channel === "whatsapp" ? "whatsapp:" : "";
+  const code = twilioCallbackErrorCode({
+    status: m.status,
+    reason: m.reason,
+    errorCode: m.error_code,
+    providerId: sender?.providerId ?? "",
+  });
+  return {
+    accountSid,
+    sid: m.twilio_sid ?? "",
+    status: m.status,
+    body: content.body ?? "",
+    from: sender?.address ? `${prefix}${sender.address}` : null,
+    to: `${prefix}${s.to ?? ""}`,
+    messagingServiceSid: sender?.messagingServiceSid ?? null,
+    numSegments: m.segments,
+    numMedia: content.media?.length ?? 0,
+    dateCreated: new Date(m.created_at),
+    dateUpdated: new Date(m.updated_at),
+    dateSent: m.sent_at ? new Date(m.sent_at) : null,
+    errorCode: code === undefined ? null : Number(code),
+    errorMessage:
+      m.status === "suppressed"
+        ? twilioCodeForRefusal(m.reason).message
+        : code === undefined
+          ? null
+          : m.error_message,
+  };
+}
+
+/**
+ * Twilio's list page (what twilio clients page through): `messages`, `page`, `page_size`, `start`,
+ * `end`, `uri`, `first_page_uri`, `next_page_uri` (null on the last page; it carries the filters and the
+ * `PageToken` that continues after this page) and `previous_page_uri` (null: pages are read forward).
+ * `found` holds up to one message more than the page, which tells whether a next page exists.
+ */
+export function presentTwilioPage(o: {
+  accountSid: string;
+  query: TTwilioListQuery;
+  found: TStoredTwilioMessage[];
+}): Record<string, unknown> {
+  const { query } = o;
+  const shown = o.found.slice(0, query.pageSize);
+  const last = shown[shown.length - 1];
+  const more = o.found.length > query.pageSize && last !== undefined;
+  const base = `/2010-04-01/Accounts/${o.accountSid}/Messages.json`;
+  const uri = (page: number, token: string | undefined) => {
+    const params = new URLSearchParams(
+      Object.entries(query.filters).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+    params.set("PageSize", String(query.pageSize));
+    params.set("Page", String(page));
+    if (token !== undefined) params.set("PageToken", token);
+    return `${base}?${params.toString()}`;
+  };
+  const start = query.page * query.pageSize;
+  return {
+    messages: shown.map((m) => presentTwilioMessage(storedTwilioView(o.accountSid, m))),
+    page: query.page,
+    page_size: query.pageSize,
+    start,
+    end: shown.length === 0 ? start : start + shown.length - 1,
+    uri: uri(query.page, query.cursor === undefined ? undefined : `PA${query.cursor}`),
+    first_page_uri: uri(0, undefined),
+    next_page_uri: more ? uri(query.page + 1, `PA${last.m.id}`) : null,
+    previous_page_uri: null,
   };
 }

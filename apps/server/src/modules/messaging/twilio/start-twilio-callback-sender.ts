@@ -1,5 +1,5 @@
 import type { TAppContext } from "../../../core/context.js";
-import { deliverTwilioCallbacks } from "./deliver-twilio-callbacks.js";
+import { deliverTwilioCallbacks, type TPostCallback } from "./deliver-twilio-callbacks.js";
 
 /**
  * The loop that posts Twilio-format StatusCallbacks (a worker task; several workers share the outbox
@@ -7,7 +7,7 @@ import { deliverTwilioCallbacks } from "./deliver-twilio-callbacks.js";
  */
 export async function startTwilioCallbackSender(
   ctx: TAppContext,
-  o: { pollMs?: number; fetch?: typeof fetch } = {},
+  o: { pollMs?: number; post?: TPostCallback } = {},
 ): Promise<() => Promise<void>> {
   let running = true;
   let wake: (() => void) | undefined;
@@ -15,7 +15,7 @@ export async function startTwilioCallbackSender(
     while (running) {
       let delivered = 0;
       try {
-        delivered = await deliverTwilioCallbacks(ctx, o.fetch ? { fetch: o.fetch } : {});
+        delivered = await deliverTwilioCallbacks(ctx, o.post ? { post: o.post } : {});
       } catch (error) {
         ctx.logger.error({ err: error }, "status callback delivery failed");
       }

@@ -13,13 +13,15 @@ import { applyStatusEvent } from "../apply-status-event.js";
 import { startDispatcher } from "../dispatch/start-dispatcher.js";
 import { getSendBatcher } from "../send-batcher.js";
 import {
+  dispatchUntil,
   messagingFixture,
   messagingTestRoutes,
   messagingTestServer,
   type TMessagingFixture,
   waitUntil,
 } from "../testing/messaging-fixture.js";
-import { deliverTwilioCallbacks } from "./deliver-twilio-callbacks.js";
+import { touchCustomerWindow } from "../touch-customer-window.js";
+import { deliverTwilioCallbacks, type TPostCallback } from "./deliver-twilio-callbacks.js";
 
 let s: TTestServer;
 let f: TMessagingFixture;
@@ -62,6 +64,28 @@ function client(apiKey = f.ws.apiKey) {
   const c = twilio(f.ws.accountSid, apiKey);
   c.api.baseUrl = base;
   return c;
+}
+
+/** A callback receiver written in fetch's shape, as the poster StatusCallbacks are delivered with. */
+function posting(receiver: typeof fetch): TPostCallback {
+  return async (o) => {
+    const r = await receiver(o.url, { method: "POST", headers: o.headers, body: o.body });
+    return { statusCode: r.status, durationMs: 0, error: null };
+  };
+}
+
+/** A form POST to Messages.json with headers of our own (the twilio client sends no idempotency token). */
+function sendForm(form: Record<string, string>, headers: Record<string, string> = {}, apiKey = f.ws.apiKey) {
+  return s.app.inject({
+    method: "POST",
+    url: `/2010-04-01/Accounts/${f.ws.accountSid}/Messages.json`,
+    headers: {
+      authorization: `Basic ${Buffer.from(`${f.ws.accountSid}:${apiKey}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+      ...headers,
+    },
+    payload: new URLSearchParams(form).toString(),
+  });
 }
 
 /** Dispatch a message sent through the Twilio-compatible API until it is sent, then record it delivered. */
@@ -262,7 +286,7 @@ describe("Twilio-compatible Messages API", () => {
       }
       return new Response(null, { status: 204 });
     };
-    const deliver = () => deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+    const deliver = () => deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, post: posting(receiver) });
     const waiting = () =>
       f.rows<{ status: string; due: boolean }>(
         sql`select status, next_attempt_at <= now() as due from twilio_status_callbacks
@@ -311,24 +335,105 @@ describe("Twilio-compatible Messages API", () => {
     await dup.sender({ channel: "sandbox", providerId: "sandbox", address: "+15005550077", name: "Sandbox" });
     const c = twilio(dup.ws.accountSid, dup.ws.apiKey);
     c.api.baseUrl = base;
-    const who = await dup.contact("sms", "+14155550141");
+    // A recipient without legal quiet hours (a US one may be scheduled, depending on the time of day).
+    const who = await dup.contact("sms", "+819012340141");
     await dup.grant(who.contactId, ["sms"]);
     const refused = await c.messages
-      .create({ to: "+14155550141", from: "+15005550077", body: "x" })
+      .create({ to: "+819012340141", from: "+15005550077", body: "x" })
       .catch((e: { status: number; code: number; message: string }) => e);
     expect(refused).toMatchObject({ status: 400, code: 21606 });
     expect((refused as { message: string }).message).toMatch(/MessagingServiceSid/);
     expect(await dup.count()).toBe(0);
     const named = await c.messages.create({
-      to: "+14155550141",
+      to: "+819012340141",
       messagingServiceSid: sms.messagingServiceSid ?? "",
       body: "x",
     });
-    expect(named.status).toBe("queued");
+    expect(named.status).toBe("accepted");
     const stored = await dup.rows<{ channel_account_id: string }>(
       sql`select channel_account_id from messages where twilio_sid = ${named.sid}`,
     );
     expect(stored[0]?.channel_account_id).toBe(sms.id);
+  });
+
+  it("answers POST as GET shows the message: the normalised `to`, `from` with whatsapp:, as Twilio through a service", async () => {
+    const sms = await f.sender({ channel: "sms", providerId: "fake", address: "+15005550010", name: "sms" });
+    const wa = await f.sender({
+      channel: "whatsapp",
+      providerId: "fake",
+      address: "+15005550011",
+      name: "wa",
+    });
+    // Recipients without legal quiet hours: the answers do not depend on the time of day.
+    const c = await f.contact("sms", "+819012340131");
+    await f.grant(c.contactId, ["sms", "whatsapp"]);
+    // Named by From: `queued`, its segments counted, `to` as normalised.
+    const byFrom = await client().messages.create({
+      to: "+81 90-1234-0131",
+      from: "+15005550010",
+      body: "x",
+    });
+    expect(byFrom).toMatchObject({
+      status: "queued",
+      numSegments: "1",
+      to: "+819012340131",
+      from: "+15005550010",
+    });
+    expect((await client().messages(byFrom.sid).fetch()).to).toBe(byFrom.to);
+    // Through a Messaging Service Twilio answers `accepted` with 0 segments (its sender is chosen after);
+    // GET then shows the message as it is.
+    const byService = await client().messages.create({
+      to: "+819012340131",
+      messagingServiceSid: sms.messagingServiceSid ?? "",
+      body: "x",
+    });
+    expect(byService).toMatchObject({ status: "accepted", numSegments: "0", from: "+15005550010" });
+    expect(await client().messages(byService.sid).fetch()).toMatchObject({
+      status: "queued",
+      numSegments: "1",
+    });
+    // A WhatsApp sender named by its service: `from` and `to` with whatsapp:, in POST as in GET.
+    await f.tx((t) =>
+      touchCustomerWindow(t, {
+        workspaceId: f.workspaceId,
+        contactId: c.contactId,
+        channelAccountId: wa.id,
+        at: new Date(),
+      }),
+    );
+    const created = await client().messages.create({
+      to: "whatsapp:+81 90 1234 0131",
+      messagingServiceSid: wa.messagingServiceSid ?? "",
+      body: "hello",
+    });
+    expect(created).toMatchObject({ from: "whatsapp:+15005550011", to: "whatsapp:+819012340131" });
+    const fetched = await client().messages(created.sid).fetch();
+    expect([fetched.from, fetched.to]).toEqual([created.from, created.to]);
+    // WhatsApp's own failure code (131050: the recipient stopped marketing messages) is never shown as an
+    // error_code: a Twilio client reads Twilio error numbers, mapped as StatusCallbacks map them.
+    await dispatchUntil(
+      s,
+      async () => (await f.count(sql`twilio_sid = ${created.sid} and status = 'sent'`)) === 1,
+    );
+    const [row] = await f.rows<{ provider_message_id: string }>(
+      sql`select provider_message_id from messages where twilio_sid = ${created.sid}`,
+    );
+    await withSystemTx(s.ctx.db, (tx) =>
+      applyStatusEvent(tx, {
+        workspaceId: f.workspaceId,
+        channelAccountId: wa.id,
+        providerMessageId: row?.provider_message_id ?? "",
+        status: "failed",
+        errorCode: "131050",
+        errorMessage: "user stopped marketing messages",
+        at: new Date(),
+      }),
+    );
+    expect(await client().messages(created.sid).fetch()).toMatchObject({
+      status: "failed",
+      errorCode: 30008,
+      errorMessage: "user stopped marketing messages",
+    });
   });
 
   it("answers Twilio errors for bad credentials, unknown senders, missing fields and unknown messages", async () => {
@@ -487,10 +592,84 @@ describe("Twilio-compatible Messages API", () => {
         posted.push({ signature: headers.get("x-twilio-signature") ?? "", fields });
       return new Response(null, { status: 204 });
     };
-    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, post: posting(receiver) });
     expect(posted).toHaveLength(1);
     const [p] = posted;
     expect(p && twilio.validateRequest(key, p.signature, callbackUrl, p.fields)).toBe(true);
+  });
+
+  it("answers a retry with the same I-Twilio-Idempotency-Token once; refuses a token too long to keep (21100)", async () => {
+    const c = await f.contact("sandbox", "+14155550134");
+    await f.grant(c.contactId);
+    const form = { To: "+14155550134", From: "+15005550006", Body: "Your order shipped" };
+    const longest = { "i-twilio-idempotency-token": `retry-${"x".repeat(249)}` };
+    const first = await sendForm(form, longest);
+    const again = await sendForm(form, longest);
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.json().sid).toBe(first.json().sid);
+    expect(await f.count(sql`contact_id = ${c.contactId}`)).toBe(1);
+    // One character more: refused, each time, naming the header; never ignored (which would store every retry).
+    const tooLong = { "i-twilio-idempotency-token": `retry-${"x".repeat(250)}` };
+    for (let n = 0; n < 2; n += 1) {
+      const r = await sendForm(form, tooLong);
+      expect(r.statusCode).toBe(400);
+      expect(r.json()).toMatchObject({
+        code: 21100,
+        message: "Invalid parameter: I-Twilio-Idempotency-Token",
+        more_info: "https://www.twilio.com/docs/errors/21100",
+        status: 400,
+        field: "I-Twilio-Idempotency-Token",
+      });
+    }
+    expect(await f.count(sql`contact_id = ${c.contactId}`)).toBe(1);
+  });
+
+  it("keeps a key's secret with its own message after that key replayed another key's token", async () => {
+    const made = await s.app.inject({
+      method: "POST",
+      url: "/v1/api-keys",
+      headers: f.auth,
+      payload: { name: "rotated", scopes: ["messages:send", "messages:read"] },
+    });
+    expect(made.statusCode).toBe(201);
+    const second = made.json() as { key: string; id: string };
+    const c = await f.contact("sandbox", "+14155550133");
+    await f.grant(c.contactId);
+    const form = { To: "+14155550133", From: "+15005550006", Body: "x", StatusCallback: callbackUrl };
+    const token = { "i-twilio-idempotency-token": "order-77" };
+    const first = await sendForm(form, token);
+    expect(first.statusCode).toBe(201);
+    // The same request retried with the same token by another key (after a key rotation): a replay, which
+    // stores nothing of the second key.
+    const replay = await sendForm(form, token, second.key);
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json().sid).toBe(first.json().sid);
+    const own = await client(second.key).messages.create({
+      to: "+14155550133",
+      from: "+15005550006",
+      body: "y",
+      statusCallback: callbackUrl,
+    });
+    expect(own.status).toBe("queued");
+    const kept = await f.rows<{ n: number }>(
+      sql`select count(*)::int as n from twilio_callback_keys where api_key_id = ${second.id}`,
+    );
+    expect(kept[0]?.n).toBe(1);
+    // Its callbacks are signed with the second key and delivered, not given up on.
+    await f.optOut(c.contactId, "all");
+    const posted: { signature: string; fields: Record<string, string> }[] = [];
+    const receiver: typeof fetch = async (_url, init) => {
+      const fields = Object.fromEntries(new URLSearchParams(String(init?.body)));
+      const headers = new Headers(init?.headers);
+      if (fields.MessageSid === own.sid)
+        posted.push({ signature: headers.get("x-twilio-signature") ?? "", fields });
+      return new Response(null, { status: 204 });
+    };
+    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, post: posting(receiver) });
+    expect(posted).toHaveLength(1);
+    const [p] = posted;
+    expect(p && twilio.validateRequest(second.key, p.signature, callbackUrl, p.fields)).toBe(true);
   });
 
   it("tells the StatusCallback when an opt-out suppresses a queued message: failed with 21610", async () => {
@@ -511,7 +690,7 @@ describe("Twilio-compatible Messages API", () => {
       if (fields.MessageSid === msg.sid) posted.push(fields);
       return new Response(null, { status: 204 });
     };
-    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, post: posting(receiver) });
     expect(posted).toHaveLength(1);
     expect(posted[0]).toMatchObject({ MessageStatus: "failed", SmsStatus: "failed", ErrorCode: "21610" });
     expect((await client().messages(msg.sid).fetch()).status).toBe("failed");
@@ -540,7 +719,7 @@ describe("Twilio-compatible Messages API", () => {
       if (fields.MessageSid === msg.sid) posted.push(fields);
       return new Response(null, { status: 204 });
     };
-    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+    await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, post: posting(receiver) });
     expect(posted).toEqual([expect.objectContaining({ MessageStatus: "failed", ErrorCode: "30008" })]);
   });
 
@@ -733,7 +912,7 @@ describe("Twilio-compatible Messages API", () => {
     };
     await waitUntil(
       async () => {
-        await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, fetch: receiver });
+        await deliverTwilioCallbacks(s.ctx, { allowPrivateUrls: true, post: posting(receiver) });
         return posted.length >= 2;
       },
       { what: "callbacks" },

@@ -94,6 +94,9 @@ export const twilioErrors = {
    */
   serverError: (message: string) => new TwilioApiError(20500, message, 500),
   badRequest: (message: string) => new TwilioApiError(21100, message),
+  /** A parameter (or header) given twice, too long, or holding a NUL character, named in `field`. */
+  invalidParameter: (name: string) =>
+    new TwilioApiError(21100, `Invalid parameter: ${name}`, 400, { field: name }),
 } as const;
 
 /** Our status → Twilio's MessageStatus. */

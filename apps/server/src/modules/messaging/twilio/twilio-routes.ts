@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { FastifyReply } from "fastify";
 import { z } from "zod";
 import type { TAppContext } from "../../../core/context.js";
-import { rows, withSystemTx } from "../../../core/db/tx.js";
+import { rows, withSystemTx, withWorkspaceTx } from "../../../core/db/tx.js";
 import { AppError } from "../../../core/errors.js";
 import type { TRouteModule } from "../../../http/app.js";
 import type { TApp } from "../../../http/types.js";
@@ -13,15 +13,17 @@ import type { TMessageDbRow } from "../message-row.js";
 import { messageColumns } from "../message-row.js";
 import type { TChannelAccountRow, TMessageContent } from "../messaging.types.js";
 import { normalizeRecipient } from "../normalize-recipient.js";
-import { checkWebhookUrl, getContactAddresses, type TResolveHost, type TUrlPolicy } from "../ports.js";
+import { checkWebhookUrl, type TResolveHost, type TUrlPolicy } from "../ports.js";
 import { contentKindOf, segmentsOf } from "../prepare-send-work.js";
-import { openContent } from "../present-message.js";
 import { getSendBatcher } from "../send-batcher.js";
 import type { TSendWork } from "../send-work.js";
 import { authenticateTwilioCaller } from "./authenticate-twilio-caller.js";
 import { callbackKey } from "./callback-key.js";
-import { presentTwilioMessage } from "./present-twilio-message.js";
+import { listTwilioMessages } from "./list-twilio-messages.js";
+import { loadTwilioMessages } from "./load-twilio-messages.js";
+import { presentTwilioMessage, presentTwilioPage, storedTwilioView } from "./present-twilio-message.js";
 import { TwilioApiError, twilioCodeForRefusal, twilioErrors } from "./twilio-errors.js";
+import { parseTwilioListQuery, resolveTwilioListFilter } from "./twilio-list-query.js";
 
 /** A parameter's text: one value, no NUL (Postgres text cannot hold it). */
 const ZParam = (max: number) =>
@@ -67,6 +69,21 @@ function scheduledAtOf(b: TTwilioSend, now: Date): Date | undefined {
   if (ahead < SCHEDULE_MIN_MS || ahead > SCHEDULE_MAX_MS)
     throw twilioErrors.sendAtUnsupported("must be between 15 minutes and 35 days in the future");
   return new Date(at);
+}
+
+/** Idempotency keys are at most this long (as `Idempotency-Key` on /v1/messages). */
+const MAX_IDEMPOTENCY_TOKEN = 255;
+
+/**
+ * The `I-Twilio-Idempotency-Token` header: none when absent or empty. A longer token than we keep is
+ * refused (21100 naming the header) before anything is stored, never ignored: ignoring it would store,
+ * and send, each retry of the request again.
+ */
+function idempotencyTokenOf(header: string | string[] | undefined): string | undefined {
+  const token = Array.isArray(header) ? header.join(", ") : header;
+  if (token === undefined || token === "") return undefined;
+  if (token.length > MAX_IDEMPOTENCY_TOKEN) throw twilioErrors.invalidParameter("I-Twilio-Idempotency-Token");
+  return token;
 }
 
 /** The StatusCallback URL as stored, or Twilio's 21609 naming the field and why it was refused. */
@@ -177,10 +194,10 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
         const parsed = ZTwilioSend.safeParse(request.body ?? {});
         if (!parsed.success) {
           // Named as Twilio names it (a parameter given twice arrives as a list).
-          const name = String(parsed.error.issues[0]?.path[0] ?? "body");
-          throw new TwilioApiError(21100, `Invalid parameter: ${name}`, 400, { field: name });
+          throw twilioErrors.invalidParameter(String(parsed.error.issues[0]?.path[0] ?? "body"));
         }
         const b = parsed.data;
+        const idempotencyKey = idempotencyTokenOf(request.headers["i-twilio-idempotency-token"]);
         if (b.To === undefined || b.To === "") throw twilioErrors.toRequired();
         const scheduledAt = scheduledAtOf(b, ctx.clock());
         const account = pickSender(await sendersOf(ctx, caller.workspaceId), b);
@@ -196,11 +213,6 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
         const content = contentOf(b, account.channel);
         const callback = await checkedCallback(b.StatusCallback, policy);
         const callbackKeySealed = callback !== undefined ? await callbackKey.sealed(ctx, caller) : undefined;
-        const tokenHeader = request.headers["i-twilio-idempotency-token"];
-        const idempotencyKey =
-          typeof tokenHeader === "string" && tokenHeader.length > 0 && tokenHeader.length <= 255
-            ? tokenHeader
-            : undefined;
         const sid = `${content.media ? "MM" : "SM"}${randomBytes(16).toString("hex")}`;
         const work: TSendWork = {
           workspaceId: caller.workspaceId,
@@ -239,7 +251,9 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
           },
         };
         const accepted = await batcher.submit(work);
-        if (callbackKeySealed !== undefined && accepted.status !== "suppressed")
+        // Stored only when this request's own sealed secret was written: with its message, accepted and
+        // not refused. A replay writes nothing (the answer is another request's, perhaps another key's).
+        if (callbackKeySealed !== undefined && !accepted.replayed && accepted.status !== "suppressed")
           callbackKey.stored(caller.keyId);
         if (accepted.status === "suppressed") {
           const refusal = twilioCodeForRefusal(accepted.reason);
@@ -248,16 +262,21 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
             assent_reason: accepted.reason,
           });
         }
+        // As GET shows it: the normalised recipient, and the sender with `whatsapp:` on WhatsApp. Through a
+        // Messaging Service Twilio answers `accepted` with 0 segments, its sender being chosen afterwards
+        // (a scheduled message stays `scheduled`); GET then shows the message as it is.
+        const prefix = account.channel === "whatsapp" ? "whatsapp:" : "";
+        const viaService = b.From === undefined || b.From === "";
         return reply.status(201).send(
           presentTwilioMessage({
             accountSid: caller.accountSid,
             sid: accepted.twilioSid ?? sid,
-            status: accepted.status,
+            status: viaService && accepted.status === "queued" ? "accepted" : accepted.status,
             body: content.body ?? "",
-            from: b.From ?? account.address,
-            to: b.To,
+            from: account.address ? `${prefix}${account.address}` : null,
+            to: `${prefix}${to}`,
             messagingServiceSid: account.messagingServiceSid,
-            numSegments: work.segments,
+            numSegments: viaService ? 0 : work.segments,
             numMedia: content.media?.length ?? 0,
             dateCreated: accepted.createdAt,
             dateUpdated: accepted.createdAt,
@@ -296,60 +315,52 @@ function mountTwilioRoutes(app: TApp, ctx: TAppContext, policy: TUrlPolicy): voi
         if (!/^[A-Za-z0-9]+$/.test(request.params.Sid)) throw twilioErrors.notFound(path);
         // Keys first: loading them opens a transaction of its own (PGlite runs one at a time).
         const keys = await ctx.keys.forWorkspace(ctx.db, caller.workspaceId);
-        const found = await withSystemTx(ctx.db, async (tx) => {
-          const m = (
+        const [found] = await withWorkspaceTx(ctx.db, caller.workspaceId, async (tx) =>
+          loadTwilioMessages(
+            tx,
+            keys,
+            caller.workspaceId,
             await rows<TMessageDbRow>(
               tx,
               sql`select ${messageColumns} from messages where workspace_id = ${caller.workspaceId} and twilio_sid = ${request.params.Sid}`,
-            )
-          )[0];
-          if (!m) return undefined;
-          const acc = (
-            await rows<{ address: string | null; messaging_service_sid: string | null }>(
-              tx,
-              sql`select address, messaging_service_sid from channel_accounts where id = ${m.channel_account_id}`,
-            )
-          )[0];
-          const content = openContent(keys, m);
-          // The message's own recipient, sealed with its content; the contact's address on the channel only
-          // for a message stored without one (it may have changed since, or the contact have several).
-          const to =
-            content.to ??
-            (
-              await getContactAddresses(tx, keys, {
-                workspaceId: caller.workspaceId,
-                contactIds: [m.contact_id],
-                channel: m.channel as TChannelAccountRow["channel"],
-              })
-            ).get(m.contact_id);
-          return { m, acc, to, content };
-        });
-        if (!found) throw twilioErrors.notFound(path);
-        const { m, acc, to, content } = found;
-        const prefix = m.channel === "whatsapp" ? "whatsapp:" : "";
-        const refusal = m.status === "suppressed" ? twilioCodeForRefusal(m.reason) : undefined;
-        return reply.send(
-          presentTwilioMessage({
-            accountSid: caller.accountSid,
-            sid: request.params.Sid,
-            status: m.status,
-            body: content.body ?? "",
-            from: acc?.address ? `${prefix}${acc.address}` : null,
-            to: `${prefix}${to ?? ""}`,
-            messagingServiceSid: acc?.messaging_service_sid ?? null,
-            numSegments: m.segments,
-            numMedia: content.media?.length ?? 0,
-            dateCreated: new Date(m.created_at),
-            dateUpdated: new Date(m.updated_at),
-            dateSent: m.sent_at ? new Date(m.sent_at) : null,
-            errorCode: refusal
-              ? refusal.code
-              : m.error_code && /^\d+$/.test(m.error_code)
-                ? Number(m.error_code)
-                : null,
-            errorMessage: refusal ? refusal.message : m.error_message,
-          }),
+            ),
+          ),
         );
+        if (!found) throw twilioErrors.notFound(path);
+        return reply.send(presentTwilioMessage(storedTwilioView(caller.accountSid, found)));
+      } catch (error) {
+        return send(reply, error);
+      }
+    },
+  );
+
+  app.get(
+    "/2010-04-01/Accounts/:AccountSid/Messages.json",
+    {
+      config: { public: true },
+      schema: { tags: ["twilio-compatible"], summary: "List messages (Twilio-compatible)", params },
+    },
+    async (request, reply) => {
+      try {
+        const caller = await authenticateTwilioCaller(ctx, {
+          accountSid: request.params.AccountSid,
+          authorization: request.headers.authorization,
+          permission: "messages:read",
+        });
+        const query = parseTwilioListQuery(request.query);
+        // Keys first: loading them opens a transaction of its own (PGlite runs one at a time).
+        const keys = await ctx.keys.forWorkspace(ctx.db, caller.workspaceId);
+        const found = await withWorkspaceTx(ctx.db, caller.workspaceId, async (tx) => {
+          const filter = await resolveTwilioListFilter(tx, keys, caller.workspaceId, query);
+          if (!filter) return [];
+          return listTwilioMessages(tx, keys, {
+            workspaceId: caller.workspaceId,
+            filter,
+            cursor: query.cursor,
+            limit: query.pageSize,
+          });
+        });
+        return reply.send(presentTwilioPage({ accountSid: caller.accountSid, query, found }));
       } catch (error) {
         return send(reply, error);
       }
