@@ -193,12 +193,13 @@ describe("sender leases and rate state", () => {
 
   it("renews the lease while sends are still in flight at the end of a run: no other worker sends meanwhile", async () => {
     const sender = await f.sender({ credentials: { idempotentSends: false }, rateLimit: { perSecond: 2 } });
-    slow.set("+442079623001", 1_500);
+    slow.set("+442079623001", 3_000);
     const first = await sendTo(sender.id, "+442079623001");
     // The holder runs out of work while the slow send is in flight and ends its run, waiting for the
-    // answer (0.6 s leases); the other dispatcher looks on.
-    await dispatcher("d1", { idleReleaseMs: 50 });
-    await dispatcher("d2", { idleReleaseMs: 50 });
+    // answer (1.5 s leases: twice as long as the send, and long enough that a loaded machine renews them
+    // in time); the other dispatcher looks on.
+    await dispatcher("d1", { idleReleaseMs: 50, senderLeaseMs: 1_500 });
+    await dispatcher("d2", { idleReleaseMs: 50, senderLeaseMs: 1_500 });
     await waitUntil(() => calls.length > 0, { what: "the slow send started" });
     await sleep(300);
     const later = [await sendTo(sender.id, "+442079623002"), await sendTo(sender.id, "+442079623003")];
