@@ -231,6 +231,7 @@ async function main(): Promise<void> {
     reason: "consent_granted",
     basis: "consent",
     ledgerEntryIds: ["cns_0000000000000000000000000"],
+    notBefore: null,
     contactId: "ctc_0000000000000000000000000",
     signals: { optOutPropensity: 0 },
   };

@@ -156,7 +156,6 @@ async function main(): Promise<void> {
 /** checkConsent on a warm cache: every answer synchronous (a promise would mean a read, and fails the run). */
 async function warmChecks(out: Record<string, unknown>): Promise<void> {
   const keys = { version: 1, encryption: randomBytes(32), index: randomBytes(32) };
-  const identityKey = randomBytes(32);
   const byContact = new Map<string, TDecisionFacts>();
   const byAddress = new Map<string, string>();
   let reads = 0;
@@ -181,7 +180,6 @@ async function warmChecks(out: Record<string, unknown>): Promise<void> {
           }),
         );
       },
-      propensity: async () => 0,
     },
     2_000,
     0,
@@ -207,7 +205,7 @@ async function warmChecks(out: Record<string, unknown>): Promise<void> {
     byId.push({ ...base, contactId });
     byPhone.push({ ...base, to: phone });
   }
-  for (const input of [...byId, ...byPhone]) await checkConsent(cache, keys, identityKey, input);
+  for (const input of [...byId, ...byPhone]) await checkConsent(cache, keys, input);
   const readsWarm = reads;
   // Rounds of each case, alternated (by id, by phone, by id, …), so a burst of load elsewhere on the
   // machine hits both; each case reports the median round. Besides the wall-clock rate, each round is also
@@ -227,7 +225,7 @@ async function warmChecks(out: Record<string, unknown>): Promise<void> {
       const t = performance.now();
       while (performance.now() - t < (SECONDS * 1000) / rounds) {
         for (const input of inputs) {
-          const c = checkConsent(cache, keys, identityKey, input);
+          const c = checkConsent(cache, keys, input);
           if (c instanceof Promise) throw new Error("a warm check read the database");
           if (c.decision.allowed) r.allowed++;
         }

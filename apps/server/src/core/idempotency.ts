@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import { sql } from "drizzle-orm";
+import { canonicalJson } from "./canonical-json.js";
 import type { TDb } from "./db/client.js";
 import { rows, sqlState, type TTx, withWorkspaceTx } from "./db/tx.js";
 import { AppError } from "./errors.js";
@@ -11,7 +12,7 @@ export interface TIdempotentResult {
 }
 
 export function requestHash(route: string, payload: unknown): string {
-  return hash("sha256", route + JSON.stringify(payload ?? null), "hex");
+  return hash("sha256", route + canonicalJson(payload ?? null), "hex");
 }
 
 /**

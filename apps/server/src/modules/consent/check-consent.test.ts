@@ -53,9 +53,12 @@ describe("POST /v1/consent/check", () => {
       reason: "consent_granted",
       basis: "consent",
       ledgerEntryIds: [g.id],
+      notBefore: null,
       contactId: g.contactId,
       signals: { optOutPropensity: 0 },
     });
+    // Every field is there, notBefore as null (the answer is written as text: see checkJsonText).
+    expect(byId.body).toContain('"notBefore":null');
     expect(byId.headers["x-content-type-options"]).toBe("nosniff");
     expect((await check(ws, { to: "+33612345678" })).json()).toEqual(byId.json());
     // No category: a campaign's own, else marketing (the strictest).

@@ -8,7 +8,6 @@ import {
   type TCachedFacts,
 } from "./decision-facts-cache.js";
 import { evaluateDecision } from "./evaluate-decision.js";
-import { signalHashes } from "./signal-hashes.js";
 
 export interface TCheckConsentInput {
   workspaceId: string;
@@ -29,7 +28,11 @@ export interface TCheckConsentInput {
 export interface TCheckConsentResult {
   decision: TDecision;
   contactId: string | null;
-  /** The cross-brand signal: distinct brands this person opted out of in 12 months. Never part of the decision. */
+  /**
+   * The cross-brand signal of the workspace's contact: distinct brands this person opted out of in 12
+   * months. Never part of the decision. 0 for an address no contact of the workspace holds: the signal is
+   * never told about numbers the workspace does not already hold (else any workspace could probe them).
+   */
   optOutPropensity: number;
 }
 
@@ -88,17 +91,11 @@ function normalizeTo(keys: TWorkspaceKeys, o: TCheckConsentInput, to: string): T
   return out;
 }
 
-/** The identity hash of a phone number nobody here has (only strangers need one: contacts carry theirs). */
-const identityOf = (n: TNormalized | null, identityKey: Buffer | null): string | null =>
-  n?.kind === "phone" && identityKey ? signalHashes.identity(identityKey, n.address) : null;
-
 /** What a check needs, each piece either known or still to be read. */
 interface TPieces {
   contactId: string | null | undefined;
   campaign: TCampaign | null | undefined;
   facts: TCachedFacts | undefined;
-  /** Only for a number nobody has: its cross-brand signal. */
-  strangerScore: number | undefined;
 }
 
 const inputOf = (o: TCheckConsentInput, contactId: string, campaign: TCampaign | undefined) => ({
@@ -138,7 +135,6 @@ function decide(
   if (p.contactId === undefined || p.campaign === undefined || !p.facts) return undefined;
   const campaign = p.campaign ?? undefined;
   if (p.contactId !== null) return decideFor(o, p.contactId, p.facts, campaign);
-  if (p.strangerScore === undefined) return undefined;
   const f = p.facts;
   // Nobody has this address yet: a new contact in the number's place, with no consent and no opt-out.
   const decision = evaluateDecision(inputOf(o, "", campaign), {
@@ -158,20 +154,21 @@ function decide(
     grants: [],
     campaign,
   });
-  return { decision, contactId: null, optOutPropensity: p.strangerScore };
+  // Nothing about a number the workspace does not hold: not even whether it opted out elsewhere.
+  return { decision, contactId: null, optOutPropensity: 0 };
 }
 
 /**
  * The advisory consent check for any sender (`POST /v1/consent/check`): the same pure decision as the
  * pipeline's, over facts from the warm per-process cache (see DecisionFactsCache for its staleness bound).
  * When everything is cached it answers at once, without a promise (the hot path); otherwise it reads what
- * is missing. An address nobody has yet is judged as a new contact would be. The dispatcher never uses
- * this: it decides with `decideMany(…, { lock: "share" })` inside its own transaction.
+ * is missing. An address nobody has yet is judged as a new contact would be, with no cross-brand signal.
+ * The dispatcher never uses this: it decides with `decideMany(…, { lock: "share" })` inside its own
+ * transaction.
  */
 export function checkConsent(
   cache: DecisionFactsCache,
   keys: TWorkspaceKeys,
-  identityKey: Buffer | null,
   o: TCheckConsentInput,
 ): TCheckConsentResult | Promise<TCheckConsentResult> {
   const ws = o.workspaceId;
@@ -184,14 +181,10 @@ export function checkConsent(
     const facts = cache.peek(ws, contactId, o.brandId, now);
     if (facts) return decideFor(o, contactId, facts, campaign ?? undefined);
   }
-  const p: TPieces = { contactId, campaign, facts: undefined, strangerScore: undefined };
+  const p: TPieces = { contactId, campaign, facts: undefined };
   if (contactId !== undefined) p.facts = cache.peek(ws, contactId ?? "", o.brandId, now);
-  if (contactId === null) {
-    const identity = identityOf(n, identityKey);
-    p.strangerScore = identity ? cache.peekPropensity(identity) : 0;
-  }
   const stranger = contactId === null ? n : null;
-  return decide(o, p, stranger) ?? readAndDecide(cache, o, p, n, identityKey);
+  return decide(o, p, stranger) ?? readAndDecide(cache, o, p, n);
 }
 
 async function readAndDecide(
@@ -199,7 +192,6 @@ async function readAndDecide(
   o: TCheckConsentInput,
   p: TPieces,
   n: TNormalized | null,
-  identityKey: Buffer | null,
 ): Promise<TCheckConsentResult> {
   const ws = o.workspaceId;
   const contactId =
@@ -211,14 +203,7 @@ async function readAndDecide(
         ? ((await cache.campaign(ws, o.campaignId)) ?? null)
         : null;
   const facts = await cache.facts(ws, contactId ?? "", o.brandId);
-  const identity = contactId === null ? identityOf(n, identityKey) : null;
-  const strangerScore =
-    contactId !== null
-      ? undefined
-      : identity
-        ? (p.strangerScore ?? (await cache.propensity(ws, identity)))
-        : 0;
-  const result = decide(o, { contactId, campaign, facts, strangerScore }, contactId === null ? n : null);
+  const result = decide(o, { contactId, campaign, facts }, contactId === null ? n : null);
   if (!result) throw new Error("consent check: facts missing after reading them");
   return result;
 }

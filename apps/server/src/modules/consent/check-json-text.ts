@@ -13,6 +13,6 @@ export function checkJsonText(d: TCheckJson): string {
     ids += (i === 0 ? "" : ",") + quoted(d.ledgerEntryIds[i] ?? "");
   const basis = d.basis === null ? "null" : `"${d.basis}"`;
   const contact = d.contactId === null ? "null" : quoted(d.contactId);
-  const notBefore = d.notBefore === undefined ? "" : `,"notBefore":"${d.notBefore}"`;
-  return `{"allowed":${d.allowed},"reason":"${d.reason}","basis":${basis},"ledgerEntryIds":[${ids}],"contactId":${contact},"signals":{"optOutPropensity":${d.signals.optOutPropensity}}${notBefore}}`;
+  const notBefore = d.notBefore === null ? "null" : `"${d.notBefore}"`;
+  return `{"allowed":${d.allowed},"reason":"${d.reason}","basis":${basis},"ledgerEntryIds":[${ids}],"notBefore":${notBefore},"contactId":${contact},"signals":{"optOutPropensity":${d.signals.optOutPropensity}}}`;
 }

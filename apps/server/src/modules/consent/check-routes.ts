@@ -4,7 +4,6 @@ import { authorize } from "../../http/auth.js";
 import type { TApp } from "../../http/types.js";
 import { checkConsent, type TCheckConsentInput, type TCheckConsentResult } from "./check-consent.js";
 import { checkJsonText } from "./check-json-text.js";
-import { IDENTITY_KEY_NAME } from "./consent-key-rings.js";
 import type { DecisionFactsCache } from "./decision-facts-cache.js";
 import { presentCheck, presentDecision, type TCheckJson, ZCheckJson, ZDecisionJson } from "./presenters.js";
 import { ZCheckRequest, ZDecisionRequest } from "./routes.schema.js";
@@ -17,11 +16,9 @@ const plainJson = () => (data: unknown) => JSON.stringify(data);
  * `POST /v1/consent/decisions`), answered from the warm decision-facts cache.
  */
 export function checkRoutes(app: TApp, ctx: TAppContext, cache: DecisionFactsCache): void {
-  let identityKey: Buffer | null = null;
   // Workspace keys never change under a running key ring: kept here, the hot path needs no promise.
   const known = new Map<string, TWorkspaceKeys>();
   const keysFor = async (workspaceId: string) => {
-    identityKey ??= await ctx.keys.platformKey(ctx.db, IDENTITY_KEY_NAME);
     const keys = await ctx.keys.forWorkspace(ctx.db, workspaceId);
     if (known.size >= 10_000) known.clear();
     known.set(workspaceId, keys);
@@ -29,10 +26,10 @@ export function checkRoutes(app: TApp, ctx: TAppContext, cache: DecisionFactsCac
   };
   /** Answers at once when keys and facts are warm, else through a promise. */
   const run = <T>(input: TCheckConsentInput, present: (r: TCheckConsentResult) => T): T | Promise<T> => {
-    const keys = identityKey ? known.get(input.workspaceId) : undefined;
+    const keys = known.get(input.workspaceId);
     const answer = keys
-      ? checkConsent(cache, keys, identityKey, input)
-      : keysFor(input.workspaceId).then((k) => checkConsent(cache, k, identityKey, input));
+      ? checkConsent(cache, keys, input)
+      : keysFor(input.workspaceId).then((k) => checkConsent(cache, k, input));
     return answer instanceof Promise ? answer.then(present) : present(answer);
   };
 

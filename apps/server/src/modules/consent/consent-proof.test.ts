@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
-import { withSystemTx } from "../../core/db/tx.js";
+import { withSystemTx, withWorkspaceTx } from "../../core/db/tx.js";
 import { createApiKey } from "../auth/index.js";
+import { createBrand } from "../workspaces/index.js";
 
 let s: TTestServer;
 beforeAll(async () => {
@@ -212,5 +213,51 @@ describe("GET /v1/contacts/{id}/consent-proof", () => {
       headers: h,
     });
     expect(wrong.statusCode).toBe(404);
+  });
+
+  it("with brandId, shows no decision of another brand's message: 404 naming messageId", async () => {
+    const ws = await s.workspace();
+    const h = bearer(ws.apiKey);
+    const brandB = await withWorkspaceTx(s.ctx.db, ws.workspaceId, (tx) =>
+      createBrand(tx, { workspaceId: ws.workspaceId, name: "Brand B", actor: { type: "system", id: null } }),
+    );
+    const grantB = (
+      await s.app.inject({
+        method: "POST",
+        url: "/v1/consents",
+        headers: h,
+        payload: {
+          contact: { channel: "sms", address: "+33655443312" },
+          brandId: brandB.id,
+          channels: ["sms"],
+          evidence: { method: "web_form", source: "signup B", wording: "Yes, offers from B." },
+        },
+      })
+    ).json();
+    const messageId = "msg_01proofmessageofbrandb00";
+    await s.database.query(
+      `insert into messages (id, workspace_id, brand_id, contact_id, channel, channel_account_id, category, source, status,
+        accept_status, accept_reason, content_kind, content_sealed, decision_ledger_ids, created_at, updated_at, claimed_at, dispatch_reason)
+       values ($1, $2, $3, $4, 'sms', 'chn_x', 'marketing', 'api', 'sent', 'queued', 'consent_granted', 'text', 'v1.x', $5,
+        now(), now(), now(), 'consent_granted')`,
+      [messageId, ws.workspaceId, brandB.id, grantB.contactId, [grantB.id]],
+    );
+    const proof = (brandId: string, format = "json") =>
+      s.app.inject({
+        method: "GET",
+        url: `/v1/contacts/${grantB.contactId}/consent-proof?format=${format}&brandId=${brandId}&messageId=${messageId}`,
+        headers: h,
+      });
+    for (const format of ["json", "csv", "html"]) {
+      const other = await proof(ws.brandId, format);
+      expect(other.statusCode).toBe(404);
+      expect(other.json().error).toMatchObject({ code: "not_found", field: "messageId" });
+      expect(other.body).not.toContain(brandB.id);
+      expect(other.body).not.toContain(grantB.id);
+    }
+    // The message's own brand sees its decision.
+    const own = await proof(brandB.id);
+    expect(own.statusCode).toBe(200);
+    expect(own.json().message).toMatchObject({ messageId, brandId: brandB.id, ledgerEntryIds: [grantB.id] });
   });
 });

@@ -70,10 +70,5 @@ export function createDecisionFactsLoader(ctx: TAppContext): TDecisionFactsLoade
       withWorkspaceTx(ctx.db, workspaceId, (tx) => getCampaign(tx, { workspaceId, campaignId })),
     contactsByAddress: (workspaceId, items) =>
       withWorkspaceTx(ctx.db, workspaceId, (tx) => findContactsByIdentity(tx, { workspaceId, items })),
-    propensity: (workspaceId, identityHash) =>
-      withWorkspaceTx(ctx.db, workspaceId, async (tx) => {
-        const [n] = await readOptOutPropensities(tx, { groups: [[identityHash]], at: ctx.clock() });
-        return n ?? 0;
-      }),
   };
 }

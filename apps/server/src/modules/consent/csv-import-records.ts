@@ -23,7 +23,7 @@ export const csvColumns: Record<keyof TImportRecord, string> = {
 };
 
 export interface TCsvProblem {
-  /** Spreadsheet row: the header is row 1, the first record row 2. */
+  /** Spreadsheet row (blank rows counted): the header's row for a missing column, else the record's. */
   row: number;
   column: string;
   reason: string;
@@ -65,18 +65,27 @@ export function csvImportRecords(text: string): {
   rowOf: number[];
   problems: TCsvProblem[];
 } {
-  const [header, ...body] = parseCsv(text);
+  const parsed = parseCsv(text);
+  const [header, ...body] = parsed.rows;
   const problems: TCsvProblem[] = [];
   const records: TImportRecord[] = [];
   const rowOf: number[] = [];
+  const columns = header?.cells.map((c) => c.trim().toLowerCase()) ?? [];
+  if (parsed.unterminated) {
+    // Everything after the quote would be one cell: nothing of the file from there on can be trusted.
+    const { row, line, cell } = parsed.unterminated;
+    const column = header ? (columns[cell] ?? "") : "";
+    const reason = `the quote opened on line ${line} is never closed (everything after it would be one cell)`;
+    return { records, rowOf, problems: [{ row, column, reason }] };
+  }
   if (!header) return { records, rowOf, problems: [{ row: 1, column: "", reason: "the file is empty" }] };
-  const columns = header.cells.map((c) => c.trim().toLowerCase());
   const missing = REQUIRED.filter((c) => !columns.includes(c));
   if (!columns.includes("wording") && !columns.includes("confirmation_ref")) missing.push("wording");
-  for (const c of missing) problems.push({ row: 1, column: c, reason: `the column ${c} is missing` });
-  if (body.length === 0) problems.push({ row: 2, column: "", reason: "the file has no record" });
-  if (body.length > MAX_ROWS)
-    problems.push({ row: MAX_ROWS + 2, column: "", reason: `at most ${MAX_ROWS} rows` });
+  for (const c of missing)
+    problems.push({ row: header.row, column: c, reason: `the column ${c} is missing` });
+  if (body.length === 0) problems.push({ row: header.row + 1, column: "", reason: "the file has no record" });
+  const over = body[MAX_ROWS];
+  if (over) problems.push({ row: over.row, column: "", reason: `at most ${MAX_ROWS} rows` });
   if (problems.length > 0) return { records, rowOf, problems };
   body.forEach((line) => {
     // The row a spreadsheet shows (blank rows count): what the person fixing the file looks for.
@@ -87,6 +96,15 @@ export function csvImportRecords(text: string): {
       return v === "" ? undefined : v;
     };
     const bad = (column: string, reason: string) => problems.push({ row, column, reason });
+    if (line.cells.length > columns.length) {
+      // A cell more than the header has: its cells are shifted (a delimiter in an unquoted cell), so no
+      // cell of the row can be trusted. A shorter row is read as is: its missing cells are empty.
+      bad(
+        "",
+        `the row has ${line.cells.length} cells, the header ${columns.length}: quote cells that hold a ${parsed.delimiter === ";" ? "semicolon" : "comma"}`,
+      );
+      return;
+    }
     const channel = cell("channel") ?? "";
     if (!isChannel(channel)) {
       bad("channel", `channel must be one of ${contactChannels.join(", ")}`);

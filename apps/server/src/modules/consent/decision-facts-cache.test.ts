@@ -28,7 +28,6 @@ function fakeLoader() {
     },
     campaign: async () => undefined,
     contactsByAddress: async () => new Map(),
-    propensity: async () => 0,
   };
   return {
     loader,

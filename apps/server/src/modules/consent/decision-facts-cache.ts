@@ -32,7 +32,6 @@ export interface TDecisionFactsLoader {
   campaign(workspaceId: string, campaignId: string): Promise<TCampaign | undefined>;
   /** The contacts owning these addresses (as resolveContactByAddress finds them), keyed `channel:index`. */
   contactsByAddress(workspaceId: string, addresses: TAddressKey[]): Promise<Map<string, string>>;
-  propensity(workspaceId: string, identityHash: string): Promise<number>;
 }
 
 interface TTimed<T> {
@@ -173,7 +172,6 @@ export class DecisionFactsCache {
   private readonly addresses = new Map<string, Map<string, TTimed<string> & { address: TAddressKey }>>();
   /** The NOBODY keys of each workspace, dropped at any contact change there. */
   private readonly nobody = new Map<string, Set<string>>();
-  private readonly propensities = new Map<string, TTimed<number>>();
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly factsBatch: TickBatch<{ contactId: string; brandId: string }, TCachedFacts>;
   private readonly addressBatch: TickBatch<TAddressKey, string>;
@@ -224,7 +222,6 @@ export class DecisionFactsCache {
     this.campaigns.clear();
     this.addresses.clear();
     this.nobody.clear();
-    this.propensities.clear();
     this.coherent = up;
     this.feedChangedAt = performance.now();
     if (this.sweeper) {
@@ -361,22 +358,6 @@ export class DecisionFactsCache {
       return value;
     });
     return found === NOBODY ? null : found;
-  }
-
-  /** A cached cross-brand signal of an identity hash, or undefined when not cached. */
-  peekPropensity(identityHash: string): number | undefined {
-    const hit = this.propensities.get(identityHash);
-    return hit && performance.now() - hit.loadedAt < this.ttlMs ? hit.value : undefined;
-  }
-
-  propensity(workspaceId: string, identityHash: string): Promise<number> {
-    return this.single(`p:${identityHash}`, async () => {
-      const started = performance.now();
-      const value = await this.loader.propensity(workspaceId, identityHash);
-      if (!this.readAcrossFeedChange(started))
-        this.bounded(this.propensities).set(identityHash, { value, loadedAt: started });
-      return value;
-    });
   }
 
   /** One read per key at a time; the sweep starts with the first read. */

@@ -131,9 +131,6 @@ function loaderOf(world: TWorld): TDecisionFactsLoader {
     async contactsByAddress() {
       return new Map();
     },
-    async propensity() {
-      return 0;
-    },
   };
 }
 
@@ -215,7 +212,7 @@ describe("evaluateDecision", () => {
               const expected = evaluateDecision(input, ownFacts(world, input));
               const [a, b] = await Promise.all(
                 caches.map(async (cache) =>
-                  checkConsent(cache, noKeys, null, {
+                  checkConsent(cache, noKeys, {
                     workspaceId: input.workspaceId,
                     contactId: input.contactId,
                     brandId: input.brandId,

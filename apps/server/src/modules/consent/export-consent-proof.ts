@@ -2,7 +2,7 @@ import { hash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { GENESIS_HASH } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
-import { notFound } from "../../core/errors.js";
+import { AppError, notFound } from "../../core/errors.js";
 import { decryptField, type TWorkspaceKeys } from "../../core/keyring.js";
 import { getContact, type TContactChannel } from "../contacts/index.js";
 import { checkContactLedger } from "./check-contact-ledger.js";
@@ -62,6 +62,12 @@ export async function exportConsentProof(
     message?: TMessageDecision | null | undefined;
   },
 ): Promise<TConsentProof> {
+  // One brand's proof shows that brand's decisions only (the route reads the message with the brand).
+  if (o.message && o.brandId && o.message.brandId !== o.brandId)
+    throw new AppError("not_found", {
+      message: "no such message for this contact and brand",
+      field: "messageId",
+    });
   const identifiers = o.identifiers ?? true;
   const contact = await getContact(tx, keys, o);
   if (!contact) throw notFound("contact");

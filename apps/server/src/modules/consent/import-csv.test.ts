@@ -33,24 +33,55 @@ const HEADER = "channel,address,method,source,wording,wording_version,confirmati
 
 describe("parseCsv", () => {
   it("reads quoted cells with commas, quotes and line breaks, CRLF, a BOM and semicolon files", () => {
-    expect(parseCsv('\uFEFFa,b\r\n"x, ""y""","line 1\nline 2"\r\n\r\n3,\n')).toEqual([
-      { line: 1, row: 1, cells: ["a", "b"] },
-      { line: 2, row: 2, cells: ['x, "y"', "line 1\nline 2"] },
-      { line: 5, row: 4, cells: ["3", ""] },
-    ]);
-    expect(parseCsv("a;b\n1;2").map((r) => r.cells)).toEqual([
+    expect(parseCsv('\uFEFFa,b\r\n"x, ""y""","line 1\nline 2"\r\n\r\n3,\n')).toEqual({
+      rows: [
+        { line: 1, row: 1, cells: ["a", "b"] },
+        { line: 2, row: 2, cells: ['x, "y"', "line 1\nline 2"] },
+        { line: 5, row: 4, cells: ["3", ""] },
+      ],
+      delimiter: ",",
+      unterminated: null,
+    });
+    expect(parseCsv("a;b\n1;2").rows.map((r) => r.cells)).toEqual([
       ["a", "b"],
       ["1", "2"],
     ]);
   });
 
   it("skips rows of blank cells as blank rows, still counting them", () => {
-    expect(parseCsv('a,b,c\n,,\n1,2,3\r\n , ,""\n;;\n4,,\n,,,,,\n')).toEqual([
+    expect(parseCsv('a,b,c\n,,\n1,2,3\r\n , ,""\n;;\n4,,\n,,,,,\n').rows).toEqual([
       { line: 1, row: 1, cells: ["a", "b", "c"] },
       { line: 3, row: 3, cells: ["1", "2", "3"] },
       { line: 5, row: 5, cells: [";;"] },
       { line: 6, row: 6, cells: ["4", "", ""] },
     ]);
+  });
+
+  it("reports a quote left open at the end of the file where it opened, never as one long cell", () => {
+    const text = 'a,b,c\n1,2,3\n\n4,"five\nsix,7\n8,9,10\n';
+    expect(parseCsv(text)).toEqual({
+      rows: [
+        { line: 1, row: 1, cells: ["a", "b", "c"] },
+        { line: 2, row: 2, cells: ["1", "2", "3"] },
+      ],
+      delimiter: ",",
+      unterminated: { row: 4, line: 4, cell: 1 },
+    });
+    // The line is where the quote is, the row where its row starts (a cell before it spans lines).
+    expect(parseCsv('a,b,c\n"x\ny",2,"3\n').unterminated).toEqual({ row: 2, line: 3, cell: 2 });
+    expect(parseCsv('"a,b\n1,2\n').unterminated).toEqual({ row: 1, line: 1, cell: 0 });
+    // Closed quotes, doubled quotes and a quote inside an unquoted cell are no open quote.
+    expect(parseCsv('a,b\n"x ""y""",z"\n').unterminated).toBeNull();
+  });
+
+  it("takes the delimiter from the header, the first line that is not blank", () => {
+    const after = parseCsv("\r\n;;\n  \na;b;c\n1;2,5;3\n");
+    expect(after.delimiter).toBe(";");
+    expect(after.rows).toEqual([
+      { line: 4, row: 4, cells: ["a", "b", "c"] },
+      { line: 5, row: 5, cells: ["1", "2,5", "3"] },
+    ]);
+    expect(parseCsv("\n\na,b\n1;2,3\n").delimiter).toBe(",");
   });
 });
 
@@ -123,6 +154,97 @@ describe("POST /v1/consents/import.csv", () => {
     expect(r.statusCode).toBe(400);
     expect(r.json().error).toMatchObject({ field: "rows[5].source" });
     expect(r.json().error.details.problems).toEqual([expect.objectContaining({ row: 5, column: "source" })]);
+  });
+
+  it("refuses a file whose quote is never closed, naming the row and column where it opened", async () => {
+    const ws = await s.workspace();
+    const before = await counts(ws.workspaceId);
+    const csv = [
+      "channel,address,method,source,captured_at,wording",
+      "sms,+33691000601,web_form,signup,2025-06-01,Yes text me offers",
+      "",
+      'sms,+33691000602,web_form,signup,2025-06-01,"Yes, text me offers',
+      "sms,+33691000603,web_form,signup,2025-06-01,Yes text me offers",
+      "sms,+33691000604,web_form,signup,2025-06-01,Yes text me offers",
+      "",
+    ].join("\r\n");
+    const r = await upload(ws, csv);
+    expect(r.statusCode, r.body).toBe(400);
+    expect(r.json().error).toMatchObject({ code: "validation_failed", field: "rows[4].wording" });
+    expect(r.json().error.message).toContain("nothing imported");
+    expect(r.json().error.details.problems).toEqual([
+      {
+        row: 4,
+        column: "wording",
+        reason: "the quote opened on line 4 is never closed (everything after it would be one cell)",
+      },
+    ]);
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    // Closing the quote imports every row.
+    const ok = await upload(ws, csv.replace('"Yes, text me offers', '"Yes, text me offers"'));
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().imported).toBe(4);
+  });
+
+  it("refuses a row with more cells than the header, and reads a shorter row's missing cells as empty", async () => {
+    const ws = await s.workspace();
+    const before = await counts(ws.workspaceId);
+    const header = "channel,address,method,source,captured_at,wording,ip";
+    const long = await upload(
+      ws,
+      [
+        header,
+        "sms,+33691000701,web_form,signup,2025-06-01,Yes text me offers,",
+        // An unquoted comma in the wording: every cell after it is shifted.
+        "sms,+33691000702,web_form,signup,2025-06-01,Yes, text me offers,",
+      ].join("\n"),
+    );
+    expect(long.statusCode, long.body).toBe(400);
+    expect(long.json().error.field).toBe("rows[3]");
+    expect(long.json().error.details.problems).toEqual([
+      { row: 3, column: "", reason: "the row has 8 cells, the header 7: quote cells that hold a comma" },
+    ]);
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    // A row that stops early has empty cells: refused only for what it lacks, imported when it lacks nothing.
+    const short = await upload(
+      ws,
+      [header, "sms,+33691000703,web_form,signup", "sms,+33691000704,web_form,signup,2025-06-01,Yes"].join(
+        "\n",
+      ),
+    );
+    expect(short.statusCode, short.body).toBe(400);
+    expect(
+      short.json().error.details.problems.map((p: { row: number; column: string }) => `${p.row}.${p.column}`),
+    ).toEqual(["2.wording", "2.captured_at"]);
+    expect(await counts(ws.workspaceId)).toEqual(before);
+    const fine = await upload(ws, [header, "sms,+33691000704,web_form,signup,2025-06-01,Yes"].join("\n"));
+    expect(fine.statusCode, fine.body).toBe(201);
+  });
+
+  it("reads a header after blank lines: its delimiter, and its problems at its own row", async () => {
+    const ws = await s.workspace();
+    const semicolons = [
+      "",
+      "channel;address;method;source;captured_at;wording",
+      "sms;+33691000801;web_form;signup;2025-06-01;Yes, text me",
+      "",
+    ].join("\n");
+    const r = await upload(ws, semicolons);
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().imported).toBe(1);
+    const missing = await upload(
+      ws,
+      ["", ";;", "channel;address;method;source;wording", "sms;+33691000802;web_form;signup;Yes"].join("\n"),
+    );
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error.field).toBe("rows[3].captured_at");
+    expect(missing.json().error.details.problems).toEqual([
+      { row: 3, column: "captured_at", reason: "the column captured_at is missing" },
+    ]);
+    const empty = await upload(ws, "\n\nchannel,address,method,source,captured_at,wording\n");
+    expect(empty.json().error.details.problems).toEqual([
+      { row: 4, column: "", reason: "the file has no record" },
+    ]);
   });
 
   it("refuses every row without evidence, by row number and reason, and imports nothing", async () => {

@@ -6,7 +6,6 @@ import { rows, withWorkspaceTx } from "../../core/db/tx.js";
 import { KeyRing } from "../../core/keyring.js";
 import { createBrand, type TBootstrapResult } from "../workspaces/index.js";
 import { IDENTITY_KEY_NAME } from "./consent-key-rings.js";
-import { contactIdentityHashes } from "./contact-identity-hashes.js";
 import { getOptOutPropensity } from "./get-opt-out-propensity.js";
 import { initConsent } from "./init-consent.js";
 import { recordOptOut } from "./record-opt-out.js";
@@ -51,13 +50,9 @@ async function brandsOf(ws: TBootstrapResult, names: string[]): Promise<{ id: st
 async function propensity(ws: TBootstrapResult, contactId: string, at = new Date()): Promise<number> {
   const keys = await s.ctx.keys.forWorkspace(s.ctx.db, ws.workspaceId);
   const identityKey = await s.ctx.keys.platformKey(s.ctx.db, IDENTITY_KEY_NAME);
-  return withWorkspaceTx(s.ctx.db, ws.workspaceId, async (tx) => {
-    const hashes = await contactIdentityHashes(tx, keys, identityKey, {
-      workspaceId: ws.workspaceId,
-      contactIds: [contactId],
-    });
-    return getOptOutPropensity(tx, { identityHashes: hashes.get(contactId) ?? [], at });
-  });
+  return withWorkspaceTx(s.ctx.db, ws.workspaceId, (tx) =>
+    getOptOutPropensity(tx, keys, identityKey, { workspaceId: ws.workspaceId, contactId, at }),
+  );
 }
 
 describe("cross-brand opt-out signal", () => {
@@ -95,6 +90,7 @@ describe("cross-brand opt-out signal", () => {
       reason: "consent_missing",
       basis: null,
       ledgerEntryIds: [],
+      notBefore: null,
       contactId: me,
       signals: { optOutPropensity: 5 },
     });
@@ -118,6 +114,7 @@ describe("cross-brand opt-out signal", () => {
       reason: "consent_granted",
       signals: { optOutPropensity: 5 },
     });
+    // A workspace that does not hold the number learns nothing about it (see the test below).
     const stranger = await s.workspace("Stranger");
     const unknown = await call(stranger, "POST", "/v1/consent/check", {
       to: PHONE,
@@ -127,7 +124,7 @@ describe("cross-brand opt-out signal", () => {
     expect(unknown.json()).toMatchObject({
       allowed: false,
       contactId: null,
-      signals: { optOutPropensity: 5 },
+      signals: { optOutPropensity: 0 },
     });
 
     // Kept in the same transaction: an opt-in lowers it, an opt-out rolled back leaves nothing.
@@ -242,6 +239,54 @@ describe("cross-brand opt-out signal", () => {
       ])
         expect(text).not.toContain(secret);
     }
+  });
+
+  it("tells a workspace nothing about a number none of its contacts holds", async () => {
+    const probed = "+1 212 555 0143";
+    const control = "+1 212 555 0144";
+    const other = await s.workspace("Other");
+    const [extra] = await brandsOf(other, ["Other Shoes"]);
+    const held = (
+      await call(other, "POST", "/v1/contacts", { identities: [{ channel: "sms", address: probed }] })
+    ).json().id;
+    for (const brandId of [other.brandId, extra?.id ?? ""]) {
+      const r = await call(other, "POST", `/v1/contacts/${held}/opt-out`, { brandId, channel: "sms" });
+      expect(r.statusCode).toBe(201);
+    }
+    expect(await propensity(other, held)).toBe(2);
+
+    const prober = await s.workspace("Prober");
+    const ask = (to: string, body: object = {}) =>
+      call(prober, "POST", "/v1/consent/check", { to, brandId: prober.brandId, channel: "sms", ...body });
+    // Every spelling and channel, cold and warm: the answer is the one for a number that never opted out.
+    for (const [to, body] of [
+      [probed, {}],
+      ["+12125550143", {}],
+      ["12125550143", { channel: "whatsapp" }],
+      ["+1 (212) 555-0143", { channel: "voice", category: "transactional" }],
+      [probed, {}],
+    ] as const) {
+      const [a, b] = [await ask(to, body), await ask(to.replace("0143", "0144"), body)];
+      expect(a.statusCode).toBe(200);
+      expect(a.json()).toMatchObject({ contactId: null, signals: { optOutPropensity: 0 } });
+      expect(a.body).toBe(b.body);
+    }
+    expect((await ask(control)).json().signals).toEqual({ optOutPropensity: 0 });
+    // Nor by contact id: another workspace's contact is nobody here.
+    expect(await propensity(prober, held)).toBe(0);
+    const byId = await call(prober, "POST", "/v1/consent/check", {
+      contactId: held,
+      brandId: prober.brandId,
+      channel: "sms",
+    });
+    expect(byId.json().signals).toEqual({ optOutPropensity: 0 });
+
+    // Once the workspace holds the number as a contact of its own, the signal counts for it.
+    const mine = (
+      await call(prober, "POST", "/v1/contacts", { identities: [{ channel: "sms", address: probed }] })
+    ).json().id;
+    expect(await propensity(prober, mine)).toBe(2);
+    expect((await ask(probed)).json()).toMatchObject({ contactId: mine, signals: { optOutPropensity: 2 } });
   });
 
   it("is kept by a process that has not met the workspace yet, inside the writer's own transaction", async () => {

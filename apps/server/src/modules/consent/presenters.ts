@@ -176,26 +176,25 @@ export const ZCheckJson = z.object({
   reason: ZDecisionReason,
   basis: ZBasis.nullable(),
   ledgerEntryIds: z.array(z.string()),
-  /** quiet_hours only: the first moment the send would be allowed. */
-  notBefore: z.string().optional(),
+  /** quiet_hours: the first minute the send would be allowed; null otherwise (and when the windows never meet). */
+  notBefore: z.string().nullable(),
   contactId: z.string().nullable(),
   /** Internal signals, for ranking or throttling only: they never change `allowed`. */
   signals: z.object({ optOutPropensity: z.number() }),
 });
 export type TCheckJson = z.infer<typeof ZCheckJson>;
 
-/** The check API's answer; `notBefore` only when there is one. */
+/** The check API's answer: every field always there (`notBefore` null when there is none), in one shape. */
 export function presentCheck(d: TDecision, contactId: string | null, optOutPropensity: number): TCheckJson {
-  const out: TCheckJson = {
+  return {
     allowed: d.allowed,
     reason: d.reason,
     basis: d.basis,
     ledgerEntryIds: d.ledgerEntryIds,
+    notBefore: d.notBefore ? d.notBefore.toISOString() : null,
     contactId,
     signals: { optOutPropensity },
   };
-  if (d.notBefore) out.notBefore = d.notBefore.toISOString();
-  return out;
 }
 
 export const ZCampaignJson = z.object({

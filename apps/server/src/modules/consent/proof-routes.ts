@@ -41,11 +41,18 @@ function proofRoute(app: TApp, ctx: TAppContext, url: string): void {
       const keys = await ctx.keys.forWorkspace(ctx.db, p.workspaceId);
       const proof = await withWorkspaceTx(ctx.db, p.workspaceId, async (tx) => {
         const message = q.messageId
-          ? await readMessageDecision(tx, { workspaceId: p.workspaceId, contactId, messageId: q.messageId })
+          ? await readMessageDecision(tx, {
+              workspaceId: p.workspaceId,
+              contactId,
+              messageId: q.messageId,
+              brandId: q.brandId,
+            })
           : null;
         if (q.messageId && !message)
           throw new AppError("not_found", {
-            message: "no such message for this contact",
+            message: q.brandId
+              ? "no such message for this contact and brand"
+              : "no such message for this contact",
             field: "messageId",
           });
         return exportConsentProof(tx, keys, {

@@ -8,6 +8,51 @@ const us: TRecipientPlace = { timeZone: null, country: "US", region: null };
 const ny: TRecipientPlace = { timeZone: "America/New_York", country: "US", region: null };
 const fr: TRecipientPlace = { timeZone: null, country: "FR", region: null };
 
+/** A direct reading of every zone's clock (Intl, minute by minute): what checkQuietHours must agree with. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+const local = (t: Date, zone: string) => {
+  let f = formats.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      hour: "2-digit",
+      minute: "2-digit",
+    });
+    formats.set(zone, f);
+  }
+  const p = f.formatToParts(t);
+  const v = (k: string) => Number(p.find((x) => x.type === k)?.value ?? 0) % (k === "hour" ? 24 : 60);
+  return v("hour") * 60 + v("minute");
+};
+const within = (w: { start: number; end: number }, m: number) =>
+  w.start <= w.end ? m >= w.start && m < w.end : m >= w.start || m < w.end;
+const US = [
+  "America/New_York",
+  "America/Chicago",
+  "America/Denver",
+  "America/Phoenix",
+  "America/Los_Angeles",
+  "America/Anchorage",
+  "Pacific/Honolulu",
+];
+const STRICT: Record<string, string[]> = {
+  "US-FL": ["America/New_York", "America/Chicago"],
+  "US-MD": ["America/New_York"],
+  "US-OK": ["America/Chicago", "America/Denver"],
+};
+const reference = (t: Date, p: TRecipientPlace, b: TBrandQuietHours | null): boolean => {
+  const us = p.country === "US" || (p.region?.startsWith("US-") ?? false);
+  const strict = p.region ? STRICT[p.region] : undefined;
+  const phone = p.phoneTimeZone ? p.phoneTimeZone.split(" ") : null;
+  const zones = p.timeZone ? [p.timeZone] : (phone ?? (us ? (strict ?? US) : null));
+  if (us && zones && !zones.every((z) => within({ start: 480, end: strict ? 1200 : 1260 }, local(t, z))))
+    return false;
+  const bz = zones ?? (b?.timeZone ? [b.timeZone] : null);
+  if (b && bz && b.start !== b.end && !bz.every((z) => within(b, local(t, z)))) return false;
+  return true;
+};
+
 describe("checkQuietHours", () => {
   it("holds a US number of unknown zone to the hours that are 08:00–21:00 everywhere in the US", () => {
     // January: Honolulu 08:00 is 18:00 UTC; New York 21:00 is 02:00 UTC.
@@ -48,6 +93,108 @@ describe("checkQuietHours", () => {
       allowed: false,
       notBefore: at("2026-11-01T13:00:00Z"),
     });
+  });
+
+  it("names the first allowed minute when a window opens inside an hour the clocks skip", () => {
+    const paris: TRecipientPlace = {
+      timeZone: null,
+      phoneTimeZone: "Europe/Paris",
+      country: "FR",
+      region: null,
+    };
+    // 2026-03-29 has no 02:xx in Paris: a 02:10–02:50 window next opens 2026-03-30 02:10 CEST (00:10 UTC).
+    const early: TBrandQuietHours = { start: 130, end: 170, timeZone: null };
+    expect(checkQuietHours(at("2026-03-28T23:00:00Z"), paris, early)).toEqual({
+      allowed: false,
+      notBefore: at("2026-03-30T00:10:00Z"),
+    });
+    expect(checkQuietHours(at("2026-03-30T00:09:00Z"), paris, early).allowed).toBe(false);
+    expect(checkQuietHours(at("2026-03-30T00:10:00Z"), paris, early).allowed).toBe(true);
+    // A 02:10–03:30 window opens when the clock jumps from 02:00 to 03:00 CEST (01:00 UTC), not at 03:10.
+    const across: TBrandQuietHours = { start: 130, end: 210, timeZone: null };
+    expect(checkQuietHours(at("2026-03-28T23:00:00Z"), paris, across)).toEqual({
+      allowed: false,
+      notBefore: at("2026-03-29T01:00:00Z"),
+    });
+    // In autumn the clock reads 02:xx twice: a window 02:10–02:20 opens at the first 02:10 (CEST).
+    const twice: TBrandQuietHours = { start: 130, end: 140, timeZone: null };
+    expect(checkQuietHours(at("2026-10-24T23:00:00Z"), paris, twice)).toEqual({
+      allowed: false,
+      notBefore: at("2026-10-25T00:10:00Z"),
+    });
+    expect(checkQuietHours(at("2026-10-25T00:20:00Z"), paris, twice)).toEqual({
+      allowed: false,
+      notBefore: at("2026-10-25T01:10:00Z"),
+    });
+  });
+
+  it("names the first allowed minute, as a minute-by-minute walk finds it, around daylight-saving changes", () => {
+    const paris: TRecipientPlace = {
+      timeZone: null,
+      phoneTimeZone: "Europe/Paris",
+      country: "FR",
+      region: null,
+    };
+    const lordHowe: TRecipientPlace = { timeZone: "Australia/Lord_Howe", country: "US", region: null };
+    const split: TRecipientPlace = {
+      timeZone: null,
+      phoneTimeZone: "America/Chicago America/New_York",
+      country: "US",
+      region: "US-FL",
+    };
+    // Each change with places (and a brand zone) whose clocks it moves.
+    const scenarios = fc.constantFrom(
+      ...["2026-03-29T01:00:00Z", "2026-10-25T01:00:00Z"].flatMap((change) => [
+        { change, place: paris, zone: null },
+        { change, place: fr, zone: "Europe/Paris" },
+      ]),
+      ...["2026-03-08T07:00:00Z", "2026-11-01T06:00:00Z"].flatMap((change) => [
+        { change, place: ny, zone: null },
+        { change, place: us, zone: null },
+        { change, place: split, zone: null },
+      ]),
+      ...["2026-04-04T15:00:00Z", "2026-10-03T15:30:00Z"].map((change) => ({
+        change,
+        place: lordHowe,
+        zone: null,
+      })),
+    );
+    // Brand windows often start in the hours the clocks skip or repeat (01:00–03:00 local), and are often short.
+    const brands = fc.option(
+      fc.record({
+        start: fc.oneof(fc.integer({ min: 0, max: 1439 }), fc.integer({ min: 60, max: 179 })),
+        length: fc.oneof(fc.integer({ min: 1, max: 1439 }), fc.integer({ min: 1, max: 90 })),
+      }),
+    );
+    const WALK_MINUTES = 3 * 1440;
+    fc.assert(
+      fc.property(
+        scenarios,
+        fc.integer({ min: -36 * 60 * 60, max: 6 * 60 * 60 }),
+        brands,
+        ({ change, place, zone }, seconds, window) => {
+          const brand = window
+            ? { start: window.start, end: (window.start + window.length) % 1440, timeZone: zone }
+            : null;
+          const t = new Date(at(change).getTime() + seconds * 1000);
+          const r = checkQuietHours(t, place, brand);
+          expect(r.allowed).toBe(reference(t, place, brand));
+          if (r.allowed) return;
+          // The first minute after t that a direct reading of the clocks allows, looked for up to 3 days.
+          const from = Math.floor(t.getTime() / 60_000) * 60_000 + 60_000;
+          const last = Math.min(
+            r.notBefore?.getTime() ?? Number.POSITIVE_INFINITY,
+            from + WALK_MINUTES * 60_000,
+          );
+          let first: number | null = null;
+          for (let m = from; m <= last && first === null; m += 60_000)
+            if (reference(new Date(m), place, brand)) first = m;
+          if (first !== null) expect(r.notBefore).toEqual(new Date(first));
+          else expect(r.notBefore === undefined || r.notBefore.getTime() > last).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("applies a brand's window (wrapping midnight too), in the brand's zone when the contact's is unknown", () => {
@@ -193,43 +340,6 @@ describe("checkQuietHours", () => {
   });
 
   it("agrees with a direct reading of every zone's clock, for any time, place and brand window", () => {
-    const local = (t: Date, zone: string) => {
-      const p = new Intl.DateTimeFormat("en-US", {
-        timeZone: zone,
-        hourCycle: "h23",
-        hour: "2-digit",
-        minute: "2-digit",
-      }).formatToParts(t);
-      const v = (k: string) => Number(p.find((x) => x.type === k)?.value ?? 0) % (k === "hour" ? 24 : 60);
-      return v("hour") * 60 + v("minute");
-    };
-    const within = (w: { start: number; end: number }, m: number) =>
-      w.start <= w.end ? m >= w.start && m < w.end : m >= w.start || m < w.end;
-    const US = [
-      "America/New_York",
-      "America/Chicago",
-      "America/Denver",
-      "America/Phoenix",
-      "America/Los_Angeles",
-      "America/Anchorage",
-      "Pacific/Honolulu",
-    ];
-    const STRICT: Record<string, string[]> = {
-      "US-FL": ["America/New_York", "America/Chicago"],
-      "US-MD": ["America/New_York"],
-      "US-OK": ["America/Chicago", "America/Denver"],
-    };
-    const reference = (t: Date, p: TRecipientPlace, b: TBrandQuietHours | null): boolean => {
-      const us = p.country === "US" || (p.region?.startsWith("US-") ?? false);
-      const strict = p.region ? STRICT[p.region] : undefined;
-      const phone = p.phoneTimeZone ? p.phoneTimeZone.split(" ") : null;
-      const zones = p.timeZone ? [p.timeZone] : (phone ?? (us ? (strict ?? US) : null));
-      if (us && zones && !zones.every((z) => within({ start: 480, end: strict ? 1200 : 1260 }, local(t, z))))
-        return false;
-      const bz = zones ?? (b?.timeZone ? [b.timeZone] : null);
-      if (b && bz && b.start !== b.end && !bz.every((z) => within(b, local(t, z)))) return false;
-      return true;
-    };
     const places = fc.constantFrom<TRecipientPlace>(
       us,
       ny,

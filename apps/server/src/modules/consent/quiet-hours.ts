@@ -114,16 +114,17 @@ function offsetMinutes(zone: string, slot: number): number {
   return offset;
 }
 
-function localMinutes(at: Date, zone: string): number {
-  const ms = at.getTime();
+/** The recipient's clock in `zone` at `ms` (UTC milliseconds), in minutes after local midnight. */
+function localMinutesAt(ms: number, zone: string): number {
   const minutes = Math.floor(ms / 60_000) + offsetMinutes(zone, Math.floor(ms / SLOT_MS));
   return ((minutes % 1440) + 1440) % 1440;
 }
+const localMinutes = (at: Date, zone: string): number => localMinutesAt(at.getTime(), zone);
 
 const inside = (w: TSendingWindow, m: number): boolean =>
   w.start <= w.end ? m >= w.start && m < w.end : m >= w.start || m < w.end;
-function allowedAt(t: Date, cs: TConstraint[]): boolean {
-  for (const c of cs) for (const z of c.zones) if (!inside(c, localMinutes(t, z))) return false;
+function allowedAt(ms: number, cs: TConstraint[]): boolean {
+  for (const c of cs) for (const z of c.zones) if (!inside(c, localMinutesAt(ms, z))) return false;
   return true;
 }
 
@@ -177,9 +178,61 @@ function allowedNow(at: Date, place: TRecipientPlace, brand: TBrandQuietHours | 
   return !brandWindow?.timeZone || inside(brandWindow, localMinutes(at, brandWindow.timeZone));
 }
 
+/** Minutes from local clock `m` until it next reads `start` (0 when it reads it now), clocks not changing. */
+const minutesUntil = (start: number, m: number): number => (((start - m) % 1440) + 1440) % 1440;
+
+/** Whether every zone has the same UTC offset at both instants (no daylight-saving change between them). */
+function sameOffsets(a: number, b: number, cs: TConstraint[]): boolean {
+  const sa = Math.floor(a / SLOT_MS);
+  const sb = Math.floor(b / SLOT_MS);
+  for (const c of cs)
+    for (const z of c.zones) if (offsetMinutes(z, sa) !== offsetMinutes(z, sb)) return false;
+  return true;
+}
+
+/** How far ahead the windows are looked for before concluding that they never meet. */
+const HORIZON_MS = 8 * 86_400_000;
+
+/**
+ * The first minute after `atMs` at which every constraint holds in every zone, or null within 8 days.
+ * A send becomes allowed only when some zone's clock reaches a window's start, or when a zone's offset
+ * changes (a clock jumping into a window). When no offset changes before it, the earliest allowed time at
+ * which a clock reaches a start is the answer; otherwise the 15-minute slots are walked: offsets change
+ * only on slot boundaries, so inside a slot only its first minute and the minutes a clock reaches a start
+ * can open the window. Nothing here allocates.
+ */
+function nextOpening(atMs: number, cs: TConstraint[]): number | null {
+  const minute = Math.floor(atMs / 60_000) * 60_000;
+  let best = Number.POSITIVE_INFINITY;
+  for (const c of cs) {
+    for (const z of c.zones) {
+      const t = minute + minutesUntil(c.start, localMinutesAt(atMs, z)) * 60_000;
+      if (t > atMs && t < best && allowedAt(t, cs)) best = t;
+    }
+  }
+  if (best !== Number.POSITIVE_INFINITY && sameOffsets(atMs, best, cs)) return best;
+  const end = Math.min(best, atMs + HORIZON_MS);
+  for (let slot = Math.floor(atMs / SLOT_MS) * SLOT_MS; slot <= end; slot += SLOT_MS) {
+    // Bit k: minute k of the slot may open the window (bit 0: an offset may have changed at its start).
+    let marks = 1;
+    for (const c of cs) {
+      for (const z of c.zones) {
+        const k = minutesUntil(c.start, localMinutesAt(slot, z));
+        if (k < SLOT_MS / 60_000) marks |= 1 << k;
+      }
+    }
+    for (let k = 0; marks >>> k !== 0; k++) {
+      const t = slot + k * 60_000;
+      if ((marks >>> k) & 1 && t > atMs && allowedAt(t, cs)) return t;
+    }
+  }
+  return best === Number.POSITIVE_INFINITY ? null : best;
+}
+
 /**
  * Whether a marketing send at `at` falls inside the recipient's sending windows (the legal US windows and
- * the brand's own), and if not, the first minute it would (`notBefore`; absent when the windows never meet).
+ * the brand's own), and if not, the first minute it would (`notBefore`, daylight-saving changes included;
+ * absent when the windows do not meet within 8 days).
  */
 export function checkQuietHours(
   at: Date,
@@ -188,25 +241,8 @@ export function checkQuietHours(
 ): { allowed: true } | { allowed: false; notBefore?: Date } {
   if (allowedNow(at, place, brand)) return { allowed: true };
   const cs = constraintsFor(place, brand);
-  if (cs.length === 0 || allowedAt(at, cs)) return { allowed: true };
-  const minute = at.getTime() - (at.getTime() % 60_000);
-  // The window opens when some zone's clock reaches its start. A daylight-saving change on the way moves
-  // that moment by up to an hour, so each candidate is also tried shifted by ±30 and ±60 minutes.
-  const candidates = new Set<number>();
-  for (const c of cs) {
-    for (const z of c.zones) {
-      const t = minute + ((((c.start - localMinutes(at, z)) % 1440) + 1440) % 1440) * 60_000;
-      for (const shift of [-60, -30, 0, 30, 60]) candidates.add(t + shift * 60_000);
-    }
-  }
-  for (const t of [...candidates].filter((t) => t > at.getTime()).sort((a, b) => a - b)) {
-    if (allowedAt(new Date(t), cs)) return { allowed: false, notBefore: new Date(t) };
-  }
-  // Daylight-saving shifts can move a candidate by an hour: walk quarter hours for up to eight days.
-  const quarter = at.getTime() - (at.getTime() % 900_000);
-  for (let i = 1; i <= 8 * 96; i++) {
-    const t = new Date(quarter + i * 900_000);
-    if (allowedAt(t, cs)) return { allowed: false, notBefore: t };
-  }
-  return { allowed: false };
+  const ms = at.getTime();
+  if (cs.length === 0 || allowedAt(ms, cs)) return { allowed: true };
+  const opening = nextOpening(ms, cs);
+  return opening === null ? { allowed: false } : { allowed: false, notBefore: new Date(opening) };
 }

@@ -40,11 +40,12 @@ interface TRow {
 
 /**
  * The decision recorded with one message of this contact, from the messaging module's `messages` table,
- * or null when the contact has no such message (or messaging is not installed in this database).
+ * or null when the contact has no such message (or messaging is not installed in this database). With
+ * `brandId`, a message of another brand is no such message: one brand's proof never shows another's.
  */
 export async function readMessageDecision(
   tx: TTx,
-  o: { workspaceId: string; contactId: string; messageId: string },
+  o: { workspaceId: string; contactId: string; messageId: string; brandId?: string | undefined },
 ): Promise<TMessageDecision | null> {
   const [present] = await rows<{ ok: boolean }>(tx, sql`select to_regclass('messages') is not null as ok`);
   if (!present?.ok) return null;
@@ -52,7 +53,8 @@ export async function readMessageDecision(
     tx,
     sql`select id, brand_id, campaign_id, channel, category, status, reason, created_at, accept_status, accept_reason,
         claimed_at, dispatch_reason, decision_ledger_ids
-      from messages where workspace_id = ${o.workspaceId} and id = ${o.messageId} and contact_id = ${o.contactId}`,
+      from messages where workspace_id = ${o.workspaceId} and id = ${o.messageId} and contact_id = ${o.contactId}
+        and (${o.brandId ?? null}::text is null or brand_id = ${o.brandId ?? null})`,
   );
   if (!m) return null;
   return {

@@ -401,6 +401,10 @@ describe("consent routes", () => {
       ["GET", `/v1/consents/${g.id}`, undefined],
       ["POST", `/v1/consents/${g.id}/withdraw`, {}],
       ["GET", `/v1/contacts/${g.contactId}/consent`, undefined],
+      ["GET", `/v1/contacts/${g.contactId}/consents`, undefined],
+      ["GET", `/v1/contacts/${g.contactId}/consent/ledger`, undefined],
+      ["GET", `/v1/contacts/${g.contactId}/consent/ledger?brandId=${b.brandId}`, undefined],
+      ["GET", `/v1/contacts/ctc_01unknowncontact000000000/consent/ledger`, undefined],
       ["GET", `/v1/contacts/${g.contactId}/consent/proof`, undefined],
       ["POST", `/v1/contacts/${g.contactId}/opt-out`, { brandId: b.brandId, channel: "sms" }],
     ] as const) {
@@ -419,6 +423,19 @@ describe("consent routes", () => {
       category: "marketing",
     });
     expect(decision.json()).toMatchObject({ allowed: false, reason: "consent_missing" });
+    // In its own workspace, a contact with no entries (of a brand, or past the last page) is an empty page.
+    const quiet = (
+      await post(a, "/v1/contacts", { identities: [{ channel: "telegram", address: "43" }] })
+    ).json().id;
+    for (const url of [
+      `/v1/contacts/${quiet}/consent/ledger`,
+      `/v1/contacts/${g.contactId}/consent/ledger?brandId=brd_01otherbrand00000000000000`,
+      `/v1/contacts/${g.contactId}/consent/ledger?cursor=99`,
+    ]) {
+      const r = await get(a, url);
+      expect(r.statusCode, url).toBe(200);
+      expect(r.json(), url).toEqual({ data: [], nextCursor: null });
+    }
     const readOnly = await withWorkspaceTx(s.ctx.db, a.workspaceId, (tx) =>
       createApiKey(tx, {
         workspaceId: a.workspaceId,

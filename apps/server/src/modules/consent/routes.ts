@@ -11,6 +11,7 @@ import { actorOf, authorize } from "../../http/auth.js";
 import type { TApp } from "../../http/types.js";
 import {
   CONTACT_CHANGES_CHANNEL,
+  contactExists,
   getContact,
   resolveContactByAddress,
   ZContactChannel,
@@ -605,15 +606,20 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
       const contactId = contactParam(request.params.id);
       const q = request.query;
       const afterSeq = q.cursor !== undefined && /^\d{1,15}$/.test(q.cursor) ? Number(q.cursor) : 0;
-      const found = await withWorkspaceTx(ctx.db, p.workspaceId, (tx) =>
-        listLedgerEntries(tx, {
+      const found = await withWorkspaceTx(ctx.db, p.workspaceId, async (tx) => {
+        const entries = await listLedgerEntries(tx, {
           workspaceId: p.workspaceId,
           contactId,
           brandId: q.brandId,
           afterSeq,
           limit: q.limit,
-        }),
-      );
+        });
+        // Entries are the contact's own (row-level security): only an empty page needs to ask whether the
+        // contact is one of this workspace, as /consents does.
+        if (entries.length === 0 && !(await contactExists(tx, { workspaceId: p.workspaceId, contactId })))
+          throw notFound("contact");
+        return entries;
+      });
       const data = found.slice(0, q.limit);
       const last = data[data.length - 1];
       return {

@@ -10,7 +10,7 @@ import { findContactByIdentity } from "./find-contact-by-identity.js";
 import { getContact } from "./get-contact.js";
 import type { TContactView } from "./get-contacts.js";
 import { insertIdentity } from "./insert-identity.js";
-import { lockAddress } from "./lock-address.js";
+import { lockAddresses } from "./lock-addresses.js";
 import { minorUntil } from "./minor-until.js";
 import { normalizeAddress, type TNormalizedAddress } from "./normalize-address.js";
 
@@ -60,9 +60,12 @@ export async function createContact(
     if (!wanted.some((w) => w.channel === identity.channel && w.index === index))
       wanted.push({ channel: identity.channel, n, index, field });
   });
-  for (const w of [...wanted].sort((a, b) => (a.index < b.index ? -1 : 1))) {
-    await lockAddress(tx, { workspaceId: o.workspaceId, kind: w.n.kind, index: w.index });
-  }
+  // In the one order every writer of several addresses takes them (lockAddresses), so that this and an
+  // import naming the same addresses wait for each other instead of deadlocking.
+  await lockAddresses(tx, {
+    workspaceId: o.workspaceId,
+    addresses: wanted.map((w) => ({ kind: w.n.kind, index: w.index })),
+  });
   for (const w of wanted) {
     const owner = await findContactByIdentity(tx, {
       workspaceId: o.workspaceId,

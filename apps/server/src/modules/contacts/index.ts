@@ -7,6 +7,7 @@ export {
   type TIdentityKind,
   ZContactChannel,
 } from "./contact-channel.js";
+export { contactExists } from "./contact-exists.js";
 export { canonicalLocale, isTimeZone } from "./contact-profile.js";
 export { contactIdentities, contacts } from "./contacts.tables.js";
 export { createContact, type TCreateContactOptions } from "./create-contact.js";

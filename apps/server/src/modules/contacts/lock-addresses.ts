@@ -2,10 +2,13 @@ import { sql } from "drizzle-orm";
 import type { TTx } from "../../core/db/tx.js";
 
 /**
- * lockAddress for many addresses of one workspace at once, in one order (their lock keys sorted), so
- * that two transactions creating the same contacts from lists in different orders (imports) never wait
- * for each other in a cycle. The locks are re-entrant: resolving each address afterwards takes its lock
- * again without waiting. Take them before writing audit events in the transaction.
+ * lockAddress for many addresses of one workspace at once, in one order (their lock keys' hashes
+ * sorted), so that two transactions creating the same contacts from lists in different orders never
+ * wait for each other in a cycle. Every writer that takes more than one address lock in a transaction
+ * must take them here, in one call (a new contact with several identities, an import): locks taken one
+ * by one in any other order (by blind index, by the address as typed, one address then another) can
+ * deadlock with it. The locks are re-entrant: resolving each address afterwards takes its lock again
+ * without waiting. Take them before writing audit events in the transaction.
  */
 export async function lockAddresses(
   tx: TTx,

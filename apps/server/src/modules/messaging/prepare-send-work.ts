@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import type { TActor } from "../../core/audit.js";
+import { canonicalJson } from "../../core/canonical-json.js";
 import { AppError } from "../../core/errors.js";
 import { countSmsSegments } from "../channels/index.js";
 import type { TMessageContent } from "./messaging.types.js";
@@ -15,18 +16,6 @@ export function segmentsOf(channel: string, content: TMessageContent): number {
 
 export function contentKindOf(content: TMessageContent): TSendWork["contentKind"] {
   return content.template !== undefined ? "template" : content.media !== undefined ? "media" : "text";
-}
-
-/**
- * JSON with every object's keys in one order (sorted, at every depth; arrays keep theirs): the same
- * request written with its keys in another order (metadata, template variables) hashes the same.
- */
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
 }
 
 /**
