@@ -21,6 +21,7 @@ import {
   findContactsByIdentity,
   getCampaign,
   getContactAddresses,
+  lockAddresses,
   normalizeAddress,
   resolveContactByAddress,
   type TContactIdentityKind,
@@ -282,15 +283,20 @@ async function assignContacts(
       fail(item, error);
     }
   }
+  // The addresses of the contacts to create, per workspace: locked all at once, below.
+  const creating = new Map<string, { kind: TContactIdentityKind; index: string }[]>();
   for (const [workspaceId, list] of lookups) {
     const found = await findContactsByIdentity(tx, {
       workspaceId,
       items: list.map(({ item, kind, index }) => ({ channel: item.work.channel, kind, index })),
     });
-    for (const { item, index } of list) {
+    for (const { item, kind, index } of list) {
       const contactId = found.get(`${item.work.channel}:${index}`);
       if (contactId === undefined) {
         toCreate.push(item);
+        const locks = creating.get(workspaceId) ?? [];
+        locks.push({ kind, index });
+        creating.set(workspaceId, locks);
         continue;
       }
       item.contactId = contactId;
@@ -302,7 +308,13 @@ async function assignContacts(
       });
     }
   }
-  // New contacts in a stable order, so that concurrent batches take their address locks in one order.
+  // Their address locks in the one order every writer of several addresses takes them (lockAddresses:
+  // an import, a new contact with several identities, another batch), workspaces in id order; creating
+  // each contact below takes its lock again without waiting. Locked one by one in any other order, a
+  // batch could deadlock with an import naming the same people.
+  for (const workspaceId of [...creating.keys()].sort())
+    await lockAddresses(tx, { workspaceId, addresses: creating.get(workspaceId) ?? [] });
+  // New contacts in a stable order (the ids they are given follow it).
   toCreate.sort((a, b) =>
     `${a.work.workspaceId}\u0000${a.work.to?.address}`.localeCompare(
       `${b.work.workspaceId}\u0000${b.work.to?.address}`,

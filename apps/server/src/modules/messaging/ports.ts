@@ -13,6 +13,7 @@ export {
 export {
   findContactsByIdentity,
   getContactAddresses,
+  lockAddresses,
   normalizeAddress,
   resolveContactByAddress,
   type TContactChannel,
