@@ -2,7 +2,7 @@ import type { TAppContext } from "./core/context.js";
 import { coreJobs, coreRecurringJobs } from "./core/idempotency-jobs.js";
 import { startJobWorker } from "./core/jobs/index.js";
 import { consentJobs, consentRecurringJobs } from "./modules/consent/index.js";
-import { startClarificationSweeper } from "./modules/inbound/index.js";
+import { startClarificationSweeper, startProviderIdBackfill } from "./modules/inbound/index.js";
 import { startDispatcher, startTwilioCallbackSender } from "./modules/messaging/index.js";
 import { webhookJobs, webhookRecurringJobs } from "./modules/webhooks/index.js";
 
@@ -29,4 +29,4 @@ export const workerTasks: TBackgroundTask[] = [
   (ctx) => startTwilioCallbackSender(ctx),
 ];
 /** Loops run by `--role scheduler` (exactly one scheduler is enough; several are safe). */
-export const schedulerTasks: TBackgroundTask[] = [startClarificationSweeper];
+export const schedulerTasks: TBackgroundTask[] = [startClarificationSweeper, startProviderIdBackfill];

@@ -82,7 +82,10 @@ export type TOutboundMessage = z.input<typeof ZOutboundMessage>;
 
 /** What the provider answered when it accepted a message. */
 export interface TSendResult {
-  /** The provider's id (wamid, Twilio SM sid, `${chatId}:${messageId}` for Telegram, Instagram mid). */
+  /**
+   * The provider's id (wamid, Twilio SM sid, Instagram mid; Telegram: the message id within the recipient's
+   * chat, never the chat id, which is the user's id).
+   */
   providerMessageId: string;
   acceptedAt: Date;
   /** SMS only: billed segments (Twilio's `num_segments` when positive, else our own count). */
@@ -122,7 +125,8 @@ export type TEventAccount = {
 
 /**
  * A provider webhook, normalised. Every event has a `dedupeKey`: providers retry deliveries, and the
- * same key means the same event.
+ * same key means the same event. A key may hold personal identifiers (a Telegram chat id, a sender's
+ * address): whoever stores one stores a keyed hash of it, never the key itself.
  */
 export type TNormalizedEvent = TEventAccount & TNormalizedEventOfKind;
 
@@ -131,6 +135,7 @@ type TNormalizedEventOfKind =
   | {
       kind: "inbound_message";
       dedupeKey: string;
+      /** The provider's message id (Telegram: the id within the chat; the chat is `from`). */
       providerMessageId: string;
       /** The sender's channel address (what `to` would be for a reply). */
       from: string;
@@ -146,7 +151,10 @@ type TNormalizedEventOfKind =
       businessConnectionId?: string;
       /** Button / quick-reply payload (WhatsApp button, Instagram quick reply, Telegram callback data). */
       buttonPayload?: string;
-      /** The provider message id this one replies to (WhatsApp context.id, Instagram reply_to.mid). */
+      /**
+       * The provider message id this one replies to (WhatsApp context.id, Instagram reply_to.mid, Telegram
+       * the replied message's id within the chat).
+       */
       replyToProviderMessageId?: string;
       /** Twilio Advanced Opt-Out: the keyword class the provider matched. */
       providerOptOutType?: "STOP" | "START" | "HELP";

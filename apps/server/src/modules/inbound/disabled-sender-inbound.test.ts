@@ -6,6 +6,7 @@ import {
   contactOf,
   createInboundServer,
   creds,
+  dedupeIndex,
   ledger,
   postWebhook,
   signedMeta,
@@ -56,7 +57,8 @@ describe("a disabled sender's number", () => {
     expect(contactId).not.toBe("");
     expect((await ledger(s, contactId)).filter((e) => e.kind === "opt_out")).toHaveLength(1);
     const stored = await s.database.query<{ channel_account_id: string }>(
-      "select channel_account_id from inbound_messages where provider_message_id = 'wamid.disabled-sibling'",
+      "select channel_account_id from inbound_messages where dedupe_index = $1",
+      [dedupeIndex(w, "wamid.disabled-sibling")],
     );
     expect(stored).toEqual([{ channel_account_id: sibling.account.id }]);
   });

@@ -30,11 +30,11 @@ export async function handleInboundEvent(
     case "unblocked":
       return handleReachabilityEvent(tx, c, event);
     case "business_connection":
+      // The business user's chat id (`from`, their Telegram user id) is not kept: nothing needs it.
       await recordBusinessConnection(tx, {
         workspaceId: c.account.workspaceId,
         channelAccountId: c.account.id,
         businessConnectionId: event.businessConnectionId,
-        userChatId: event.from,
         enabled: event.enabled,
         canReply: event.canReply,
         at: event.at,

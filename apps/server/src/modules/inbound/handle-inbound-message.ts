@@ -13,6 +13,7 @@ import { applyOptIn } from "./apply-opt-in.js";
 import { applyOptOut } from "./apply-opt-out.js";
 import { clarifyAnswer } from "./clarify-answer.js";
 import { classifyInbound } from "./classify-inbound.js";
+import { inboundMessageIndex } from "./dedupe-indexes.js";
 import type {
   TEffects,
   TInboundAction,
@@ -59,9 +60,9 @@ export async function handleInboundMessage(
 ): Promise<TInboundOutcome> {
   const { account } = c;
   const { workspaceId } = account;
-  // The provider's dedupe key (Telegram Business: the connection, chat and message ids), which for
-  // every other inbound message is its provider message id.
-  const earlier = await findEarlier(tx, c, pgText(event.dedupeKey));
+  // The provider's dedupe key (Telegram: the chat and message ids, and the Business connection's), found
+  // by its keyed hash; a message stored before migration 0353 and not yet converted, by the key itself.
+  const earlier = await findEarlier(tx, c, event.dedupeKey);
   if (earlier) return earlier;
   const address = senderAddress(event.from);
   const normalised = normalizeAddress(account.channel, address, "from");
@@ -219,7 +220,7 @@ async function reachableAgain(
 async function findEarlier(
   tx: TTx,
   c: TInboundContext,
-  providerMessageId: string,
+  dedupeKey: string,
 ): Promise<TInboundOutcome | undefined> {
   const found = await rows<{
     id: string;
@@ -238,7 +239,7 @@ async function findEarlier(
     sql`select id, contact_id, intent, intent_confidence, intent_language, intent_source, intent_matched, intent_uncertain,
           action, ledger_entry_id, reply_message_id
         from inbound_messages where workspace_id = ${c.account.workspaceId} and channel_account_id = ${c.account.id}
-          and provider_message_id = ${providerMessageId}`,
+          and (dedupe_index = ${inboundMessageIndex(c.keys, dedupeKey)} or provider_message_id = ${pgText(dedupeKey)})`,
   );
   const row = found[0];
   if (!row) return undefined;
@@ -471,13 +472,14 @@ async function insertInbound(
   const seal = (v: string | undefined) =>
     v === undefined || v === "" ? null : encryptField(c.keys, workspaceId, v);
   const e = o.event;
-  await tx.execute(sql`insert into inbound_messages (id, workspace_id, brand_id, channel_account_id, channel, provider_message_id,
-        contact_id, body_sealed, media_sealed, button_payload_sealed, reply_to_provider_message_id, received_at, created_at,
+  // Provider ids may hold the sender's id: the dedupe key is kept as a keyed hash, the replied-to id sealed.
+  await tx.execute(sql`insert into inbound_messages (id, workspace_id, brand_id, channel_account_id, channel, dedupe_index,
+        contact_id, body_sealed, media_sealed, button_payload_sealed, reply_to_sealed, received_at, created_at,
         intent, intent_confidence, intent_language, intent_source, intent_matched, intent_uncertain, action, ledger_entry_id,
         reply_message_id)
-      values (${o.id}, ${workspaceId}, ${c.account.brandId}, ${c.account.id}, ${c.account.channel}, ${pgText(e.dedupeKey)},
+      values (${o.id}, ${workspaceId}, ${c.account.brandId}, ${c.account.id}, ${c.account.channel}, ${inboundMessageIndex(c.keys, e.dedupeKey)},
         ${o.contactId}, ${seal(e.body)}, ${seal(e.media ? JSON.stringify(e.media) : undefined)}, ${seal(e.buttonPayload)},
-        ${e.replyToProviderMessageId === undefined ? null : pgText(e.replyToProviderMessageId)}, ${e.receivedAt}, ${o.at}, ${o.result.intent}, ${o.result.confidence},
+        ${seal(e.replyToProviderMessageId)}, ${e.receivedAt}, ${o.at}, ${o.result.intent}, ${o.result.confidence},
         ${o.result.language}, ${o.result.evidence.source}, ${o.result.evidence.matched ?? null}, ${o.result.uncertain},
         ${o.acted.action}, ${o.acted.ledgerEntryId}, ${o.acted.replyMessageId})`);
 }

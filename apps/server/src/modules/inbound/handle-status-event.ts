@@ -2,6 +2,7 @@ import type { TTx } from "../../core/db/tx.js";
 import type { TNormalizedEvent } from "../channels/index.js";
 import { resolveContactByAddress } from "../contacts/index.js";
 import { applyStatusEvent } from "../messaging/index.js";
+import { statusOptOutKey } from "./dedupe-indexes.js";
 import type { TInboundContext, TInboundOutcome } from "./inbound.types.js";
 import { pgText } from "./pg-text.js";
 import { recordProviderOptOut } from "./record-provider-opt-out.js";
@@ -51,7 +52,9 @@ export async function handleStatusEvent(
       errorCode: pgText(event.errorCode),
       messageId: applied?.messageId,
       contactId: await recipientContact(),
-      dedupeKey: `status:${pgText(event.providerMessageId)}`,
+      // A wamid holds the number: the receipt is keyed by a keyed hash of it (migration 0353).
+      dedupeKey: statusOptOutKey(c.keys, event.providerMessageId),
+      legacyDedupeKey: `status:${pgText(event.providerMessageId)}`,
       actor: c.actor,
       requestId: c.requestId,
       at: c.clock(),

@@ -11,6 +11,7 @@ export {
   type TOptOutEvidence,
   type TOptOutResult,
 } from "./apply-opt-out.js";
+export { backfillProviderIds, type TProviderIdBackfill } from "./backfill-provider-ids.js";
 export { BRAND_INTENT_TTL_MS, cachedBrandIntent, forgetBrandIntent } from "./brand-intent-cache.js";
 export { startClarificationSweeper } from "./clarification-sweeper.js";
 export { classifyInbound, type TInboundClassification } from "./classify-inbound.js";
@@ -52,4 +53,5 @@ export { replyText } from "./reply-text.js";
 export { intentSettingsRoutes, ZIntentSettingsView } from "./routes-intent-settings.js";
 export { inboundWebhookRoutes } from "./routes-webhooks.js";
 export { setReachability } from "./set-reachability.js";
+export { startProviderIdBackfill } from "./start-provider-id-backfill.js";
 export { updateIntentSettings } from "./update-intent-settings.js";

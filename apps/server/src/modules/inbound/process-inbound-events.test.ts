@@ -6,6 +6,7 @@ import {
   count,
   createInboundServer,
   creds,
+  dedupeIndex,
   ledger,
   postWebhook,
   signedMeta,
@@ -74,7 +75,8 @@ describe("processInboundEvents: one event the database refuses", () => {
     expect((await ledger(s, stopper ?? "")).map((e) => e.kind)).toContain("opt_out");
     // The absurd time is replaced by the time of receipt; the message itself is kept.
     const [kept] = await s.database.query<{ received_at: Date | string }>(
-      "select received_at from inbound_messages where provider_message_id = 'wamid.far-future'",
+      "select received_at from inbound_messages where dedupe_index = $1",
+      [dedupeIndex(w, "wamid.far-future")],
     );
     const keptAt = new Date(kept?.received_at ?? 0).getTime();
     expect(keptAt).toBeGreaterThanOrEqual(sentAt - 1000);
@@ -111,10 +113,9 @@ describe("processInboundEvents: one event the database refuses", () => {
     expect(outcomes[0]).toEqual({ kind: "rejected", code: "validation_failed", field: undefined });
     expect(outcomes[1]).toMatchObject({ kind: "message", action: "opted_out" });
     expect(
-      await count(
-        s,
-        "select count(*) as n from inbound_messages where provider_message_id = 'wamid.refused'",
-      ),
+      await count(s, "select count(*) as n from inbound_messages where dedupe_index = $1", [
+        dedupeIndex(w, "wamid.refused"),
+      ]),
     ).toBe(0);
     expect(await contactOf(s, w, "whatsapp", "+33612348003")).toBeNull();
   });

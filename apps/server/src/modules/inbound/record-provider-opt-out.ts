@@ -45,8 +45,13 @@ export async function recordProviderOptOut(
     messageId?: string | undefined;
     /** The contact, when the caller knows it and there is no message. */
     contactId?: string | undefined;
-    /** Key of the provider event (default: the message id); one ledger entry per key. */
+    /**
+     * Key of the provider event (default: the message id); one ledger entry per key. Stored as it is: a
+     * key holding a personal identifier (a wamid holds the number) is passed as a keyed hash.
+     */
     dedupeKey?: string | undefined;
+    /** The plain key a receipt written before migration 0353 has, until the backfill converts it. */
+    legacyDedupeKey?: string | undefined;
     actor?: TActor | undefined;
     requestId?: string | undefined;
     at: Date;
@@ -67,16 +72,8 @@ export async function recordProviderOptOut(
   if (!contactId) return null;
   const brandId = message?.message.brand_id ?? account.brandId;
   const key = o.dedupeKey ?? o.messageId;
-  if (key !== undefined) {
-    const fresh = await rows<{ kind: string }>(
-      tx,
-      sql`insert into inbound_event_receipts (workspace_id, channel_account_id, dedupe_index, kind, received_at)
-          values (${o.workspaceId}, ${o.channelAccountId}, ${`provider_opt_out:${key}`}, 'provider_opt_out', ${o.at})
-          on conflict do nothing returning kind`,
-    );
-    if (fresh.length === 0)
-      return { duplicate: true, ledgerEntryId: null, contactId, scope, alreadyOptedOut: true, suppressed: 0 };
-  }
+  if (key !== undefined && !(await receiveOnce(tx, o, `provider_opt_out:${key}`)))
+    return { duplicate: true, ledgerEntryId: null, contactId, scope, alreadyOptedOut: true, suppressed: 0 };
   const matched = `${account.providerId}:${code}`;
   const actor = o.actor ?? { type: "provider" as const, id: account.providerId };
   const ledger = await recordOptOut(tx, {
@@ -149,4 +146,30 @@ export async function recordProviderOptOut(
     alreadyOptedOut: ledger.alreadyOptedOut,
     suppressed,
   };
+}
+
+/**
+ * Records the receipt once: false when this key was recorded already, or its plain form before migration
+ * 0353 (a receipt the backfill has not converted yet).
+ */
+async function receiveOnce(
+  tx: TTx,
+  o: { workspaceId: string; channelAccountId: string; legacyDedupeKey?: string | undefined; at: Date },
+  index: string,
+): Promise<boolean> {
+  if (o.legacyDedupeKey !== undefined) {
+    const legacy = await rows<{ kind: string }>(
+      tx,
+      sql`select kind from inbound_event_receipts where workspace_id = ${o.workspaceId}
+          and channel_account_id = ${o.channelAccountId} and dedupe_index = ${`provider_opt_out:${o.legacyDedupeKey}`}`,
+    );
+    if (legacy.length > 0) return false;
+  }
+  const fresh = await rows<{ kind: string }>(
+    tx,
+    sql`insert into inbound_event_receipts (workspace_id, channel_account_id, dedupe_index, kind, received_at)
+        values (${o.workspaceId}, ${o.channelAccountId}, ${index}, 'provider_opt_out', ${o.at})
+        on conflict do nothing returning kind`,
+  );
+  return fresh.length > 0;
 }

@@ -6,6 +6,7 @@ import {
   contactOf,
   createInboundServer,
   creds,
+  dedupeIndex,
   postWebhook,
   signedMeta,
   type TInboundServer,
@@ -72,7 +73,8 @@ describe("consent signals delivered out of order", () => {
     const contactId = (await contactOf(s, w, "whatsapp", "+33612348002")) ?? "";
     expect((await suppression(contactId))?.all).not.toBeNull();
     const stored = await s.database.query<{ action: string }>(
-      "select action from inbound_messages where provider_message_id = 'wamid.late-3'",
+      "select action from inbound_messages where dedupe_index = $1",
+      [dedupeIndex(w, "wamid.late-3")],
     );
     expect(stored).toEqual([{ action: "opt_in_noop" }]);
     await post(typed("wamid.late-4", "START", new Date(now + 1_000)));

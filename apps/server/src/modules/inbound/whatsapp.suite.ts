@@ -10,6 +10,7 @@ import {
   contactOf,
   count,
   creds,
+  dedupeIndex,
   footprint,
   grantMarketing,
   inbound,
@@ -330,7 +331,7 @@ export function whatsappSuite(server: () => TInboundServer): void {
       it("user_preferences stop is a marketing opt-out without a reply; resume re-subscribes", async () => {
         const p = await personWithQueue("33612340012");
         const at = String(Math.floor(Date.now() / 1000));
-        const prefs = (value: "stop" | "resume") =>
+        const prefs = (value: "stop" | "resume", sentAt = at) =>
           signedMeta(creds.whatsapp.appSecret, {
             object: "whatsapp_business_account",
             entry: [
@@ -352,7 +353,7 @@ export function whatsappSuite(server: () => TInboundServer): void {
                           detail: `User requested to ${value} marketing messages`,
                           category: "marketing_messages",
                           value,
-                          timestamp: at,
+                          timestamp: sentAt,
                         },
                       ],
                     },
@@ -397,7 +398,8 @@ export function whatsappSuite(server: () => TInboundServer): void {
         expect((await postWebhook(s.app, w.senders.whatsapp.id, typed.body, typed.headers)).statusCode).toBe(
           200,
         );
-        const resume = prefs("resume");
+        // Switched back on after that STOP (its second may be later than `at`: an older resume is stale).
+        const resume = prefs("resume", String(Math.floor(Date.now() / 1000)));
         expect(
           (await postWebhook(s.app, w.senders.whatsapp.id, resume.body, resume.headers)).statusCode,
         ).toBe(200);
@@ -567,7 +569,8 @@ export function whatsappSuite(server: () => TInboundServer): void {
         const r = await postWebhook(s.app, w.senders.whatsapp.id, m.body, m.headers);
         expect(r.statusCode).toBe(200);
         const stored = await s.database.query<{ channel_account_id: string; action: string }>(
-          "select channel_account_id, action from inbound_messages where provider_message_id = 'wamid.sibling'",
+          "select channel_account_id, action from inbound_messages where dedupe_index = $1",
+          [dedupeIndex(w, "wamid.sibling")],
         );
         expect(stored).toEqual([{ channel_account_id: sibling.account.id, action: "opted_out" }]);
         // A number no sender of ours has is ignored, not acted on under the wrong sender.
@@ -583,10 +586,9 @@ export function whatsappSuite(server: () => TInboundServer): void {
         const ignored = await postWebhook(s.app, w.senders.whatsapp.id, stray.body, stray.headers);
         expect(ignored.statusCode).toBe(200);
         expect(
-          await count(
-            s,
-            "select count(*) as n from inbound_messages where provider_message_id = 'wamid.stray'",
-          ),
+          await count(s, "select count(*) as n from inbound_messages where dedupe_index = $1", [
+            dedupeIndex(w, "wamid.stray"),
+          ]),
         ).toBe(0);
       });
     });

@@ -29,20 +29,20 @@ describe("telegram-bot adapter", () => {
   const json = (index = 0) => JSON.parse(server.requests[index]!.rawBody.toString("utf8")) as unknown;
 
   describe("send", () => {
-    it("calls sendMessage with JSON and returns chat:message as the id", async () => {
+    it("calls sendMessage with JSON and returns the message id within the chat, without the chat id", async () => {
       const result = await adapter().send({ messageId: "msg_1", to: "1111111", body: "Your table is ready" });
       const request = server.requests[0]!;
       expect(request.method).toBe("POST");
       expect(request.path).toBe(`/bot${botToken}/sendMessage`);
       expect(request.contentType).toBe("application/json");
       expect(json()).toEqual({ chat_id: "1111111", text: "Your table is ready" });
-      expect(result).toEqual({ providerMessageId: "1111111:1", acceptedAt: now });
+      expect(result).toEqual({ providerMessageId: "1", acceptedAt: now });
     });
 
     it("keeps 52-bit chat ids exact", async () => {
       const result = await adapter().send({ messageId: "msg_2", to: "4503599627370497", body: "hi" });
       expect(json()).toMatchObject({ chat_id: "4503599627370497" });
-      expect(result.providerMessageId).toBe("4503599627370497:1");
+      expect(result.providerMessageId).toBe("1");
     });
 
     it("replies as a business with business_connection_id", async () => {
@@ -94,7 +94,7 @@ describe("telegram-bot adapter", () => {
           { type: "video", media: "https://cdn.example.com/2.mp4" },
         ],
       });
-      expect(result.providerMessageId).toBe("1111111:1");
+      expect(result.providerMessageId).toBe("1");
     });
 
     it.each([
@@ -141,7 +141,7 @@ describe("telegram-bot adapter", () => {
         providerStatus: 429,
       });
       await expect(adapter().send({ messageId: "m", to: "1111111", body: "hi" })).resolves.toMatchObject({
-        providerMessageId: "1111111:1",
+        providerMessageId: "1",
       });
     });
 
@@ -213,7 +213,7 @@ describe("telegram-bot adapter", () => {
         {
           kind: "inbound_message",
           dedupeKey: "1111111:1365",
-          providerMessageId: "1111111:1365",
+          providerMessageId: "1365",
           from: "1111111",
           to: "7000000001",
           body: "/start",
@@ -227,7 +227,8 @@ describe("telegram-bot adapter", () => {
       const [event] = parse("message-52-bit-chat.json");
       expect(event).toMatchObject({
         from: "4503599627370497",
-        providerMessageId: "4503599627370497:9007",
+        dedupeKey: "4503599627370497:9007",
+        providerMessageId: "9007",
         body: "my order",
         media: [
           {
@@ -244,7 +245,7 @@ describe("telegram-bot adapter", () => {
         expect.objectContaining({
           kind: "inbound_message",
           from: "2222222",
-          providerMessageId: "2222222:77",
+          providerMessageId: "77",
           dedupeKey: "AbCdEfGhIjKlMnOp-business:2222222:77",
           businessConnectionId: "AbCdEfGhIjKlMnOp-business",
           body: "Do you deliver to Porto?",
@@ -335,7 +336,7 @@ describe("telegram-bot adapter", () => {
           body: "optin:weekly",
           buttonPayload: "optin:weekly",
           receivedAt: now,
-          replyToProviderMessageId: "1111111:1366",
+          replyToProviderMessageId: "1366",
         },
       ]);
     });

@@ -145,7 +145,9 @@ async function sendTelegram(
   const result = parsed.data.result;
   const sent = Array.isArray(result) ? result[0] : result;
   if (sent === undefined) throw unreadableSuccess(provider, response.status);
-  return { providerMessageId: `${sent.chat.id}:${sent.message_id}`, acceptedAt: deps.clock() };
+  // The message id within the recipient's chat: the chat id is the user's id, a personal identifier the
+  // caller already holds as the recipient, so it is not repeated in an id that is stored as it is.
+  return { providerMessageId: String(sent.message_id), acceptedAt: deps.clock() };
 }
 
 function fileRef(fileId: string, contentType: string | undefined): TInboundMedia {
@@ -183,7 +185,10 @@ function inboundEvent(
   now: Date,
 ): TNormalizedEvent {
   const chatId = String(message.chat.id);
-  const providerMessageId = `${chatId}:${message.message_id}`;
+  // Message ids count per chat: the chat id (the user's id) makes the dedupe key unique, which is why the
+  // key is only ever stored as a keyed hash; the provider message id is the id within the chat.
+  const providerMessageId = String(message.message_id);
+  const key = `${chatId}:${providerMessageId}`;
   const media = messageMedia(message);
   const body = message.text ?? message.caption ?? "";
   const connection = business ? message.business_connection_id : undefined;
@@ -191,7 +196,7 @@ function inboundEvent(
   return {
     kind: "inbound_message",
     // Business chats are keyed by the user's id; the connection id keeps two businesses apart.
-    dedupeKey: connection === undefined ? providerMessageId : `${connection}:${providerMessageId}`,
+    dedupeKey: connection === undefined ? key : `${connection}:${key}`,
     providerMessageId,
     from: chatId,
     to: botId,
@@ -203,7 +208,7 @@ function inboundEvent(
     ...(connection === undefined ? {} : { businessConnectionId: connection }),
     ...(message.reply_to_message === undefined
       ? {}
-      : { replyToProviderMessageId: `${chatId}:${message.reply_to_message.message_id}` }),
+      : { replyToProviderMessageId: String(message.reply_to_message.message_id) }),
   };
 }
 
@@ -259,7 +264,7 @@ function updateEvents(update: TTelegramUpdate, botId: string, now: Date): TNorma
         receivedAt: now,
         ...(query.message === undefined
           ? {}
-          : { replyToProviderMessageId: `${query.message.chat.id}:${query.message.message_id}` }),
+          : { replyToProviderMessageId: String(query.message.message_id) }),
       },
     ];
   }

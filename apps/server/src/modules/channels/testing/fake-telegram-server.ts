@@ -13,7 +13,7 @@ export interface TFakeTelegramServerOptions {
 export interface TTelegramAccepted {
   method: string;
   params: Record<string, unknown>;
-  /** `${chat_id}:${message_id}` of the (first) message created. */
+  /** The message id (within its chat) of the (first) message created, as the adapter returns it. */
   providerMessageId: string;
 }
 
@@ -148,7 +148,7 @@ export async function startFakeTelegramServer(
     const first = Array.isArray(result) ? result[0] : result;
     const messageId =
       typeof first === "object" && first !== null && "message_id" in first ? String(first.message_id) : "0";
-    accepted.push({ method, params, providerMessageId: `${chatId}:${messageId}` });
+    accepted.push({ method, params, providerMessageId: messageId });
     return { status: 200, body: { ok: true, result } };
   }
 

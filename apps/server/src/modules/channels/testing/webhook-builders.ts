@@ -46,9 +46,12 @@ export function buildWhatsAppTextWebhook(input: {
   at?: Date;
   /** The business-scoped user id (BSUID): `contacts[].user_id` and `messages[].from_user_id`. */
   userId?: string;
+  /** The wamid of the message this one replies to (`context.id`). */
+  contextId?: string;
 }) {
   const user = input.userId === undefined ? {} : { user_id: input.userId };
   const fromUser = input.userId === undefined ? {} : { from_user_id: input.userId };
+  const context = input.contextId === undefined ? {} : { context: { from: input.from, id: input.contextId } };
   return whatsappEnvelope(input.phoneNumberId, "messages", {
     contacts: [{ profile: { name: input.profileName ?? "Test User" }, wa_id: input.from, ...user }],
     messages: [
@@ -59,6 +62,7 @@ export function buildWhatsAppTextWebhook(input: {
         timestamp: unixSeconds(input.at ?? new Date()),
         type: "text",
         text: { body: input.body },
+        ...context,
       },
     ],
   });
@@ -144,6 +148,8 @@ export function buildInstagramTextWebhook(input: {
   mid: string;
   text: string;
   at?: Date;
+  /** The mid of the message this one replies to (`reply_to.mid`). */
+  replyToMid?: string;
 }) {
   const time = (input.at ?? new Date()).getTime();
   return {
@@ -157,7 +163,11 @@ export function buildInstagramTextWebhook(input: {
             sender: { id: input.from },
             recipient: { id: input.igId },
             timestamp: time,
-            message: { mid: input.mid, text: input.text },
+            message: {
+              mid: input.mid,
+              text: input.text,
+              ...(input.replyToMid === undefined ? {} : { reply_to: { mid: input.replyToMid } }),
+            },
           },
         ],
       },

@@ -27,6 +27,7 @@ import {
 } from "../../messaging/index.js";
 import { sandboxRoutes } from "../../sandbox/index.js";
 import { bootstrapWorkspace, type TBootstrapResult, workspaceRoutes } from "../../workspaces/index.js";
+import { inboundMessageIndex } from "../dedupe-indexes.js";
 import { intentSettingsRoutes } from "../routes-intent-settings.js";
 import { inboundWebhookRoutes } from "../routes-webhooks.js";
 
@@ -86,11 +87,14 @@ export function inboundTestRoutes(): TRouteModule[] {
   ];
 }
 
-/** The app on a fresh database with PUBLIC_URL set (Twilio signs the public URL). */
+/**
+ * The app on a fresh database (or on `database`, closed with it) with PUBLIC_URL set (Twilio signs the
+ * public URL).
+ */
 export async function createInboundServer(
-  o: { publicUrl?: string; env?: Record<string, string>; logger?: TLogger } = {},
+  o: { publicUrl?: string; env?: Record<string, string>; logger?: TLogger; database?: TTestDatabase } = {},
 ): Promise<TInboundServer> {
-  const database = await createTestDatabase();
+  const database = o.database ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: "test",
     LOG_LEVEL: "silent",
@@ -354,6 +358,11 @@ export async function ledger(s: TInboundServer, contactId: string) {
     "select id, brand_id, kind, scope, method, channel, evidence from consent_ledger where contact_id = $1 order by seq",
     [contactId],
   );
+}
+
+/** What an inbound message with this provider dedupe key is stored under (the key itself never is). */
+export function dedupeIndex(w: TInboundWorld, dedupeKey: string): string {
+  return inboundMessageIndex(w.keys, dedupeKey);
 }
 
 /** The stored inbound message rows of a contact. */
