@@ -11,6 +11,7 @@ import { enqueueComplianceReply, touchCustomerWindow } from "../messaging/index.
 import { emitWebhookEvents } from "../webhooks/index.js";
 import { applyOptIn } from "./apply-opt-in.js";
 import { applyOptOut } from "./apply-opt-out.js";
+import { carryOptOuts } from "./carry-opt-outs.js";
 import { clarifyAnswer } from "./clarify-answer.js";
 import { classifyInbound } from "./classify-inbound.js";
 import { inboundMessageIndex } from "./dedupe-indexes.js";
@@ -77,8 +78,23 @@ export async function handleInboundMessage(
     ...(c.requestId ? { requestId: c.requestId } : {}),
   });
   if (!contact) throw new Error("contact resolution with create returned nothing");
-  if (event.fromUserId !== undefined && normalised.kind === "phone")
-    await keepUserId(tx, c, contact.contactId, event.fromUserId);
+  // The same person under a WhatsApp user id kept on another contact: opt-outs held by either apply to
+  // both, before this message is acted on (both consent heads locked in id order) and after.
+  const samePerson =
+    event.fromUserId !== undefined && normalised.kind === "phone"
+      ? await keepUserId(tx, c, contact.contactId, event.fromUserId)
+      : undefined;
+  const carry = async (): Promise<void> => {
+    if (samePerson === undefined) return;
+    await carryOptOuts(tx, {
+      workspaceId,
+      contactIds: [samePerson, contact.contactId],
+      channel: "whatsapp",
+      at: c.clock(),
+      requestId: c.requestId,
+    });
+  };
+  await carry();
   const brand = await c.brand(tx);
   const { result, button } = classifyInbound({
     body: event.body,
@@ -102,6 +118,7 @@ export async function handleInboundMessage(
   });
   await reachableAgain(tx, c, contact.contactId, event.receivedAt);
   const acted = await act(tx, c, { id, contactId: contact.contactId, event, result, button, at, effects });
+  await carry();
   await insertInbound(tx, c, { id, contactId: contact.contactId, event, result, acted, at });
   effects.webhooks.unshift({
     workspaceId,
@@ -158,9 +175,15 @@ export async function handleInboundMessage(
  * written to a number for a while, Meta sends only the BSUID (`from: ""`). The BSUID seen beside a
  * number is kept as another address of that number's contact, so a later STOP under the BSUID alone
  * opts out the contact we know, with its queue. A BSUID already on another contact (one created from a
- * BSUID-only message before the number was seen) stays there.
+ * BSUID-only message before the number was seen) stays there, and that contact's id is answered: the two
+ * are one person, and their opt-outs are carried across (carryOptOuts).
  */
-async function keepUserId(tx: TTx, c: TInboundContext, contactId: string, userId: string): Promise<void> {
+async function keepUserId(
+  tx: TTx,
+  c: TInboundContext,
+  contactId: string,
+  userId: string,
+): Promise<string | undefined> {
   try {
     // Known already (the common case, every later message): nothing is locked or written.
     const known = await resolveContactByAddress(tx, c.keys, {
@@ -169,7 +192,7 @@ async function keepUserId(tx: TTx, c: TInboundContext, contactId: string, userId
       address: userId,
       create: false,
     });
-    if (known) return;
+    if (known) return known.contactId === contactId ? undefined : known.contactId;
     await addContactIdentity(tx, c.keys, {
       workspaceId: c.account.workspaceId,
       contactId,
@@ -183,6 +206,7 @@ async function keepUserId(tx: TTx, c: TInboundContext, contactId: string, userId
     // Not a BSUID we can keep (malformed, or another contact's): the message is handled all the same.
     if (!(error instanceof AppError)) throw error;
   }
+  return undefined;
 }
 
 /**

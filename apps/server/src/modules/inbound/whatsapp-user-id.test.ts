@@ -73,4 +73,96 @@ describe("WhatsApp business-scoped user ids", () => {
     // No second contact was made for the user id.
     expect(await contactOf(s, w, "whatsapp", userId)).toBe(contactId);
   });
+
+  it("a STOP kept on a user-id-only contact stops the contact known by phone once Meta links them, and back", async () => {
+    const w = await s.world("BSUID carry");
+    const userId = "US13491208655302742888";
+    const phone = "+33612347101";
+    // Known by number first (the brand wrote to it), then Meta hides the number: a STOP under the user
+    // id alone makes a contact of its own, opted out.
+    const first = await send(s, w, {
+      to: phone,
+      channel: "whatsapp",
+      channelAccountId: w.senders.whatsapp.id,
+      category: "transactional",
+    });
+    const byPhone = first.contactId;
+    await grantMarketing(s, w, byPhone, ["whatsapp"]);
+    const stop = message({ from: "", userId, id: "wamid.carry-1", body: "STOP" });
+    expect((await postWebhook(s.app, w.senders.whatsapp.id, stop.body, stop.headers)).statusCode).toBe(200);
+    const byUserId = (await contactOf(s, w, "whatsapp", userId)) ?? "";
+    expect(byUserId).not.toBe(byPhone);
+    expect((await ledger(s, byUserId)).filter((e) => e.kind === "opt_out")).toHaveLength(1);
+    // A template: outside the customer-service window (the number never wrote to us).
+    const offered = await s.app.inject({
+      method: "POST",
+      url: "/v1/messages",
+      headers: { authorization: `Bearer ${w.ws.apiKey}` },
+      payload: {
+        to: phone,
+        channel: "whatsapp",
+        brandId: w.ws.brandId,
+        channelAccountId: w.senders.whatsapp.id,
+        category: "marketing",
+        template: { name: "weekly_offer", language: "fr" },
+      },
+    });
+    const offer = offered.json() as { id: string; status: string };
+    expect(offer.status).toBe("queued");
+    // A message naming both: the person is one, the STOP holds for the number too, queue included.
+    const hello = message({ from: "33612347101", userId, id: "wamid.carry-2", body: "Hello?" });
+    expect((await postWebhook(s.app, w.senders.whatsapp.id, hello.body, hello.headers)).statusCode).toBe(200);
+    const carried = (await ledger(s, byPhone)).filter((e) => e.kind === "opt_out");
+    expect(carried).toHaveLength(1);
+    expect(carried[0]?.scope).toBe("all");
+    expect((await statuses(s, [offer.id]))[offer.id]).toMatchObject({
+      status: "suppressed",
+      reason: "opted_out",
+    });
+    const later = await send(s, w, {
+      to: phone,
+      channel: "whatsapp",
+      channelAccountId: w.senders.whatsapp.id,
+      category: "transactional",
+    });
+    expect(later.status).toBe("suppressed");
+    // Once only: another message naming both copies nothing again.
+    const again = message({ from: "33612347101", userId, id: "wamid.carry-3", body: "Hi" });
+    expect((await postWebhook(s.app, w.senders.whatsapp.id, again.body, again.headers)).statusCode).toBe(200);
+    expect((await ledger(s, byPhone)).filter((e) => e.kind === "opt_out")).toHaveLength(1);
+    expect((await ledger(s, byUserId)).filter((e) => e.kind === "opt_out")).toHaveLength(1);
+  });
+
+  it("a STOP sent with both names reaches the user-id-only contact and its queue too", async () => {
+    const w = await s.world("BSUID carry back");
+    const userId = "US13491208655302743777";
+    const hi = message({ from: "", userId, id: "wamid.back-1", body: "Hi" });
+    expect((await postWebhook(s.app, w.senders.whatsapp.id, hi.body, hi.headers)).statusCode).toBe(200);
+    const byUserId = (await contactOf(s, w, "whatsapp", userId)) ?? "";
+    const first = await send(s, w, {
+      to: "+33612347102",
+      channel: "whatsapp",
+      channelAccountId: w.senders.whatsapp.id,
+      category: "transactional",
+    });
+    expect(first.contactId).not.toBe(byUserId);
+    const toUserId = await send(s, w, {
+      to: userId,
+      channel: "whatsapp",
+      channelAccountId: w.senders.whatsapp.id,
+      category: "transactional",
+    });
+    expect(toUserId.contactId).toBe(byUserId);
+    const stop = message({ from: "33612347102", userId, id: "wamid.back-2", body: "STOP" });
+    expect((await postWebhook(s.app, w.senders.whatsapp.id, stop.body, stop.headers)).statusCode).toBe(200);
+    expect((await ledger(s, first.contactId)).filter((e) => e.kind === "opt_out")).toHaveLength(1);
+    expect((await ledger(s, byUserId)).filter((e) => e.kind === "opt_out")).toHaveLength(1);
+    const after = await send(s, w, {
+      to: userId,
+      channel: "whatsapp",
+      channelAccountId: w.senders.whatsapp.id,
+      category: "transactional",
+    });
+    expect(after.status).toBe("suppressed");
+  });
 });
