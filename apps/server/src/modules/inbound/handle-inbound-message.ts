@@ -3,9 +3,15 @@ import { recordAudit } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
 import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { encryptField } from "../../core/keyring.js";
+import { blindIndex, encryptField } from "../../core/keyring.js";
 import type { TNormalizedEvent } from "../channels/index.js";
-import { addContactIdentity, normalizeAddress, resolveContactByAddress } from "../contacts/index.js";
+import {
+  addContactIdentity,
+  lockAddresses,
+  normalizeAddress,
+  resolveContactByAddress,
+  type TIdentityKind,
+} from "../contacts/index.js";
 import type { TIntentResult } from "../intent/index.js";
 import { enqueueComplianceReply, touchCustomerWindow } from "../messaging/index.js";
 import { emitWebhookEvents } from "../webhooks/index.js";
@@ -67,6 +73,8 @@ export async function handleInboundMessage(
   if (earlier) return earlier;
   const address = senderAddress(event.from);
   const normalised = normalizeAddress(account.channel, address, "from");
+  if (event.fromUserId !== undefined && normalised.kind === "phone")
+    await lockBothNames(tx, c, normalised, event.fromUserId);
   const contact = await resolveContactByAddress(tx, c.keys, {
     workspaceId,
     channel: account.channel,
@@ -168,6 +176,31 @@ export async function handleInboundMessage(
     replyMessageId: acted.replyMessageId,
     suppressed: acted.suppressed,
   };
+}
+
+/**
+ * A message naming a number and a WhatsApp user id may create a contact for the one and keep the other on
+ * it: both address locks are taken first, together, in the one order every writer of several addresses
+ * takes them (lockAddresses), never the number's and then the user id's (that could deadlock with a new
+ * contact or an import naming both). A user id that is not one (malformed) is left to keepUserId.
+ */
+async function lockBothNames(
+  tx: TTx,
+  c: TInboundContext,
+  phone: { kind: TIdentityKind; address: string },
+  userId: string,
+): Promise<void> {
+  let user: { kind: TIdentityKind; address: string };
+  try {
+    user = normalizeAddress("whatsapp", userId, "from_user_id");
+  } catch (error) {
+    if (error instanceof AppError) return;
+    throw error;
+  }
+  await lockAddresses(tx, {
+    workspaceId: c.account.workspaceId,
+    addresses: [phone, user].map((n) => ({ kind: n.kind, index: blindIndex(c.keys, n.kind, n.address) })),
+  });
 }
 
 /**

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testEngine } from "../../../test/harness.js";
+import { withWorkspaceTx } from "../../core/db/tx.js";
+import { blindIndex } from "../../core/keyring.js";
 import { buildWhatsAppTextWebhook } from "../channels/testing/index.js";
+import { lockAddresses } from "../contacts/index.js";
 import {
   contactOf,
   createInboundServer,
@@ -165,4 +169,74 @@ describe("WhatsApp business-scoped user ids", () => {
     });
     expect(after.status).toBe("suppressed");
   });
+
+  it.runIf(testEngine === "postgres")(
+    "takes the number's and the user id's address locks together, in the one order (no deadlock with a new contact naming both)",
+    async () => {
+      const w = await s.world("BSUID locks");
+      const ws = w.ws.workspaceId;
+      const keyOf = async (kind: string, address: string) => {
+        const index = blindIndex(w.keys, kind, address);
+        const key = `${ws}:${kind}:${index}`;
+        const [h] = await s.database.query<{ h: string }>("select hashtextextended($1, 0)::text as h", [key]);
+        return { kind, index, key, hash: BigInt(h?.h ?? "0") };
+      };
+      // A number and a user id whose lock keys sort user id first: locking the number first and then the
+      // user id (as this path did) waits for the number holding nothing.
+      let found:
+        | { phone: string; userId: string; first: { key: string }; second: { kind: string; index: string } }
+        | undefined;
+      for (let n = 0; !found && n < 500; n++) {
+        const phone = `+336123480${String(n).padStart(2, "0")}`;
+        const userId = `US1349120865530274${String(4000 + n)}`;
+        const p = await keyOf("phone", phone);
+        const u = await keyOf("wa_bsuid", userId);
+        if (u.hash < p.hash) found = { phone, userId, first: u, second: p };
+      }
+      if (!found) throw new Error("no pair found");
+      const pair = found;
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let locked: () => void = () => undefined;
+      const lockedNow = new Promise<void>((resolve) => {
+        locked = resolve;
+      });
+      const other = withWorkspaceTx(s.ctx.db, ws, async (tx) => {
+        await lockAddresses(tx, { workspaceId: ws, addresses: [pair.second] });
+        locked();
+        await held;
+      });
+      await lockedNow;
+      const hello = message({
+        from: pair.phone.slice(1),
+        userId: pair.userId,
+        id: "wamid.locks-1",
+        body: "Hello",
+      });
+      const posted = postWebhook(s.app, w.senders.whatsapp.id, hello.body, hello.headers);
+      try {
+        for (;;) {
+          const waiting = await s.database.query<{ n: number }>(
+            "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted",
+          );
+          if ((waiting[0]?.n ?? 0) > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        const [probe] = await s.database.query<{ free: boolean }>(
+          "select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as free",
+          [pair.first.key],
+        );
+        expect(probe?.free).toBe(false);
+      } finally {
+        release();
+      }
+      await other;
+      expect((await posted).statusCode).toBe(200);
+      expect(await contactOf(s, w, "whatsapp", pair.userId)).toBe(
+        await contactOf(s, w, "whatsapp", pair.phone),
+      );
+    },
+  );
 });
