@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { advisoryLockFree, deferred, untilWaitingForAdvisoryLock } from "../../../test/advisory-locks.js";
 import { testEngine } from "../../../test/harness.js";
 import { bearer, createTestServer, type TTestServer } from "../../../test/server.js";
 import { rows, withWorkspaceTx } from "../../core/db/tx.js";
@@ -68,20 +69,14 @@ describe("address locks", () => {
       // An import holds the lock that comes second; the new contact must already hold the first one
       // while it waits (taking the second first, it would wait holding nothing: a deadlock with an import
       // that holds the first and waits for the second).
-      let release: () => void = () => undefined;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let locked: () => void = () => undefined;
-      const lockedNow = new Promise<void>((resolve) => {
-        locked = resolve;
-      });
+      const held = deferred();
+      const locked = deferred();
       const importer = withWorkspaceTx(s.ctx.db, ws.workspaceId, async (tx) => {
         await lockAddresses(tx, { workspaceId: ws.workspaceId, addresses: [pair.second] });
-        locked();
-        await held;
+        locked.resolve();
+        await held.promise;
       });
-      await lockedNow;
+      await locked.promise;
       let creatorPid: (pid: number) => void = () => undefined;
       const pid = new Promise<number>((resolve) => {
         creatorPid = resolve;
@@ -99,23 +94,10 @@ describe("address locks", () => {
         });
       });
       try {
-        const creator = await pid;
-        // Wait (no time limit of its own: the test's) until the new contact waits for an address lock.
-        for (;;) {
-          const waiting = await s.database.query<{ n: number }>(
-            "select count(*)::int as n from pg_locks where pid = $1 and locktype = 'advisory' and not granted",
-            [creator],
-          );
-          if ((waiting[0]?.n ?? 0) > 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        const [probe] = await s.database.query<{ free: boolean }>(
-          "select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as free",
-          [pair.first.key],
-        );
-        expect(probe?.free).toBe(false);
+        await untilWaitingForAdvisoryLock(s.database, await pid);
+        expect(await advisoryLockFree(s.database, pair.first.key)).toBe(false);
       } finally {
-        release();
+        held.resolve();
       }
       await importer;
       expect((await creating).identities.map((i) => i.channel).sort()).toEqual(["email", "sms"]);

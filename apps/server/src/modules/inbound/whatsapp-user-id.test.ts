@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { advisoryLockFree, deferred, untilWaitingForAdvisoryLock } from "../../../test/advisory-locks.js";
 import { testEngine } from "../../../test/harness.js";
 import { withWorkspaceTx } from "../../core/db/tx.js";
 import { blindIndex } from "../../core/keyring.js";
@@ -195,20 +196,14 @@ describe("WhatsApp business-scoped user ids", () => {
       }
       if (!found) throw new Error("no pair found");
       const pair = found;
-      let release: () => void = () => undefined;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let locked: () => void = () => undefined;
-      const lockedNow = new Promise<void>((resolve) => {
-        locked = resolve;
-      });
+      const held = deferred();
+      const locked = deferred();
       const other = withWorkspaceTx(s.ctx.db, ws, async (tx) => {
         await lockAddresses(tx, { workspaceId: ws, addresses: [pair.second] });
-        locked();
-        await held;
+        locked.resolve();
+        await held.promise;
       });
-      await lockedNow;
+      await locked.promise;
       const hello = message({
         from: pair.phone.slice(1),
         userId: pair.userId,
@@ -217,20 +212,10 @@ describe("WhatsApp business-scoped user ids", () => {
       });
       const posted = postWebhook(s.app, w.senders.whatsapp.id, hello.body, hello.headers);
       try {
-        for (;;) {
-          const waiting = await s.database.query<{ n: number }>(
-            "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted",
-          );
-          if ((waiting[0]?.n ?? 0) > 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        const [probe] = await s.database.query<{ free: boolean }>(
-          "select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as free",
-          [pair.first.key],
-        );
-        expect(probe?.free).toBe(false);
+        await untilWaitingForAdvisoryLock(s.database);
+        expect(await advisoryLockFree(s.database, pair.first.key)).toBe(false);
       } finally {
-        release();
+        held.resolve();
       }
       await other;
       expect((await posted).statusCode).toBe(200);

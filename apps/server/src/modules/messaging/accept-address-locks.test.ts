@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { advisoryLockFree, deferred, untilWaitingForAdvisoryLock } from "../../../test/advisory-locks.js";
 import { testEngine } from "../../../test/harness.js";
 import type { TTestServer } from "../../../test/server.js";
 import { withWorkspaceTx } from "../../core/db/tx.js";
@@ -54,20 +55,14 @@ describe("new contacts of a send batch", () => {
       const [first, second] = pair;
       expect(first.address > second.address).toBe(true);
 
-      let release: () => void = () => undefined;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let locked: () => void = () => undefined;
-      const lockedNow = new Promise<void>((resolve) => {
-        locked = resolve;
-      });
+      const held = deferred();
+      const locked = deferred();
       const importer = withWorkspaceTx(s.ctx.db, f.workspaceId, async (tx) => {
         await lockAddresses(tx, { workspaceId: f.workspaceId, addresses: [second] });
-        locked();
-        await held;
+        locked.resolve();
+        await held.promise;
       });
-      await lockedNow;
+      await locked.promise;
       const batcher = getSendBatcher(s.ctx);
       const sends = [first, second].map((k) =>
         batcher.submit(
@@ -85,22 +80,11 @@ describe("new contacts of a send batch", () => {
         ),
       );
       try {
-        // Wait (no time limit of its own: the test's) until the batch waits for an address lock.
-        for (;;) {
-          const waiting = await s.database.query<{ n: number }>(
-            "select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted",
-          );
-          if ((waiting[0]?.n ?? 0) > 0) break;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        await untilWaitingForAdvisoryLock(s.database);
         // While it waits for the second lock, it already holds the first one.
-        const [probe] = await s.database.query<{ free: boolean }>(
-          "select pg_try_advisory_xact_lock(hashtextextended($1, 0)) as free",
-          [first.key],
-        );
-        expect(probe?.free).toBe(false);
+        expect(await advisoryLockFree(s.database, first.key)).toBe(false);
       } finally {
-        release();
+        held.resolve();
       }
       await importer;
       const answers = await Promise.all(sends);
