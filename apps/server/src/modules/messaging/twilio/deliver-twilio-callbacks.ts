@@ -38,13 +38,20 @@ function recipientOf(keys: TWorkspaceKeys, workspaceId: string, sealed: string):
 /** Give up on a callback after this many attempts (about half an hour with the backoff below). */
 export const MAX_CALLBACK_ATTEMPTS = 10;
 
-async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
+/**
+ * Claimed callbacks whose API key can no longer sign, by callback id, with the reason they are given up on:
+ * revoked or gone (Twilio stops signing with a token that no longer exists), or expired.
+ */
+type TRefusals = Map<number, string>;
+
+async function prepare(ctx: TAppContext, due: TDue[]): Promise<{ ready: TPrepared[]; refused: TRefusals }> {
   // Keys first: loading them opens a transaction of its own (PGlite runs one at a time).
   const keysOf = new Map<string, TWorkspaceKeys>();
   for (const ws of new Set(due.map((d) => d.workspace_id)))
     keysOf.set(ws, await ctx.keys.forWorkspace(ctx.db, ws));
   return withSystemTx(ctx.db, async (tx) => {
     const out: TPrepared[] = [];
+    const refused: TRefusals = new Map();
     for (const d of due) {
       const m = (
         await rows<{
@@ -58,16 +65,22 @@ async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
           error_code: string | null;
           provider_id: string;
           content_sealed: string;
+          key_refused: string | null;
         }>(
           tx,
           sql`select m.twilio_sid, m.channel, m.contact_id, a.address, w.account_sid, k.token_sealed, m.reason,
-            m.error_code, a.provider_id, m.content_sealed
+            m.error_code, a.provider_id, m.content_sealed,
+            case when ak.id is null or ak.revoked_at is not null then 'API key revoked'
+              when ak.expires_at <= now() then 'API key expired' end as key_refused
           from messages m join channel_accounts a on a.id = m.channel_account_id join workspaces w on w.id = m.workspace_id
           left join twilio_callback_keys k on k.api_key_id = ${d.api_key_id} and k.workspace_id = m.workspace_id
+          left join api_keys ak on ak.id = ${d.api_key_id} and ak.workspace_id = m.workspace_id
           where m.id = ${d.message_id} and m.workspace_id = ${d.workspace_id}`,
         )
       )[0];
-      if (!m?.twilio_sid || !m.token_sealed) continue;
+      // Never signed with a key that can no longer sign, even if its secret is still stored.
+      if (m?.key_refused) refused.set(d.id, m.key_refused);
+      if (!m?.twilio_sid || !m.token_sealed || m.key_refused) continue;
       const keys = keysOf.get(d.workspace_id);
       if (!keys) continue;
       // The message's own recipient; the contact's address on the channel only for a message stored without
@@ -107,7 +120,7 @@ async function prepare(ctx: TAppContext, due: TDue[]): Promise<TPrepared[]> {
         },
       });
     }
-    return out;
+    return { ready: out, refused };
   });
 }
 
@@ -141,7 +154,8 @@ async function post(p: TPrepared, postCallback: TPostCallback, policy: TUrlPolic
 /**
  * Deliver due Twilio StatusCallbacks: claim a batch (SKIP LOCKED, a 30 s claim so another worker skips
  * them), post each signed with X-Twilio-Signature under the sending API key, in order per message;
- * failures retry with backoff, and stop after MAX_CALLBACK_ATTEMPTS. Returns how many were delivered.
+ * failures retry with backoff, and stop after MAX_CALLBACK_ATTEMPTS; a callback whose API key is revoked or
+ * expired is given up on at once ("API key revoked" / "API key expired"). Returns how many were delivered.
  */
 export async function deliverTwilioCallbacks(
   ctx: TAppContext,
@@ -170,7 +184,7 @@ export async function deliverTwilioCallbacks(
   );
   if (due.length === 0) return 0;
   due.sort((a, b) => a.id - b.id);
-  const prepared = await prepare(ctx, due);
+  const { ready: prepared, refused } = await prepare(ctx, due);
   // At most one callback per message is claimed (the first undelivered one), so the posts run at once.
   const results = await Promise.all(
     prepared.map(async (p) => ({
@@ -181,7 +195,11 @@ export async function deliverTwilioCallbacks(
   );
   const skipped = due
     .filter((d) => !prepared.some((p) => p.due.id === d.id))
-    .map((d) => ({ id: d.id, error: "message or key missing", attempts: MAX_CALLBACK_ATTEMPTS }));
+    .map((d) => ({
+      id: d.id,
+      error: refused.get(d.id) ?? "message or key missing",
+      attempts: MAX_CALLBACK_ATTEMPTS,
+    }));
   const all = [...results, ...skipped];
   await withSystemTx(ctx.db, (tx) =>
     tx.execute(sql`with u as (
