@@ -54,6 +54,7 @@ async function startReceiver(): Promise<string> {
             withSystemTx(s.ctx.db, (tx) =>
               applyStatusEvent(tx, {
                 workspaceId: f.workspaceId,
+                keys: f.keys,
                 channelAccountId: senderId,
                 providerMessageId: e.providerMessageId,
                 status: e.status,

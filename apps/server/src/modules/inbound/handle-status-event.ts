@@ -23,6 +23,7 @@ export async function handleStatusEvent(
   const { workspaceId } = c.account;
   const applied = await applyStatusEvent(tx, {
     workspaceId,
+    keys: c.keys,
     channelAccountId: c.account.id,
     providerMessageId: pgText(event.providerMessageId),
     status: event.status,

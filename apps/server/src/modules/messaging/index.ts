@@ -5,6 +5,10 @@
  */
 export { applyStatusEvent, type TApplyStatusEventOptions } from "./apply-status-event.js";
 export {
+  backfillProviderMessageIds,
+  type TProviderMessageIdBackfill,
+} from "./backfill-provider-message-ids.js";
+export {
   channelAccountRoutes,
   presentChannelAccount,
   ZChannelAccount,

@@ -4,7 +4,7 @@ import type { TMessageStatus } from "./messaging.types.js";
 /** The message columns reads select (content stays sealed until presented). */
 export const messageColumns = sql.raw(
   "id, workspace_id, brand_id, campaign_id, contact_id, channel, channel_account_id, category, source, status, reason, " +
-    "not_before, due_at, content_kind, content_sealed, segments, attempts, provider_message_id, error_code, error_message, " +
+    "not_before, due_at, content_kind, content_sealed, segments, attempts, provider_message_id, provider_message_sealed, error_code, error_message, " +
     "decision_ledger_ids, claimed_at, dispatch_reason, in_reply_to, compliance_kind, twilio_sid, status_callback_url, created_at, updated_at, sent_at, " +
     "delivered_at, read_at, accept_status, accept_reason, accept_allowed, accept_decision, accept_basis, accept_ledger_ids, " +
     "accept_not_before",
@@ -28,7 +28,10 @@ export interface TMessageDbRow {
   content_sealed: string;
   segments: number;
   attempts: number;
+  /** The provider's id as it is (providers whose ids name no one), else null. */
   provider_message_id: string | null;
+  /** The provider's id sealed with the workspace key (WhatsApp Cloud, Instagram: migration 0354), else null. */
+  provider_message_sealed: string | null;
   error_code: string | null;
   error_message: string | null;
   decision_ledger_ids: string[] | null;

@@ -215,7 +215,11 @@ export function presentMessage(
     ...(content.tag !== undefined ? { tag: content.tag } : {}),
     segments: row.segments,
     attempts: row.attempts,
-    providerMessageId: row.provider_message_id,
+    providerMessageId:
+      row.provider_message_id ??
+      (row.provider_message_sealed
+        ? decryptField(keys, row.workspace_id, row.provider_message_sealed)
+        : null),
     errorCode: row.error_code,
     errorMessage: row.error_message,
     ledgerEntryIds: row.decision_ledger_ids ?? [],

@@ -1,9 +1,10 @@
 import { type SQL, sql } from "drizzle-orm";
 import { rows, type TTx } from "../../../core/db/tx.js";
-import { applyStatusEvent } from "../apply-status-event.js";
+import { applyProviderStatus } from "../apply-provider-status.js";
 import { jsonMap } from "../json-map.js";
 import type { TProviderStatus } from "../messaging.types.js";
 import { recordProviderOptOut, setReachability } from "../ports.js";
+import { providerIdRef, type TProviderIdRef } from "../provider-id-ref.js";
 import { recordStatusEffects, type TStatusChange } from "../status-effects.js";
 import { cleanSendResult } from "./clean-send-result.js";
 import { planWithout } from "./plan-without.js";
@@ -26,6 +27,12 @@ export type TSendResultItem =
       claim: TResultClaim;
       channelAccountId: string;
       providerMessageId: string;
+      /**
+       * Set when the sender's provider ids can carry personal data (personal-provider-ids.ts): the id as it is
+       * stored, a keyed hash (message_provider_ids) and sealed (the message), never as it is. A function
+       * (providerIdRef with the workspace's keys), so that no key material travels in the result itself.
+       */
+      protectId?: ((providerMessageId: string) => TProviderIdRef) | undefined;
       acceptedAt: Date;
       segments?: number | undefined;
       statusCallbackUrl: string | null;
@@ -127,19 +134,35 @@ async function recordSent(
   // json-map.ts; a nested object per row costs a copy per lookup). Most adapters report no segment
   // count: that map is usually empty. Times travel as epoch milliseconds (cheaper to read than text).
   // Message ids never contain a comma: the list travels as one text.
+  // A provider id that can carry personal data (items with `protectId`) is stored as a keyed hash and sealed
+  // instead (migration 0354); the maps and columns for those are in the statement only when there are any.
   const idOf = (i: (typeof items)[number]): string => i.id;
-  const pids = scalarJsonMap(items, idOf, (i) => i.providerMessageId);
+  const hashed = new Map<string, TProviderIdRef>();
+  for (const i of items) if (i.protectId !== undefined) hashed.set(i.id, i.protectId(i.providerMessageId));
+  const pids = scalarJsonMap(items, idOf, (i) => (i.protectId === undefined ? i.providerMessageId : null));
   const ats = scalarJsonMap(items, idOf, (i) => i.acceptedAt.getTime());
   const segs = scalarJsonMap(items, idOf, (i) => i.segments ?? null);
-  const byAccount = new Map<string, string[]>();
+  const withHashed = hashed.size > 0;
+  const sealedMap = withHashed ? scalarJsonMap(items, idOf, (i) => hashed.get(i.id)?.sealed?.() ?? null) : "";
+  const indexMap = withHashed ? scalarJsonMap(items, idOf, (i) => hashed.get(i.id)?.index ?? null) : "";
+  // Orphans are found by the id as it is (other providers, and orphans kept before migration 0354) and by
+  // its keyed hash.
+  const byAccount = new Map<string, { plain: string[]; index: string[] }>();
   for (const i of items) {
-    const list = byAccount.get(i.channelAccountId);
-    if (list) list.push(i.providerMessageId);
-    else byAccount.set(i.channelAccountId, [i.providerMessageId]);
+    let keys = byAccount.get(i.channelAccountId);
+    if (!keys) {
+      keys = { plain: [], index: [] };
+      byAccount.set(i.channelAccountId, keys);
+    }
+    keys.plain.push(i.providerMessageId);
+    const index = hashed.get(i.id)?.index;
+    if (index) keys.index.push(index);
   }
-  const orphanKeys = [...byAccount].map(
-    ([account, ids]) =>
-      sql`(o.channel_account_id = ${account} and o.provider_message_id = any(${sql.param(ids)}::text[]))`,
+  const orphanKeys = [...byAccount].map(([account, ids]) =>
+    ids.index.length === 0
+      ? sql`(o.channel_account_id = ${account} and o.provider_message_id = any(${sql.param(ids.plain)}::text[]))`
+      : sql`(o.channel_account_id = ${account} and (o.provider_message_index = any(${sql.param(ids.index)}::text[])
+          or o.provider_message_id = any(${sql.param(ids.plain)}::text[])))`,
   );
   // Found by primary key, never by a scan of the whole table (see plan-without.ts).
   const restoreScan = await planWithout(tx, ["enable_seqscan"]);
@@ -152,6 +175,8 @@ async function recordSent(
     error_message: string | null;
     channel_account_id: string | null;
     provider_message_id: string | null;
+    provider_message_index: string | null;
+    provider_message_sealed: string | null;
     workspace_id: string | null;
   }>(
     tx,
@@ -160,30 +185,40 @@ async function recordSent(
     // reconciles it — no resend. Retries, failures and provider opt-outs are not recoverable that way: a
     // transaction holding any of them keeps the server's setting (recordSendResults).
     sql`with p as (select ${pids}::jsonb as j), a as (select ${ats}::jsonb as j), g as (select ${segs}::jsonb as j),
+      ${withHashed ? sql`s as (select ${sealedMap}::jsonb as j), h as (select ${indexMap}::jsonb as j),` : sql``}
       relaxed as (select set_config('synchronous_commit', ${relax ? sql`'off'` : sql`current_setting('synchronous_commit')`}, true)),
       restored as (${restoreScan}),
       upd as (
         update messages m set status = 'sent', reason = null, provider_message_id = p.j ->> m.id,
+          ${withHashed ? sql`provider_message_sealed = s.j ->> m.id,` : sql``}
           sent_at = coalesce(m.sent_at, to_timestamp((a.j ->> m.id)::float8 / 1000)),
           segments = coalesce((g.j ->> m.id)::int, m.segments), lease_until = null, lease_holder = null, updated_at = now()
-        from p, a, g where m.id = any(string_to_array(${items.map((i) => i.id).join(",")}, ','))
+        from p, a, g${withHashed ? sql`, s` : sql``} where m.id = any(string_to_array(${items.map((i) => i.id).join(",")}, ','))
           and m.status in ('sending', 'unknown')
         returning m.id, m.channel_account_id, m.provider_message_id, m.workspace_id
       ),
       ids as (
-        insert into message_provider_ids (channel_account_id, provider_message_id, message_id, workspace_id)
-        select channel_account_id, provider_message_id, id, workspace_id from upd
+        ${
+          withHashed
+            ? sql`insert into message_provider_ids (channel_account_id, provider_message_id, provider_message_index, message_id,
+                workspace_id)
+              select upd.channel_account_id, upd.provider_message_id, h.j ->> upd.id, upd.id, upd.workspace_id from upd, h`
+            : sql`insert into message_provider_ids (channel_account_id, provider_message_id, message_id, workspace_id)
+              select channel_account_id, provider_message_id, id, workspace_id from upd`
+        }
       ),
       orphans as (
         delete from orphan_status_events o where ${sql.join(orphanKeys, sql` or `)}
-        returning o.id, o.workspace_id, o.channel_account_id, o.provider_message_id, o.status, o.at, o.error_code, o.error_message
+        returning o.id, o.workspace_id, o.channel_account_id, o.provider_message_id, o.provider_message_index,
+          o.provider_message_sealed, o.status, o.at, o.error_code, o.error_message
       )
       select 'sent' as kind, id, null as status, null::timestamptz as at, null as error_code, null as error_message,
-        null as channel_account_id, null as provider_message_id, null as workspace_id from upd
+        null as channel_account_id, null as provider_message_id, null as provider_message_index,
+        null as provider_message_sealed, null as workspace_id from upd
         where (select count(*) from relaxed) = 1 and (select count(*) from restored) = 1
       union all
       select 'orphan', o.id::text, o.status, o.at, o.error_code, o.error_message, o.channel_account_id, o.provider_message_id,
-        o.workspace_id from orphans o`,
+        o.provider_message_index, o.provider_message_sealed, o.workspace_id from orphans o`,
   );
   // A status webhook may have moved the message on already (it then also stored the provider id).
   const moved = new Set(result.filter((r) => r.kind === "sent").map((r) => r.id));
@@ -200,16 +235,37 @@ async function recordSent(
     }));
   await recordStatusEffects(tx, changes, now);
   const orphans = result.filter((r) => r.kind === "orphan").sort((a, b) => Number(a.id) - Number(b.id));
+  if (orphans.length === 0) return;
+  // Each orphan is applied with the provider id of the result it matched, as that result stored it.
+  const refByIndex = new Map<string, TProviderIdRef>();
+  const refByPlain = new Map<string, TProviderIdRef>();
+  for (const i of items) {
+    const ref = hashed.get(i.id) ?? providerIdRef(i.providerMessageId);
+    if (ref.index !== null) refByIndex.set(ref.index, ref);
+    refByPlain.set(`${i.channelAccountId} ${i.providerMessageId}`, ref);
+  }
   for (const o of orphans) {
-    await applyStatusEvent(tx, {
-      workspaceId: o.workspace_id ?? "",
-      channelAccountId: o.channel_account_id ?? "",
-      providerMessageId: o.provider_message_id ?? "",
-      status: o.status as TProviderStatus,
-      at: o.at instanceof Date ? o.at : new Date(o.at ?? Date.now()),
-      ...(o.error_code ? { errorCode: o.error_code } : {}),
-      ...(o.error_message ? { errorMessage: o.error_message } : {}),
-    });
+    const sealed = o.provider_message_sealed;
+    const ref: TProviderIdRef = (o.provider_message_index === null
+      ? undefined
+      : refByIndex.get(o.provider_message_index)) ??
+      refByPlain.get(`${o.channel_account_id ?? ""} ${o.provider_message_id ?? ""}`) ?? {
+        plain: o.provider_message_id,
+        index: o.provider_message_index,
+        sealed: sealed === null ? null : () => sealed,
+      };
+    await applyProviderStatus(
+      tx,
+      {
+        workspaceId: o.workspace_id ?? "",
+        channelAccountId: o.channel_account_id ?? "",
+        status: o.status as TProviderStatus,
+        at: o.at instanceof Date ? o.at : new Date(o.at ?? Date.now()),
+        ...(o.error_code ? { errorCode: o.error_code } : {}),
+        ...(o.error_message ? { errorMessage: o.error_message } : {}),
+      },
+      ref,
+    );
   }
 }
 

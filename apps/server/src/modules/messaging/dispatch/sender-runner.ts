@@ -10,6 +10,8 @@ import {
   type TProviderId,
 } from "../../channels/index.js";
 import { insertMessageEvents } from "../insert-message-events.js";
+import { providerIdsArePersonal } from "../personal-provider-ids.js";
+import { providerIdRef, type TProviderIdRef } from "../provider-id-ref.js";
 import { backoffMs } from "./backoff.js";
 import { claimMessages, type TClaimedMessage, type TClaimSender } from "./claim-messages.js";
 import type { TDispatcherHost } from "./dispatcher-host.js";
@@ -51,6 +53,8 @@ const failureReasons: Record<string, string> = {
  */
 export class SenderRunner {
   private account: TDispatchAccount | undefined;
+  /** Hashes and seals a provider id, for an account whose ids can carry personal data (personal-provider-ids.ts). */
+  private protectId: ((providerMessageId: string) => TProviderIdRef) | undefined;
   private adapter: TChannelAdapter | undefined;
   private limiter: SendRateLimiter | undefined;
   private pacer: RecipientPacer | undefined;
@@ -120,6 +124,9 @@ export class SenderRunner {
     };
     const credentials: unknown = JSON.parse(decryptField(keys, row.workspace_id, row.credentials_sealed));
     this.account = account;
+    this.protectId = providerIdsArePersonal(account.providerId)
+      ? (id) => providerIdRef(id, { keys, workspaceId: account.workspaceId })
+      : undefined;
     this.adapter = this.host.createAdapter(account, credentials);
     const now = Date.now();
     this.limiter = new SendRateLimiter(account.ratePerSecond);
@@ -416,6 +423,8 @@ export class SenderRunner {
         claim: this.claimOf(m),
         channelAccountId: account.id,
         providerMessageId: r.providerMessageId,
+        // Hashed and sealed when recorded, for a provider whose ids can carry personal data.
+        protectId: this.protectId,
         acceptedAt: r.acceptedAt,
         segments: r.segments,
         statusCallbackUrl: m.statusCallbackUrl,

@@ -4,6 +4,7 @@ import pg from "pg";
 import type { TAppContext } from "../../../core/context.js";
 import { sqlState, withSystemTx } from "../../../core/db/tx.js";
 import { createAdapter, type TChannelAdapter } from "../../channels/index.js";
+import { backfillProviderMessageIds } from "../backfill-provider-message-ids.js";
 import { onDispatchSignal } from "./dispatch-signal.js";
 import type { TDispatcherHost, TDispatcherOptions, TResolvedDispatcherOptions } from "./dispatcher-host.js";
 import { reapExpiredLeases } from "./reap-expired-leases.js";
@@ -55,6 +56,7 @@ class Dispatcher implements TDispatcherHost {
   private loop: Promise<void> | undefined;
   private listener: pg.Client | undefined;
   private unsubscribe: (() => void) | undefined;
+  private backfill: Promise<void> | undefined;
 
   constructor(
     readonly ctx: TAppContext,
@@ -89,6 +91,23 @@ class Dispatcher implements TDispatcherHost {
       }
     }
     this.loop = this.mainLoop();
+    this.backfill = this.backfillProviderIds();
+  }
+
+  /**
+   * Once per start, beside the loop: provider ids stored in the clear before migration 0354 (WhatsApp
+   * Cloud, Instagram) are hashed and sealed (backfillProviderMessageIds). Nothing to do costs an index
+   * probe per such sender; a failure is logged and retried at the next start, status webhooks keep finding
+   * unconverted rows meanwhile.
+   */
+  private async backfillProviderIds(): Promise<void> {
+    try {
+      const counts = await backfillProviderMessageIds(this.ctx, { stopped: () => !this.running });
+      if (counts.providerIds > 0 || counts.messages > 0 || counts.orphans > 0)
+        this.ctx.logger.info(counts, "provider message ids stored before migration 0354 hashed and sealed");
+    } catch (error) {
+      this.ctx.logger.error({ code: sqlState(error) }, "provider message id backfill failed");
+    }
   }
 
   wake(): void {
@@ -230,6 +249,7 @@ class Dispatcher implements TDispatcherHost {
     this.unsubscribe?.();
     this.wake();
     await this.loop;
+    await this.backfill;
     await Promise.allSettled([...this.runs]);
     await this.drainResults();
     if (this.flushTimer) clearTimeout(this.flushTimer);
