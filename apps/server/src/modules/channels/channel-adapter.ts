@@ -169,6 +169,11 @@ type TNormalizedEventOfKind =
       at: Date;
       /** The recipient address as the provider reports it (wa_id or BSUID, E.164, …). */
       recipient?: string;
+      /**
+       * WhatsApp: the recipient's BSUID when given (`recipient_user_id`). With a wa_id in `recipient` too,
+       * Meta names one person by both; when the number was hidden, `recipient` equals it.
+       */
+      recipientUserId?: string;
       errorCode?: string;
       errorMessage?: string;
       /**
@@ -181,6 +186,8 @@ type TNormalizedEventOfKind =
       kind: "preference";
       dedupeKey: string;
       from: string;
+      /** WhatsApp: the person's BSUID when given (then `from` may equal it if `wa_id` was empty). */
+      fromUserId?: string;
       category: "marketing";
       value: "stop" | "resume";
       at: Date;

@@ -63,6 +63,7 @@ export { initConsent } from "./init-consent.js";
 export { listCampaigns } from "./list-campaigns.js";
 export { listLedgerEntries } from "./list-ledger-entries.js";
 export { lockConsentHead } from "./lock-consent-head.js";
+export { lockConsentHeads } from "./lock-consent-heads.js";
 export {
   presentCampaign,
   presentConsentState,
@@ -83,7 +84,12 @@ export {
 } from "./quiet-hours.js";
 export { recordConsent, type TGrantEvidence, type TRecordConsentOptions } from "./record-consent.js";
 export { recordOptIn, type TRecordOptInOptions } from "./record-opt-in.js";
-export { recordOptOut, type TOptOutEvidence, type TRecordOptOutOptions } from "./record-opt-out.js";
+export {
+  recordOptOut,
+  type TOptOutEvidence,
+  type TRecordOptOutOptions,
+  type TRecordOptOutResult,
+} from "./record-opt-out.js";
 export { consentRoutes, createConsentRoutes, type TConsentRoutesOptions } from "./routes.js";
 export { type TConsentVerification, verifyConsent } from "./verify-consent.js";
 export { warmDecisionCaches } from "./warm-decision-caches.js";

@@ -495,9 +495,9 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
         key: request.headers["idempotency-key"],
         route: `POST /v1/contacts/${contactId}/opt-out`,
         payload: b,
-        run: async (tx) => ({
-          statusCode: 201,
-          body: await recordOptOut(tx, {
+        run: async (tx) => {
+          // Copies carried to contacts linked as the same person are in the ledger, not in this answer.
+          const { ledgerEntryId, alreadyOptedOut } = await recordOptOut(tx, {
             workspaceId: p.workspaceId,
             brandId: b.brandId,
             contactId,
@@ -510,8 +510,9 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
             actor: actorOf(p),
             requestId: String(request.id),
             at: ctx.clock(),
-          }),
-        }),
+          });
+          return { statusCode: 201, body: { ledgerEntryId, alreadyOptedOut } };
+        },
       });
       return reply.status(201).send(result.body as z.infer<typeof ZOptOutResult>);
     },

@@ -28,3 +28,12 @@ export const contactIdentities = pgTable("contact_identities", {
   addressSealed: text("address_sealed"),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
 });
+
+/** Two contacts one person (migration 0356), one row per direction. */
+export const contactLinks = pgTable("contact_links", {
+  workspaceId: text("workspace_id").notNull(),
+  contactId: text("contact_id").notNull(),
+  linkedContactId: text("linked_contact_id").notNull(),
+  reason: text("reason").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+});

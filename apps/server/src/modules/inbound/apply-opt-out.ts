@@ -2,9 +2,10 @@ import { sql } from "drizzle-orm";
 import { rows, type TTx } from "../../core/db/tx.js";
 import { recordOptOut } from "../consent/index.js";
 import type { TContactChannel } from "../contacts/index.js";
-import { enqueueComplianceReply, suppressQueuedForContact } from "../messaging/index.js";
+import { enqueueComplianceReply } from "../messaging/index.js";
 import type { TEffects, TInboundContext } from "./inbound.types.js";
 import { replyText } from "./reply-text.js";
+import { suppressOptedOut } from "./suppress-opted-out.js";
 
 /**
  * A repeated opt-out from the same contact to the same brand gets no second confirmation within this
@@ -30,7 +31,8 @@ export interface TOptOutResult {
 /**
  * Opt a contact out of the brand (scope all, or marketing only) inside the caller's transaction: the
  * ledger entry, the suppression of every queued and scheduled message of the brand to the contact on
- * every channel, the end of any open clarifying question, and at most one confirmation reply.
+ * every channel, the end of any open clarifying question, and at most one confirmation reply. Contacts
+ * linked to it as the same person get the opt-out too (recordOptOut), and their queues are suppressed.
  */
 export async function applyOptOut(
   tx: TTx,
@@ -63,13 +65,13 @@ export async function applyOptOut(
     at: o.at,
     ...(c.requestId ? { requestId: c.requestId } : {}),
   });
-  const { suppressed } = await suppressQueuedForContact(tx, {
+  // Its queue, and the queues of the contacts it was carried to (linked to it as the same person).
+  const { suppressed } = await suppressOptedOut(tx, {
     workspaceId,
     brandId,
     contactId: o.contactId,
     scope: o.scope,
-    reason: o.scope === "all" ? "opted_out" : "opted_out_marketing",
-    ledgerEntryId: ledger.ledgerEntryId,
+    ledger,
     at: o.at,
   });
   const replyAllowed = await closeQuestionAndClaimReply(tx, {

@@ -1,17 +1,29 @@
 import { sql } from "drizzle-orm";
 import { rows, type TTx } from "../../core/db/tx.js";
-import { lockConsentHead, recordOptOut, type TOptOutEvidence } from "../consent/index.js";
+import { lockConsentHeads, recordOptOut, type TOptOutEvidence } from "../consent/index.js";
 import type { TContactChannel } from "../contacts/index.js";
-import { suppressQueuedForContact } from "../messaging/index.js";
+import { suppressOptedOut } from "./suppress-opted-out.js";
 
 interface TSuppressionRow {
   contact_id: string;
   brand_id: string;
   all_id: string | null;
   all_method: string | null;
+  all_at: Date | string | null;
   marketing_id: string | null;
   marketing_method: string | null;
+  marketing_at: Date | string | null;
 }
+
+interface TLiftRow {
+  contact_id: string;
+  brand_id: string;
+  scope: "all" | "marketing";
+  lifted_at: Date | string;
+}
+
+/** A timestamp as milliseconds; NaN (later than nothing, so the copy is made) when there is none. */
+const time = (v: Date | string | null): number => (v === null ? Number.NaN : new Date(v).getTime());
 
 const methods: readonly TOptOutEvidence["method"][] = [
   "keyword",
@@ -31,7 +43,14 @@ const methodOf = (m: string | null): TOptOutEvidence["method"] =>
  * opt-out either holds, from any brand of the workspace, is recorded on the other too, so a STOP sent
  * under one name also stops messages to the other. Each copy is a ledger entry of its own, with the
  * original's method, the source naming the original entry, and the queued messages it forbids suppressed.
- * Grants never travel (consent is given, not inferred). Both consent heads are locked first, in id order.
+ * Grants never travel (consent is given, not inferred). Both consent heads are locked first, with those
+ * of the contacts already linked to either, in id order (lockConsentHeads); a copy reaches the contacts
+ * linked to its target too (recordOptOut), with their queues. linkWhatsAppNames calls this before it
+ * stores the link, so the opt-outs each side held reach the other side's linked contacts; recorded after,
+ * recordOptOut carries every new one at once, and this finds nothing more to copy.
+ * An opt-out is not copied to a contact that lifted one of that brand and scope (START, a resume) after
+ * the opt-out was recorded: the person's newer word under that name stands, and carrying again at every
+ * later event naming both would undo it. The other contact keeps its own opt-out.
  * Answers how many opt-outs were copied.
  */
 export async function carryOptOuts(
@@ -46,11 +65,13 @@ export async function carryOptOuts(
 ): Promise<number> {
   const [a, b] = o.contactIds;
   if (a === b) return 0;
-  for (const contactId of [a, b].sort()) await lockConsentHead(tx, { workspaceId: o.workspaceId, contactId });
+  // Both heads, with those of every contact linked to either, in one id order (a copy is carried on).
+  await lockConsentHeads(tx, { workspaceId: o.workspaceId, contactIds: [a, b] });
   const found = await rows<TSuppressionRow>(
     tx,
     sql`select s.contact_id, s.brand_id, s.opt_out_all_entry_id as all_id, la.method as all_method,
-        s.opt_out_marketing_entry_id as marketing_id, lm.method as marketing_method
+        la.recorded_at as all_at, s.opt_out_marketing_entry_id as marketing_id, lm.method as marketing_method,
+        lm.recorded_at as marketing_at
       from consent_suppressions s
       left join consent_ledger la on la.workspace_id = s.workspace_id and la.id = s.opt_out_all_entry_id
       left join consent_ledger lm on lm.workspace_id = s.workspace_id and lm.id = s.opt_out_marketing_entry_id
@@ -58,15 +79,33 @@ export async function carryOptOuts(
         and (s.opt_out_all_entry_id is not null or s.opt_out_marketing_entry_id is not null)
       order by s.brand_id, s.contact_id`,
   );
-  const held = new Map(found.map((r) => [`${r.contact_id}\u0000${r.brand_id}`, r]));
+  if (found.length === 0) return 0;
+  const lifts = await rows<TLiftRow>(
+    tx,
+    sql`select contact_id, brand_id, scope, max(recorded_at) as lifted_at from consent_ledger
+      where workspace_id = ${o.workspaceId} and contact_id = any(${sql.param([a, b])}::text[]) and kind = 'opt_in'
+        and brand_id = any(${sql.param([...new Set(found.map((r) => r.brand_id))])}::text[])
+      group by contact_id, brand_id, scope`,
+  );
+  const key = (contactId: string, brandId: string) => `${contactId}\u0000${brandId}`;
+  const lifted = new Map(
+    lifts.map((r) => [`${key(r.contact_id, r.brand_id)}\u0000${r.scope}`, time(r.lifted_at)]),
+  );
+  // The target lifted this brand's opt-out of that scope after the source's was recorded.
+  const liftedSince = (to: string, brandId: string, scope: "all" | "marketing", at: Date | string | null) =>
+    (lifted.get(`${key(to, brandId)}\u0000${scope}`) ?? Number.NEGATIVE_INFINITY) > time(at);
+  const held = new Map(found.map((r) => [key(r.contact_id, r.brand_id), r]));
   let copied = 0;
   for (const from of found) {
     const to = from.contact_id === a ? b : a;
-    const there = held.get(`${to}\u0000${from.brand_id}`);
+    const there = held.get(key(to, from.brand_id));
     const copy =
-      from.all_id !== null && !there?.all_id
+      from.all_id !== null && !there?.all_id && !liftedSince(to, from.brand_id, "all", from.all_at)
         ? { scope: "all" as const, entryId: from.all_id, method: from.all_method }
-        : from.marketing_id !== null && !there?.all_id && !there?.marketing_id
+        : from.marketing_id !== null &&
+            !there?.all_id &&
+            !there?.marketing_id &&
+            !liftedSince(to, from.brand_id, "marketing", from.marketing_at)
           ? { scope: "marketing" as const, entryId: from.marketing_id, method: from.marketing_method }
           : undefined;
     if (!copy) continue;
@@ -82,13 +121,12 @@ export async function carryOptOuts(
       at: o.at,
       ...(o.requestId ? { requestId: o.requestId } : {}),
     });
-    await suppressQueuedForContact(tx, {
+    await suppressOptedOut(tx, {
       workspaceId: o.workspaceId,
       brandId: from.brand_id,
       contactId: to,
       scope: copy.scope,
-      reason: copy.scope === "all" ? "opted_out" : "opted_out_marketing",
-      ledgerEntryId: ledger.ledgerEntryId,
+      ledger,
       at: o.at,
     });
     copied++;

@@ -4,8 +4,8 @@ import type { TAppContext } from "../../core/context.js";
 import { rows, withSystemTx, withWorkspaceTx } from "../../core/db/tx.js";
 import { recordOptOut } from "../consent/index.js";
 import type { TContactChannel } from "../contacts/index.js";
-import { suppressQueuedForContact } from "../messaging/index.js";
 import { emitWebhookEvents } from "../webhooks/index.js";
+import { suppressOptedOut } from "./suppress-opted-out.js";
 
 interface TDue {
   workspace_id: string;
@@ -56,13 +56,12 @@ export async function expireClarifications(
         actor: { type: "system", id: null },
         at: now,
       });
-      const { suppressed } = await suppressQueuedForContact(tx, {
+      const { suppressed } = await suppressOptedOut(tx, {
         workspaceId: d.workspace_id,
         brandId: d.brand_id,
         contactId: d.contact_id,
         scope: d.clarify_scope,
-        reason: d.clarify_scope === "all" ? "opted_out" : "opted_out_marketing",
-        ledgerEntryId: ledger.ledgerEntryId,
+        ledger,
         at: now,
       });
       if (!ledger.alreadyOptedOut) {

@@ -1,17 +1,10 @@
 import { sql } from "drizzle-orm";
 import { recordAudit } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
-import { AppError } from "../../core/errors.js";
 import { newId } from "../../core/ids.js";
-import { blindIndex, encryptField } from "../../core/keyring.js";
+import { encryptField } from "../../core/keyring.js";
 import type { TNormalizedEvent } from "../channels/index.js";
-import {
-  addContactIdentity,
-  lockAddresses,
-  normalizeAddress,
-  resolveContactByAddress,
-  type TIdentityKind,
-} from "../contacts/index.js";
+import { normalizeAddress, resolveContactByAddress } from "../contacts/index.js";
 import type { TIntentResult } from "../intent/index.js";
 import { enqueueComplianceReply, touchCustomerWindow } from "../messaging/index.js";
 import { emitWebhookEvents } from "../webhooks/index.js";
@@ -28,6 +21,8 @@ import type {
   TInboundOutcome,
   TIntentSummary,
 } from "./inbound.types.js";
+import { linkWhatsAppNames } from "./link-whatsapp-names.js";
+import { lockWhatsAppNames } from "./lock-whatsapp-names.js";
 import { pgText } from "./pg-text.js";
 import { replyText } from "./reply-text.js";
 import { senderAddress } from "./sender-address.js";
@@ -73,8 +68,9 @@ export async function handleInboundMessage(
   if (earlier) return earlier;
   const address = senderAddress(event.from);
   const normalised = normalizeAddress(account.channel, address, "from");
+  // A number and a user id: both address locks first, together, in the one order (lockWhatsAppNames).
   if (event.fromUserId !== undefined && normalised.kind === "phone")
-    await lockBothNames(tx, c, normalised, event.fromUserId);
+    await lockWhatsAppNames(tx, c, { phone: normalised.address, userId: event.fromUserId, lock: true });
   const contact = await resolveContactByAddress(tx, c.keys, {
     workspaceId,
     channel: account.channel,
@@ -86,23 +82,13 @@ export async function handleInboundMessage(
     ...(c.requestId ? { requestId: c.requestId } : {}),
   });
   if (!contact) throw new Error("contact resolution with create returned nothing");
-  // The same person under a WhatsApp user id kept on another contact: opt-outs held by either apply to
-  // both, before this message is acted on (both consent heads locked in id order) and after.
+  // The user id seen beside the number is kept on its contact; one kept on another contact makes the two
+  // one person to consent: opt-outs held by either apply to both, before this message is acted on (carried
+  // by linkWhatsAppNames, both consent heads locked in id order) and after.
   const samePerson =
     event.fromUserId !== undefined && normalised.kind === "phone"
-      ? await keepUserId(tx, c, contact.contactId, event.fromUserId)
+      ? await linkWhatsAppNames(tx, c, { phone: normalised.address, userId: event.fromUserId })
       : undefined;
-  const carry = async (): Promise<void> => {
-    if (samePerson === undefined) return;
-    await carryOptOuts(tx, {
-      workspaceId,
-      contactIds: [samePerson, contact.contactId],
-      channel: "whatsapp",
-      at: c.clock(),
-      requestId: c.requestId,
-    });
-  };
-  await carry();
   const brand = await c.brand(tx);
   const { result, button } = classifyInbound({
     body: event.body,
@@ -126,7 +112,14 @@ export async function handleInboundMessage(
   });
   await reachableAgain(tx, c, contact.contactId, event.receivedAt);
   const acted = await act(tx, c, { id, contactId: contact.contactId, event, result, button, at, effects });
-  await carry();
+  if (samePerson !== undefined)
+    await carryOptOuts(tx, {
+      workspaceId,
+      contactIds: samePerson,
+      channel: "whatsapp",
+      at: c.clock(),
+      requestId: c.requestId,
+    });
   await insertInbound(tx, c, { id, contactId: contact.contactId, event, result, acted, at });
   effects.webhooks.unshift({
     workspaceId,
@@ -176,70 +169,6 @@ export async function handleInboundMessage(
     replyMessageId: acted.replyMessageId,
     suppressed: acted.suppressed,
   };
-}
-
-/**
- * A message naming a number and a WhatsApp user id may create a contact for the one and keep the other on
- * it: both address locks are taken first, together, in the one order every writer of several addresses
- * takes them (lockAddresses), never the number's and then the user id's (that could deadlock with a new
- * contact or an import naming both). A user id that is not one (malformed) is left to keepUserId.
- */
-async function lockBothNames(
-  tx: TTx,
-  c: TInboundContext,
-  phone: { kind: TIdentityKind; address: string },
-  userId: string,
-): Promise<void> {
-  let user: { kind: TIdentityKind; address: string };
-  try {
-    user = normalizeAddress("whatsapp", userId, "from_user_id");
-  } catch (error) {
-    if (error instanceof AppError) return;
-    throw error;
-  }
-  await lockAddresses(tx, {
-    workspaceId: c.account.workspaceId,
-    addresses: [phone, user].map((n) => ({ kind: n.kind, index: blindIndex(c.keys, n.kind, n.address) })),
-  });
-}
-
-/**
- * WhatsApp names a person by phone number and by a business-scoped user id (BSUID); once we have not
- * written to a number for a while, Meta sends only the BSUID (`from: ""`). The BSUID seen beside a
- * number is kept as another address of that number's contact, so a later STOP under the BSUID alone
- * opts out the contact we know, with its queue. A BSUID already on another contact (one created from a
- * BSUID-only message before the number was seen) stays there, and that contact's id is answered: the two
- * are one person, and their opt-outs are carried across (carryOptOuts).
- */
-async function keepUserId(
-  tx: TTx,
-  c: TInboundContext,
-  contactId: string,
-  userId: string,
-): Promise<string | undefined> {
-  try {
-    // Known already (the common case, every later message): nothing is locked or written.
-    const known = await resolveContactByAddress(tx, c.keys, {
-      workspaceId: c.account.workspaceId,
-      channel: "whatsapp",
-      address: userId,
-      create: false,
-    });
-    if (known) return known.contactId === contactId ? undefined : known.contactId;
-    await addContactIdentity(tx, c.keys, {
-      workspaceId: c.account.workspaceId,
-      contactId,
-      channel: "whatsapp",
-      address: userId,
-      actor: c.actor,
-      requestId: c.requestId,
-      now: c.clock(),
-    });
-  } catch (error) {
-    // Not a BSUID we can keep (malformed, or another contact's): the message is handled all the same.
-    if (!(error instanceof AppError)) throw error;
-  }
-  return undefined;
 }
 
 /**

@@ -7,7 +7,10 @@ import { resolveContactByAddress } from "../contacts/index.js";
 import { emitWebhookEvents } from "../webhooks/index.js";
 import { applyOptIn } from "./apply-opt-in.js";
 import { applyOptOut } from "./apply-opt-out.js";
+import { carryOptOuts } from "./carry-opt-outs.js";
 import type { TEffects, TInboundContext, TInboundOutcome } from "./inbound.types.js";
+import { linkWhatsAppNames } from "./link-whatsapp-names.js";
+import { lockWhatsAppNames } from "./lock-whatsapp-names.js";
 
 type TPreferenceEvent = Extract<TNormalizedEvent, { kind: "preference" }>;
 
@@ -15,6 +18,9 @@ type TPreferenceEvent = Extract<TNormalizedEvent, { kind: "preference" }>;
  * A provider-side marketing preference (WhatsApp "Offers and announcements": user_preferences
  * stop/resume): a marketing opt-out or an opt-in, evidence method provider_preference. The person used
  * a switch, not a message, so nothing is replied. De-duplicated on the adapter's key (blind-indexed).
+ * Named by number and BSUID (`wa_id` + `user_id`), it links them as an inbound message does: the
+ * number's contact keeps the BSUID, or the contact holding it shares opt-outs with it (a stop reaches
+ * both; a resume lifts the number's contact's and is not undone by the other's copy: carryOptOuts).
  */
 export async function handlePreferenceEvent(
   tx: TTx,
@@ -30,6 +36,12 @@ export async function handlePreferenceEvent(
         on conflict do nothing returning kind`,
   );
   if (fresh.length === 0) return { kind: "preference", duplicate: true, contactId: null, action: null };
+  // WhatsApp names the person by number and BSUID: both address locks first, together, in the one order.
+  const userId =
+    c.account.channel === "whatsapp" && event.fromUserId !== undefined && event.fromUserId !== event.from
+      ? event.fromUserId
+      : undefined;
+  if (userId !== undefined) await lockWhatsAppNames(tx, c, { phone: event.from, userId, lock: true });
   const contact = await resolveContactByAddress(tx, c.keys, {
     workspaceId,
     channel: c.account.channel,
@@ -40,6 +52,10 @@ export async function handlePreferenceEvent(
     ...(c.requestId ? { requestId: c.requestId } : {}),
   });
   if (!contact) throw new Error("contact resolution with create returned nothing");
+  // The BSUID kept on the number's contact, or, held by another contact, the two one person to consent:
+  // opt-outs either holds are carried now, and the stop recorded below after it.
+  const samePerson =
+    userId === undefined ? undefined : await linkWhatsAppNames(tx, c, { phone: event.from, userId });
   const effects: TEffects = { webhooks: [], audits: [] };
   const evidence = { method: "provider_preference" as const };
   let action: "opted_out_marketing" | "opted_in" | "opt_in_noop";
@@ -72,6 +88,14 @@ export async function handlePreferenceEvent(
     action = done.resubscribed ? "opted_in" : "opt_in_noop";
     stale = done.stale;
   }
+  if (samePerson !== undefined)
+    await carryOptOuts(tx, {
+      workspaceId,
+      contactIds: samePerson,
+      channel: "whatsapp",
+      at: c.clock(),
+      requestId: c.requestId,
+    });
   effects.audits.push({
     workspaceId,
     actor: c.actor,

@@ -2,8 +2,10 @@ import type { TTx } from "../../core/db/tx.js";
 import type { TNormalizedEvent } from "../channels/index.js";
 import { resolveContactByAddress } from "../contacts/index.js";
 import { applyStatusEvent } from "../messaging/index.js";
+import { carryOptOuts } from "./carry-opt-outs.js";
 import { statusOptOutKey } from "./dedupe-indexes.js";
 import type { TInboundContext, TInboundOutcome } from "./inbound.types.js";
+import { linkWhatsAppNames } from "./link-whatsapp-names.js";
 import { pgText } from "./pg-text.js";
 import { recordProviderOptOut } from "./record-provider-opt-out.js";
 import { senderAddress } from "./sender-address.js";
@@ -14,6 +16,11 @@ type TStatusEvent = Extract<TNormalizedEvent, { kind: "status" }>;
  * A delivery status of one of our messages (messaging applies it). A failure whose provider code says
  * the person opted out on the provider's side (WhatsApp 131050, Twilio 21610) is also recorded as an
  * opt-out in the consent ledger; when the message is not known yet, its recipient names the contact.
+ * A WhatsApp status naming the recipient by number and by BSUID links the two (linkWhatsAppNames): the
+ * first message to a number whose BSUID-only contact said STOP goes (nothing told us they were one), its
+ * status carries the STOP to the number's contact, and its queue and later sends are suppressed.
+ * Lock order: the message row (applyStatusEvent), then both address locks together, then consent heads
+ * in id order, then queued messages; the same as an inbound message after the row, which it never locks.
  */
 export async function handleStatusEvent(
   tx: TTx,
@@ -32,14 +39,22 @@ export async function handleStatusEvent(
     ...(event.errorMessage ? { errorMessage: pgText(event.errorMessage) } : {}),
     ...(event.clientReference?.startsWith("msg_") ? { messageId: pgText(event.clientReference) } : {}),
   });
+  const recipient = event.recipient === undefined ? undefined : senderAddress(pgText(event.recipient));
+  const samePerson =
+    c.account.channel === "whatsapp" &&
+    recipient !== undefined &&
+    event.recipientUserId !== undefined &&
+    recipient !== event.recipientUserId
+      ? await linkWhatsAppNames(tx, c, { phone: recipient, userId: pgText(event.recipientUserId) })
+      : undefined;
   if ((event.status === "failed" || event.status === "undelivered") && event.errorCode) {
     const recipientContact = async (): Promise<string | undefined> => {
-      if (applied || !event.recipient) return undefined;
+      if (applied || !recipient) return undefined;
       try {
         const found = await resolveContactByAddress(tx, c.keys, {
           workspaceId,
           channel: c.account.channel,
-          address: senderAddress(pgText(event.recipient)),
+          address: recipient,
           create: false,
         });
         return found?.contactId;
@@ -60,6 +75,15 @@ export async function handleStatusEvent(
       requestId: c.requestId,
       at: c.clock(),
     });
+    // The provider's opt-out just recorded on the one holds for the other name too.
+    if (samePerson !== undefined)
+      await carryOptOuts(tx, {
+        workspaceId,
+        contactIds: samePerson,
+        channel: "whatsapp",
+        at: c.clock(),
+        requestId: c.requestId,
+      });
   }
   return { kind: "status", messageId: applied?.messageId ?? null };
 }

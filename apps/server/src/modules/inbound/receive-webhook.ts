@@ -43,6 +43,7 @@ const KEY_FIELDS = [
   "fromUserId",
   "to",
   "recipient",
+  "recipientUserId",
   "clientReference",
   "businessConnectionId",
   "replyToProviderMessageId",

@@ -3,8 +3,9 @@ import { recordAudit, type TActor } from "../../core/audit.js";
 import { rows, type TTx } from "../../core/db/tx.js";
 import type { TProviderId } from "../channels/index.js";
 import { recordOptOut } from "../consent/index.js";
-import { getChannelAccount, getMessage, suppressQueuedForContact } from "../messaging/index.js";
+import { getChannelAccount, getMessage } from "../messaging/index.js";
 import { emitWebhookEvents } from "../webhooks/index.js";
+import { suppressOptedOut } from "./suppress-opted-out.js";
 
 /**
  * Provider error codes that mean the person opted out on the provider's side, and the scope they mean:
@@ -88,13 +89,13 @@ export async function recordProviderOptOut(
     at: o.at,
     ...(o.requestId ? { requestId: o.requestId } : {}),
   });
-  const { suppressed } = await suppressQueuedForContact(tx, {
+  // Its queue, and the queues of the contacts it was carried to (linked to it as the same person).
+  const { suppressed } = await suppressOptedOut(tx, {
     workspaceId: o.workspaceId,
     brandId,
     contactId,
     scope,
-    reason: scope === "all" ? "opted_out" : "opted_out_marketing",
-    ledgerEntryId: ledger.ledgerEntryId,
+    ledger,
     at: o.at,
   });
   if (!ledger.alreadyOptedOut) {

@@ -467,6 +467,7 @@ describe("whatsapp-cloud adapter", () => {
           kind: "preference",
           dedupeKey: "preference:US13491208655302741918:resume:1731705800",
           from: "US13491208655302741918",
+          fromUserId: "US13491208655302741918",
           category: "marketing",
           value: "resume",
           at: new Date(1731705800 * 1000),
@@ -488,6 +489,135 @@ describe("whatsapp-cloud adapter", () => {
         kind: "status",
         status: "delivered",
         recipient: "US13491208655302741918",
+      });
+    });
+
+    describe("a person named by number and BSUID at once", () => {
+      const userId = "US13491208655302741918";
+      /** A `messages` (or `user_preferences`) change with these parts, parsed. */
+      const parseValue = (field: string, value: Record<string, unknown>) =>
+        adapter().parseWebhook({
+          rawBody: Buffer.from(
+            JSON.stringify({
+              object: "whatsapp_business_account",
+              entry: [
+                {
+                  id: "102290129340398",
+                  changes: [
+                    {
+                      field,
+                      value: {
+                        messaging_product: "whatsapp",
+                        metadata: { phone_number_id: credentials.phoneNumberId },
+                        ...value,
+                      },
+                    },
+                  ],
+                },
+              ],
+            }),
+          ),
+          contentType: "application/json",
+        });
+      const status = (o: Record<string, unknown>) => ({
+        id: "wamid.both",
+        status: "sent",
+        timestamp: "1750263773",
+        ...o,
+      });
+
+      it("keeps both recipient names of a status", () => {
+        const [event] = parseValue("messages", {
+          statuses: [status({ recipient_id: "16505551234", recipient_user_id: userId })],
+        });
+        expect(event).toMatchObject({ kind: "status", recipient: "16505551234", recipientUserId: userId });
+      });
+
+      it("names one when the other is empty or absent (no link)", () => {
+        const events = parseValue("messages", {
+          statuses: [
+            status({ recipient_id: "", recipient_user_id: userId }),
+            status({ id: "wamid.2", recipient_id: "16505551234", recipient_user_id: "" }),
+            status({ id: "wamid.3", recipient_id: "16505551234" }),
+            status({ id: "wamid.4", recipient_user_id: userId }),
+            status({ id: "wamid.5", recipient_id: "", recipient_user_id: "" }),
+          ],
+        });
+        expect(events.map((e) => (e.kind === "status" ? [e.recipient, e.recipientUserId] : []))).toEqual([
+          [userId, userId],
+          ["16505551234", undefined],
+          ["16505551234", undefined],
+          [userId, userId],
+          [undefined, undefined],
+        ]);
+      });
+
+      it("completes a status's missing name from the contacts block entry naming the other, by id only", () => {
+        const events = parseValue("messages", {
+          contacts: [
+            { wa_id: "16505551234", user_id: userId },
+            { wa_id: "16505559999", user_id: "US99" },
+          ],
+          statuses: [
+            status({ recipient_id: "16505551234" }),
+            status({ id: "wamid.2", recipient_id: "", recipient_user_id: "US99" }),
+            status({ id: "wamid.3", recipient_id: "16505550000" }),
+          ],
+        });
+        expect(events.map((e) => (e.kind === "status" ? [e.recipient, e.recipientUserId] : []))).toEqual([
+          ["16505551234", userId],
+          ["16505559999", "US99"],
+          ["16505550000", undefined],
+        ]);
+      });
+
+      it("takes the number of a message hidden in it from its contact entry with the same user id", () => {
+        const message = {
+          from: "",
+          from_user_id: userId,
+          id: "wamid.m",
+          timestamp: "1750090800",
+          type: "text",
+          text: { body: "STOP" },
+        };
+        const [same] = parseValue("messages", {
+          contacts: [{ wa_id: "16505551234", user_id: userId }],
+          messages: [message],
+        });
+        expect(same).toMatchObject({ kind: "inbound_message", from: "16505551234", fromUserId: userId });
+        // The only contact entry, about another user id: its number is not this sender's.
+        const [other] = parseValue("messages", {
+          contacts: [{ wa_id: "16505551234", user_id: "US99" }],
+          messages: [message],
+        });
+        expect(other).toMatchObject({ kind: "inbound_message", from: userId, fromUserId: userId });
+      });
+
+      it("keeps both names of a user preference, completed from the contacts block, with the item's dedupe key", () => {
+        const preference = (o: Record<string, unknown>) => ({
+          detail: "User requested to stop marketing messages",
+          category: "marketing_messages",
+          value: "stop",
+          timestamp: "1731705721",
+          ...o,
+        });
+        const events = parseValue("user_preferences", {
+          contacts: [{ wa_id: "16505551234", user_id: userId }],
+          user_preferences: [
+            preference({ wa_id: "16505551234", user_id: userId }),
+            preference({ wa_id: "", user_id: userId, timestamp: "1731705722" }),
+            preference({ wa_id: "16505551234", timestamp: "1731705723" }),
+            preference({ wa_id: "16505557777", user_id: "", timestamp: "1731705724" }),
+          ],
+        });
+        expect(
+          events.map((e) => (e.kind === "preference" ? [e.from, e.fromUserId, e.dedupeKey] : [])),
+        ).toEqual([
+          ["16505551234", userId, "preference:16505551234:stop:1731705721"],
+          ["16505551234", userId, `preference:${userId}:stop:1731705722`],
+          ["16505551234", userId, "preference:16505551234:stop:1731705723"],
+          ["16505557777", undefined, "preference:16505557777:stop:1731705724"],
+        ]);
       });
     });
 

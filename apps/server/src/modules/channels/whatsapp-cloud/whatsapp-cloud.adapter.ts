@@ -20,6 +20,7 @@ import { verifyMetaHandshake } from "../internal/verify-meta-handshake.js";
 import { verifyMetaSignature } from "../internal/verify-meta-signature.js";
 import {
   type TWhatsAppCloudCredentials,
+  type TWhatsAppContact,
   type TWhatsAppInboundMessage,
   type TWhatsAppMessagesValue,
   type TWhatsAppStatus,
@@ -185,7 +186,11 @@ function inboundEvents(value: TWhatsAppMessagesValue, mediaRoot: string, now: Da
           (c.user_id !== undefined && c.user_id === message.from_user_id),
       ) ?? (contacts.length === 1 ? contacts[0] : undefined);
     const fromUserId = message.from_user_id ?? contact?.user_id;
-    const from = message.from !== undefined && message.from !== "" ? message.from : fromUserId;
+    // The number hidden in the message but given in its contact (the same user id): both names are used.
+    const from =
+      present(message.from) ??
+      (sameUser(contact, fromUserId) ? present(contact?.wa_id) : undefined) ??
+      fromUserId;
     if (from === undefined || from === "") throw parseFailure("message without a sender id");
     const content = messageContent(message, mediaRoot);
     const profileName = contact?.profile?.name;
@@ -213,14 +218,49 @@ const knownStatuses: Record<string, TDeliveryStatus> = {
   failed: "failed",
 };
 
+/** A value Meta gave, or undefined for absent and for "" (Meta's "hidden"). */
+function present(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** The contact entry is about this user id (so its wa_id is that user's number). */
+function sameUser(contact: TWhatsAppContact | undefined, userId: string | undefined): boolean {
+  return userId !== undefined && userId !== "" && contact?.user_id === userId;
+}
+
+/**
+ * A person's two names (wa_id, BSUID), each as the item gives it, the missing one completed from the
+ * change's `contacts[]` entry that gives the other (matched by id, never by position): Meta may name a
+ * person in the contacts block by both while the item names one.
+ */
+function bothNames(
+  contacts: readonly TWhatsAppContact[],
+  waId: string | undefined,
+  userId: string | undefined,
+): { waId?: string; userId?: string } {
+  const wa = present(waId);
+  const user = present(userId);
+  const byWa = wa === undefined ? undefined : contacts.find((c) => c.wa_id === wa);
+  const byUser = user === undefined ? undefined : contacts.find((c) => c.user_id === user);
+  const phone = wa ?? present(byUser?.wa_id);
+  const bsuid = user ?? present(byWa?.user_id);
+  return {
+    ...(phone === undefined ? {} : { waId: phone }),
+    ...(bsuid === undefined ? {} : { userId: bsuid }),
+  };
+}
+
 function statusEvent(
   status: TWhatsAppStatus,
+  contacts: readonly TWhatsAppContact[],
   accountAddress: string,
   now: Date,
 ): TNormalizedEvent | undefined {
   const known = knownStatuses[status.status];
   if (known === undefined) return undefined;
-  const recipient = status.recipient_id || status.recipient_user_id;
+  // Both names when Meta gives both (recipient_id "" when the number is hidden): they link one person.
+  const names = bothNames(contacts, status.recipient_id, status.recipient_user_id);
+  const recipient = names.waId ?? names.userId;
   const error = status.errors?.[0];
   const errorMessage = redactProviderText(error?.title ?? error?.message);
   return {
@@ -230,7 +270,8 @@ function statusEvent(
     status: known,
     accountAddress,
     at: unixSeconds(status.timestamp, now),
-    ...(recipient === undefined || recipient === "" ? {} : { recipient }),
+    ...(recipient === undefined ? {} : { recipient }),
+    ...(names.userId === undefined ? {} : { recipientUserId: names.userId }),
     ...(error === undefined ? {} : { errorCode: String(error.code) }),
     ...(errorMessage === "" ? {} : { errorMessage }),
     ...(status.biz_opaque_callback_data === undefined
@@ -245,13 +286,16 @@ function preferenceEvents(value: TWhatsAppUserPreferencesValue, now: Date): TNor
   for (const preference of value.user_preferences) {
     if (preference.category !== "marketing_messages") continue;
     if (preference.value !== "stop" && preference.value !== "resume") continue;
-    const from =
-      preference.wa_id !== undefined && preference.wa_id !== "" ? preference.wa_id : preference.user_id;
-    if (from === undefined || from === "") throw parseFailure("user preference without a user id");
+    // The key as the item itself names the person (unchanged when the contacts block completes a name).
+    const named = present(preference.wa_id) ?? present(preference.user_id);
+    if (named === undefined) throw parseFailure("user preference without a user id");
+    const names = bothNames(value.contacts ?? [], preference.wa_id, preference.user_id);
+    const from = names.waId ?? names.userId ?? named;
     events.push({
       kind: "preference",
-      dedupeKey: `preference:${from}:${preference.value}:${preference.timestamp}`,
+      dedupeKey: `preference:${named}:${preference.value}:${preference.timestamp}`,
       from,
+      ...(names.userId === undefined ? {} : { fromUserId: names.userId }),
       category: "marketing",
       value: preference.value,
       at: unixSeconds(preference.timestamp, now),
@@ -274,7 +318,7 @@ export function parseWhatsAppWebhook(rawBody: Buffer, mediaRoot: string, now: Da
         const value = parseWith(ZWhatsAppMessagesValue, change.value, "WhatsApp messages change");
         events.push(...inboundEvents(value, mediaRoot, now));
         for (const status of value.statuses ?? []) {
-          const event = statusEvent(status, value.metadata.phone_number_id, now);
+          const event = statusEvent(status, value.contacts ?? [], value.metadata.phone_number_id, now);
           if (event !== undefined) events.push(event);
         }
       } else if (change.field === "user_preferences") {

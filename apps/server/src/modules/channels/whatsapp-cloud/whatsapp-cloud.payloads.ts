@@ -39,6 +39,7 @@ export const ZWhatsAppContact = z.object({
   wa_id: z.string().optional(),
   user_id: z.string().optional(),
 });
+export type TWhatsAppContact = z.infer<typeof ZWhatsAppContact>;
 
 const ZWhatsAppMedia = z.object({
   id: z.string().min(1),

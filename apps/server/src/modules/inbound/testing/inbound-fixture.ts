@@ -89,10 +89,17 @@ export function inboundTestRoutes(): TRouteModule[] {
 
 /**
  * The app on a fresh database (or on `database`, closed with it) with PUBLIC_URL set (Twilio signs the
- * public URL).
+ * public URL), and `routes` mounted too.
  */
 export async function createInboundServer(
-  o: { publicUrl?: string; env?: Record<string, string>; logger?: TLogger; database?: TTestDatabase } = {},
+  o: {
+    publicUrl?: string;
+    env?: Record<string, string>;
+    logger?: TLogger;
+    database?: TTestDatabase;
+    /** Route modules mounted besides inboundTestRoutes() (the consent routes, say). */
+    routes?: TRouteModule[];
+  } = {},
 ): Promise<TInboundServer> {
   const database = o.database ?? (await createTestDatabase());
   const config = loadConfig({
@@ -106,7 +113,7 @@ export async function createInboundServer(
   initModules(ctx);
   const resolveSession = sessionResolver(ctx);
   const app = await buildApp(ctx, {
-    routes: inboundTestRoutes(),
+    routes: [...inboundTestRoutes(), ...(o.routes ?? [])],
     ...(resolveSession ? { resolveSession } : {}),
   });
   return {
