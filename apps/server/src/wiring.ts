@@ -2,7 +2,8 @@ import type { TAppContext } from "./core/context.js";
 import { withWorkspaceTx } from "./core/db/tx.js";
 import type { TSessionResolver } from "./http/auth.js";
 import { resolveSession } from "./modules/auth/index.js";
-import { consentCommand, initConsent } from "./modules/consent/index.js";
+import { consentCommand, initConsent, optOutEffects } from "./modules/consent/index.js";
+import { announceOptOuts } from "./modules/inbound/index.js";
 import { runClassifyCli } from "./modules/intent/index.js";
 import { ensureSandboxSender } from "./modules/messaging/index.js";
 import { initWebhooks } from "./modules/webhooks/index.js";
@@ -14,6 +15,9 @@ export function initModules(ctx: Pick<TAppContext, "keys">): void {
   // timeouts) keep the cross-brand signal through the process's key ring.
   initConsent(ctx);
   initWebhooks(ctx);
+  // Opt-outs recorded by consent itself (the API, an imported suppression list) suppress the queues they
+  // forbid and tell the customer's webhooks, as inbound's do: consent reaches both only through this port.
+  optOutEffects.use(announceOptOuts);
 }
 
 /** A CLI command contributed by a module. */

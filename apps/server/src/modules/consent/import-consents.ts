@@ -13,6 +13,7 @@ import type { TBasis, TCategory, TGrantMethod } from "./consent.types.js";
 import { getCampaign } from "./get-campaign.js";
 import { importEvidenceProblems, type TImportProblem, type TImportRecord } from "./import-evidence.js";
 import { lockConsentHeads } from "./lock-consent-heads.js";
+import { optOutEffects, type TOptOutEffect } from "./opt-out-effects.js";
 import { recordConsent } from "./record-consent.js";
 import { recordOptOut } from "./record-opt-out.js";
 import { requireBrand } from "./require-brand.js";
@@ -162,7 +163,9 @@ async function resolveContacts(
  * before anything is written, and every problem of every record is reported at once (a 400 naming the
  * first): an address that is not one, or a grant without its evidence (method, source, the exact wording
  * or, with method double_opt_in, paper or import, a confirmation reference, capture time). An imported
- * grant never lifts an opt-out.
+ * grant never lifts an opt-out. A suppression list's opt-outs (and their copies on linked contacts)
+ * suppress the queued and scheduled messages they forbid and are announced (`contact.opted_out`) in this
+ * transaction, through optOutEffects.
  */
 export async function importConsents(
   tx: TTx,
@@ -219,6 +222,7 @@ export async function importConsents(
   const result: TImportResult = { imported: 0, contactsCreated: 0, skipped: [], alreadyOptedOut: 0 };
   const contacts = await resolveContacts(tx, keys, o);
   for (const c of contacts) if (c?.created) result.contactsCreated += 1;
+  const optedOut: TOptOutEffect[] = [];
   for (const [index, r] of o.records.entries()) {
     const contact = contacts[index];
     if (!contact) continue;
@@ -237,6 +241,17 @@ export async function importConsents(
       });
       if (out.alreadyOptedOut) result.alreadyOptedOut += 1;
       result.imported += 1;
+      optedOut.push({
+        workspaceId: o.workspaceId,
+        brandId: o.brandId,
+        contactId: contact.contactId,
+        scope: o.optOut.scope,
+        channel: r.channel,
+        method: "import",
+        inboundMessageId: null,
+        recorded: out,
+        at: o.at,
+      });
       continue;
     }
     const g = o.grant;
@@ -276,5 +291,7 @@ export async function importConsents(
       result.skipped.push({ index, reason });
     }
   }
+  // A suppression list's queues (its contacts' and their copies'), and contact.opted_out for each.
+  await optOutEffects.apply(tx, optedOut);
   return result;
 }

@@ -64,6 +64,7 @@ export { listCampaigns } from "./list-campaigns.js";
 export { listLedgerEntries } from "./list-ledger-entries.js";
 export { lockConsentHead } from "./lock-consent-head.js";
 export { lockConsentHeads } from "./lock-consent-heads.js";
+export { optOutEffects, type TOptOutEffect, type TOptOutEffects } from "./opt-out-effects.js";
 export {
   presentCampaign,
   presentConsentState,

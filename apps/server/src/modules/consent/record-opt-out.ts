@@ -42,7 +42,8 @@ export interface TRecordOptOutResult {
   /**
    * The copies recorded on the contacts linked to this one as the same person (none when it has no link,
    * or each already had an opt-out covering this scope from this brand), in contact id order. A caller
-   * that suppresses the contact's queued messages suppresses theirs too, each under its own entry.
+   * that suppresses the contact's queued messages suppresses theirs too, each under its own entry, and
+   * announces each copy (`contact.opted_out` with `carriedFrom`); optOutEffects does both.
    */
   carried: { contactId: string; ledgerEntryId: string }[];
 }

@@ -32,6 +32,7 @@ import { grantStanding } from "./grant-standing.js";
 import { importConsents } from "./import-consents.js";
 import { importCsvRoutes } from "./import-csv-routes.js";
 import { listLedgerEntries } from "./list-ledger-entries.js";
+import { optOutEffects } from "./opt-out-effects.js";
 import {
   presentConsentState,
   presentGrant,
@@ -496,21 +497,35 @@ function ledgerRoutes(app: TApp, ctx: TAppContext): void {
         route: `POST /v1/contacts/${contactId}/opt-out`,
         payload: b,
         run: async (tx) => {
+          const at = ctx.clock();
+          const method = p.kind === "user" ? "agent" : "api";
           // Copies carried to contacts linked as the same person are in the ledger, not in this answer.
-          const { ledgerEntryId, alreadyOptedOut } = await recordOptOut(tx, {
+          const recorded = await recordOptOut(tx, {
             workspaceId: p.workspaceId,
             brandId: b.brandId,
             contactId,
             scope: b.scope,
             channel: b.channel,
-            evidence: {
-              method: p.kind === "user" ? "agent" : "api",
-              ...(b.messageId ? { messageId: b.messageId } : {}),
-            },
+            evidence: { method, ...(b.messageId ? { messageId: b.messageId } : {}) },
             actor: actorOf(p),
             requestId: String(request.id),
-            at: ctx.clock(),
+            at,
           });
+          // The queues it forbids (the contact's and its copies'), and contact.opted_out for each.
+          await optOutEffects.apply(tx, [
+            {
+              workspaceId: p.workspaceId,
+              brandId: b.brandId,
+              contactId,
+              scope: b.scope,
+              channel: b.channel,
+              method,
+              inboundMessageId: b.messageId !== undefined && isId("inb", b.messageId) ? b.messageId : null,
+              recorded,
+              at,
+            },
+          ]);
+          const { ledgerEntryId, alreadyOptedOut } = recorded;
           return { statusCode: 201, body: { ledgerEntryId, alreadyOptedOut } };
         },
       });

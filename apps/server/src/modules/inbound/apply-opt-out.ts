@@ -4,6 +4,7 @@ import { recordOptOut } from "../consent/index.js";
 import type { TContactChannel } from "../contacts/index.js";
 import { enqueueComplianceReply } from "../messaging/index.js";
 import type { TEffects, TInboundContext } from "./inbound.types.js";
+import { optOutWebhookEvents } from "./opt-out-webhook-events.js";
 import { replyText } from "./reply-text.js";
 import { suppressOptedOut } from "./suppress-opted-out.js";
 
@@ -32,7 +33,9 @@ export interface TOptOutResult {
  * Opt a contact out of the brand (scope all, or marketing only) inside the caller's transaction: the
  * ledger entry, the suppression of every queued and scheduled message of the brand to the contact on
  * every channel, the end of any open clarifying question, and at most one confirmation reply. Contacts
- * linked to it as the same person get the opt-out too (recordOptOut), and their queues are suppressed.
+ * linked to it as the same person get the opt-out too (recordOptOut), and their queues are suppressed;
+ * `contact.opted_out` is queued in `effects` for the contact (unless it was opted out already) and for
+ * each copy (with `carriedFrom`).
  */
 export async function applyOptOut(
   tx: TTx,
@@ -66,7 +69,7 @@ export async function applyOptOut(
     ...(c.requestId ? { requestId: c.requestId } : {}),
   });
   // Its queue, and the queues of the contacts it was carried to (linked to it as the same person).
-  const { suppressed } = await suppressOptedOut(tx, {
+  const { suppressed, carried } = await suppressOptedOut(tx, {
     workspaceId,
     brandId,
     contactId: o.contactId,
@@ -104,24 +107,23 @@ export async function applyOptOut(
     });
     replyMessageId = reply.messageId;
   }
-  if (!ledger.alreadyOptedOut) {
-    o.effects.webhooks.push({
+  // The contact's event (unless it was opted out already), and one per copy carried to a linked contact.
+  o.effects.webhooks.push(
+    ...optOutWebhookEvents({
       workspaceId,
-      type: "contact.opted_out",
+      brandId,
+      contactId: o.contactId,
+      scope: o.scope,
+      channel: o.channel,
+      method: evidence.method,
+      ledgerEntryId: ledger.ledgerEntryId,
+      alreadyOptedOut: ledger.alreadyOptedOut,
+      inboundMessageId: evidence.messageId ?? null,
+      suppressed,
+      carried,
       at: o.at,
-      data: {
-        contactId: o.contactId,
-        brandId,
-        scope: o.scope,
-        channel: o.channel,
-        method: evidence.method,
-        ledgerEntryId: ledger.ledgerEntryId,
-        inboundMessageId: evidence.messageId ?? null,
-        suppressedMessages: suppressed,
-        at: o.at.toISOString(),
-      },
-    });
-  }
+    }),
+  );
   return {
     ledgerEntryId: ledger.ledgerEntryId,
     alreadyOptedOut: ledger.alreadyOptedOut,

@@ -2,6 +2,8 @@ import { sql } from "drizzle-orm";
 import { rows, type TTx } from "../../core/db/tx.js";
 import { lockConsentHeads, recordOptOut, type TOptOutEvidence } from "../consent/index.js";
 import type { TContactChannel } from "../contacts/index.js";
+import { emitWebhookEvents, type TWebhookEventInput } from "../webhooks/index.js";
+import { optOutWebhookEvents } from "./opt-out-webhook-events.js";
 import { suppressOptedOut } from "./suppress-opted-out.js";
 
 interface TSuppressionRow {
@@ -42,7 +44,9 @@ const methodOf = (m: string | null): TOptOutEvidence["method"] =>
  * phone number it belongs to on the other, created apart because Meta sent the user id alone): every
  * opt-out either holds, from any brand of the workspace, is recorded on the other too, so a STOP sent
  * under one name also stops messages to the other. Each copy is a ledger entry of its own, with the
- * original's method, the source naming the original entry, and the queued messages it forbids suppressed.
+ * original's method, the source naming the original entry, and the queued messages it forbids suppressed;
+ * the customer hears of each copy (`contact.opted_out` with `carriedFrom` naming the contact and entry it
+ * was carried from, emitted in this transaction).
  * Grants never travel (consent is given, not inferred). Both consent heads are locked first, with those
  * of the contacts already linked to either, in id order (lockConsentHeads); a copy reaches the contacts
  * linked to its target too (recordOptOut), with their queues. linkWhatsAppNames calls this before it
@@ -96,6 +100,7 @@ export async function carryOptOuts(
     (lifted.get(`${key(to, brandId)}\u0000${scope}`) ?? Number.NEGATIVE_INFINITY) > time(at);
   const held = new Map(found.map((r) => [key(r.contact_id, r.brand_id), r]));
   let copied = 0;
+  const events: TWebhookEventInput[] = [];
   for (const from of found) {
     const to = from.contact_id === a ? b : a;
     const there = held.get(key(to, from.brand_id));
@@ -121,7 +126,7 @@ export async function carryOptOuts(
       at: o.at,
       ...(o.requestId ? { requestId: o.requestId } : {}),
     });
-    await suppressOptedOut(tx, {
+    const { suppressed, carried } = await suppressOptedOut(tx, {
       workspaceId: o.workspaceId,
       brandId: from.brand_id,
       contactId: to,
@@ -129,7 +134,25 @@ export async function carryOptOuts(
       ledger,
       at: o.at,
     });
+    events.push(
+      ...optOutWebhookEvents({
+        workspaceId: o.workspaceId,
+        brandId: from.brand_id,
+        contactId: to,
+        scope: copy.scope,
+        channel: o.channel,
+        method: methodOf(copy.method),
+        ledgerEntryId: ledger.ledgerEntryId,
+        alreadyOptedOut: ledger.alreadyOptedOut,
+        inboundMessageId: null,
+        suppressed,
+        carried,
+        carriedFrom: { contactId: from.contact_id, ledgerEntryId: copy.entryId },
+        at: o.at,
+      }),
+    );
     copied++;
   }
+  await emitWebhookEvents(tx, events);
   return copied;
 }

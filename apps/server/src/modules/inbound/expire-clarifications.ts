@@ -5,6 +5,7 @@ import { rows, withSystemTx, withWorkspaceTx } from "../../core/db/tx.js";
 import { recordOptOut } from "../consent/index.js";
 import type { TContactChannel } from "../contacts/index.js";
 import { emitWebhookEvents } from "../webhooks/index.js";
+import { optOutWebhookEvents } from "./opt-out-webhook-events.js";
 import { suppressOptedOut } from "./suppress-opted-out.js";
 
 interface TDue {
@@ -56,7 +57,7 @@ export async function expireClarifications(
         actor: { type: "system", id: null },
         at: now,
       });
-      const { suppressed } = await suppressOptedOut(tx, {
+      const { suppressed, carried } = await suppressOptedOut(tx, {
         workspaceId: d.workspace_id,
         brandId: d.brand_id,
         contactId: d.contact_id,
@@ -64,27 +65,25 @@ export async function expireClarifications(
         ledger,
         at: now,
       });
-      if (!ledger.alreadyOptedOut) {
-        await emitWebhookEvents(tx, [
-          {
-            workspaceId: d.workspace_id,
-            type: "contact.opted_out",
-            at: now,
-            data: {
-              contactId: d.contact_id,
-              brandId: d.brand_id,
-              scope: d.clarify_scope,
-              channel: d.clarify_channel,
-              method: "natural_language",
-              ledgerEntryId: ledger.ledgerEntryId,
-              inboundMessageId: d.clarify_inbound_id,
-              suppressedMessages: suppressed,
-              reason: "clarification_unanswered",
-              at: now.toISOString(),
-            },
-          },
-        ]);
-      }
+      // The contact's event (unless it was opted out already), and one per copy carried to a linked contact.
+      await emitWebhookEvents(
+        tx,
+        optOutWebhookEvents({
+          workspaceId: d.workspace_id,
+          brandId: d.brand_id,
+          contactId: d.contact_id,
+          scope: d.clarify_scope,
+          channel: d.clarify_channel,
+          method: "natural_language",
+          details: { reason: "clarification_unanswered" },
+          ledgerEntryId: ledger.ledgerEntryId,
+          alreadyOptedOut: ledger.alreadyOptedOut,
+          inboundMessageId: d.clarify_inbound_id,
+          suppressed,
+          carried,
+          at: now,
+        }),
+      );
       await recordAudit(tx, {
         workspaceId: d.workspace_id,
         actor: { type: "system", id: null },

@@ -3,6 +3,7 @@
  * opt-out / opt-in / help / clarifying question, in one transaction per event. Also per-brand intent
  * settings and the reachability of contacts through a channel account (Telegram blocks).
  */
+export { announceOptOuts } from "./announce-opt-outs.js";
 export { answerHandshake } from "./answer-handshake.js";
 export { applyOptIn, type TOptInResult } from "./apply-opt-in.js";
 export {

@@ -5,6 +5,7 @@ import type { TProviderId } from "../channels/index.js";
 import { recordOptOut } from "../consent/index.js";
 import { getChannelAccount, getMessage } from "../messaging/index.js";
 import { emitWebhookEvents } from "../webhooks/index.js";
+import { optOutWebhookEvents } from "./opt-out-webhook-events.js";
 import { suppressOptedOut } from "./suppress-opted-out.js";
 
 /**
@@ -32,7 +33,8 @@ export interface TProviderOptOutResult {
  * A provider refused or failed one of our messages because the person opted out on its side (WhatsApp
  * 131050, Twilio 21610): record that opt-out in the consent ledger (method provider_preference, evidence
  * the provider code and our message id), suppress the brand's queued and scheduled messages to the
- * contact within the scope, emit `contact.opted_out` and an audit event, in the caller's transaction.
+ * contact within the scope (and those of the contacts it was carried to as the same person), emit
+ * `contact.opted_out` (the contact's, and one per copy) and an audit event, in the caller's transaction.
  * Any other code (or a sender of another provider) returns null without touching the database.
  * De-duplicated per `dedupeKey` (default: the message id), so provider retries record it once.
  */
@@ -90,7 +92,7 @@ export async function recordProviderOptOut(
     ...(o.requestId ? { requestId: o.requestId } : {}),
   });
   // Its queue, and the queues of the contacts it was carried to (linked to it as the same person).
-  const { suppressed } = await suppressOptedOut(tx, {
+  const { suppressed, carried } = await suppressOptedOut(tx, {
     workspaceId: o.workspaceId,
     brandId,
     contactId,
@@ -98,28 +100,26 @@ export async function recordProviderOptOut(
     ledger,
     at: o.at,
   });
-  if (!ledger.alreadyOptedOut) {
-    await emitWebhookEvents(tx, [
-      {
-        workspaceId: o.workspaceId,
-        type: "contact.opted_out",
-        at: o.at,
-        data: {
-          contactId,
-          brandId,
-          scope,
-          channel: account.channel,
-          method: "provider_preference",
-          providerError: matched,
-          messageId: o.messageId ?? null,
-          ledgerEntryId: ledger.ledgerEntryId,
-          inboundMessageId: null,
-          suppressedMessages: suppressed,
-          at: o.at.toISOString(),
-        },
-      },
-    ]);
-  }
+  // The contact's event (unless it was opted out already), and one per copy carried to a linked contact.
+  await emitWebhookEvents(
+    tx,
+    optOutWebhookEvents({
+      workspaceId: o.workspaceId,
+      brandId,
+      contactId,
+      scope,
+      channel: account.channel,
+      method: "provider_preference",
+      details: { providerError: matched },
+      messageDetails: { messageId: o.messageId ?? null },
+      ledgerEntryId: ledger.ledgerEntryId,
+      alreadyOptedOut: ledger.alreadyOptedOut,
+      inboundMessageId: null,
+      suppressed,
+      carried,
+      at: o.at,
+    }),
+  );
   await recordAudit(tx, [
     {
       workspaceId: o.workspaceId,

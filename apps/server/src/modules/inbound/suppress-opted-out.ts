@@ -6,8 +6,9 @@ import { suppressQueuedForContact } from "../messaging/index.js";
  * After recordOptOut, in its transaction: every queued and scheduled message of the brand to the contact
  * within the scope becomes suppressed, under the opt-out's entry, and so do those to each contact the
  * opt-out was carried to (linked to it as the same person), each under its own copy. Answers how many
- * of the contact's own were suppressed, and how many of the linked contacts'. The consent heads of all
- * of them are held already (recordOptOut locked the group), so this locks message rows only.
+ * of the contact's own were suppressed, and each copy with how many of its contact's (in the order of
+ * `carried`). The consent heads of all of them are held already (recordOptOut locked the group), so this
+ * locks message rows only.
  */
 export async function suppressOptedOut(
   tx: TTx,
@@ -19,7 +20,10 @@ export async function suppressOptedOut(
     ledger: Pick<TRecordOptOutResult, "ledgerEntryId" | "carried">;
     at: Date;
   },
-): Promise<{ suppressed: number; suppressedLinked: number }> {
+): Promise<{
+  suppressed: number;
+  carried: { contactId: string; ledgerEntryId: string; suppressed: number }[];
+}> {
   const reason = o.scope === "all" ? "opted_out" : "opted_out_marketing";
   const own = await suppressQueuedForContact(tx, {
     workspaceId: o.workspaceId,
@@ -30,7 +34,7 @@ export async function suppressOptedOut(
     ledgerEntryId: o.ledger.ledgerEntryId,
     at: o.at,
   });
-  let suppressedLinked = 0;
+  const carried: { contactId: string; ledgerEntryId: string; suppressed: number }[] = [];
   for (const c of o.ledger.carried) {
     const linked = await suppressQueuedForContact(tx, {
       workspaceId: o.workspaceId,
@@ -41,7 +45,7 @@ export async function suppressOptedOut(
       ledgerEntryId: c.ledgerEntryId,
       at: o.at,
     });
-    suppressedLinked += linked.suppressed;
+    carried.push({ contactId: c.contactId, ledgerEntryId: c.ledgerEntryId, suppressed: linked.suppressed });
   }
-  return { suppressed: own.suppressed, suppressedLinked };
+  return { suppressed: own.suppressed, carried };
 }
