@@ -10,7 +10,6 @@ import { enqueueComplianceReply, touchCustomerWindow } from "../messaging/index.
 import { emitWebhookEvents } from "../webhooks/index.js";
 import { applyOptIn } from "./apply-opt-in.js";
 import { applyOptOut } from "./apply-opt-out.js";
-import { carryOptOuts } from "./carry-opt-outs.js";
 import { clarifyAnswer } from "./clarify-answer.js";
 import { classifyInbound } from "./classify-inbound.js";
 import { inboundMessageIndex } from "./dedupe-indexes.js";
@@ -83,12 +82,11 @@ export async function handleInboundMessage(
   });
   if (!contact) throw new Error("contact resolution with create returned nothing");
   // The user id seen beside the number is kept on its contact; one kept on another contact makes the two
-  // one person to consent: opt-outs held by either apply to both, before this message is acted on (carried
-  // by linkWhatsAppNames, both consent heads locked in id order) and after.
-  const samePerson =
-    event.fromUserId !== undefined && normalised.kind === "phone"
-      ? await linkWhatsAppNames(tx, c, { phone: normalised.address, userId: event.fromUserId })
-      : undefined;
+  // one person to consent: opt-outs held by either apply to both before this message is acted on (carried
+  // by linkWhatsAppNames, both consent heads locked in id order), and one this message records reaches
+  // both through the stored link (consent's recordOptOut).
+  if (event.fromUserId !== undefined && normalised.kind === "phone")
+    await linkWhatsAppNames(tx, c, { phone: normalised.address, userId: event.fromUserId });
   const brand = await c.brand(tx);
   const { result, button } = classifyInbound({
     body: event.body,
@@ -112,14 +110,6 @@ export async function handleInboundMessage(
   });
   await reachableAgain(tx, c, contact.contactId, event.receivedAt);
   const acted = await act(tx, c, { id, contactId: contact.contactId, event, result, button, at, effects });
-  if (samePerson !== undefined)
-    await carryOptOuts(tx, {
-      workspaceId,
-      contactIds: samePerson,
-      channel: "whatsapp",
-      at: c.clock(),
-      requestId: c.requestId,
-    });
   await insertInbound(tx, c, { id, contactId: contact.contactId, event, result, acted, at });
   effects.webhooks.unshift({
     workspaceId,

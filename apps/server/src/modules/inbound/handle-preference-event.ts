@@ -7,7 +7,6 @@ import { resolveContactByAddress } from "../contacts/index.js";
 import { emitWebhookEvents } from "../webhooks/index.js";
 import { applyOptIn } from "./apply-opt-in.js";
 import { applyOptOut } from "./apply-opt-out.js";
-import { carryOptOuts } from "./carry-opt-outs.js";
 import type { TEffects, TInboundContext, TInboundOutcome } from "./inbound.types.js";
 import { linkWhatsAppNames } from "./link-whatsapp-names.js";
 import { lockWhatsAppNames } from "./lock-whatsapp-names.js";
@@ -53,9 +52,8 @@ export async function handlePreferenceEvent(
   });
   if (!contact) throw new Error("contact resolution with create returned nothing");
   // The BSUID kept on the number's contact, or, held by another contact, the two one person to consent:
-  // opt-outs either holds are carried now, and the stop recorded below after it.
-  const samePerson =
-    userId === undefined ? undefined : await linkWhatsAppNames(tx, c, { phone: event.from, userId });
+  // opt-outs either holds are carried now, and the stop recorded below reaches both through the stored link.
+  if (userId !== undefined) await linkWhatsAppNames(tx, c, { phone: event.from, userId });
   const effects: TEffects = { webhooks: [], audits: [] };
   const evidence = { method: "provider_preference" as const };
   let action: "opted_out_marketing" | "opted_in" | "opt_in_noop";
@@ -88,14 +86,6 @@ export async function handlePreferenceEvent(
     action = done.resubscribed ? "opted_in" : "opt_in_noop";
     stale = done.stale;
   }
-  if (samePerson !== undefined)
-    await carryOptOuts(tx, {
-      workspaceId,
-      contactIds: samePerson,
-      channel: "whatsapp",
-      at: c.clock(),
-      requestId: c.requestId,
-    });
   effects.audits.push({
     workspaceId,
     actor: c.actor,

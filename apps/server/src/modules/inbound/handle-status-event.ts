@@ -2,7 +2,6 @@ import type { TTx } from "../../core/db/tx.js";
 import type { TNormalizedEvent } from "../channels/index.js";
 import { resolveContactByAddress } from "../contacts/index.js";
 import { applyStatusEvent } from "../messaging/index.js";
-import { carryOptOuts } from "./carry-opt-outs.js";
 import { statusOptOutKey } from "./dedupe-indexes.js";
 import type { TInboundContext, TInboundOutcome } from "./inbound.types.js";
 import { linkWhatsAppNames } from "./link-whatsapp-names.js";
@@ -40,13 +39,13 @@ export async function handleStatusEvent(
     ...(event.clientReference?.startsWith("msg_") ? { messageId: pgText(event.clientReference) } : {}),
   });
   const recipient = event.recipient === undefined ? undefined : senderAddress(pgText(event.recipient));
-  const samePerson =
+  if (
     c.account.channel === "whatsapp" &&
     recipient !== undefined &&
     event.recipientUserId !== undefined &&
     recipient !== event.recipientUserId
-      ? await linkWhatsAppNames(tx, c, { phone: recipient, userId: pgText(event.recipientUserId) })
-      : undefined;
+  )
+    await linkWhatsAppNames(tx, c, { phone: recipient, userId: pgText(event.recipientUserId) });
   if ((event.status === "failed" || event.status === "undelivered") && event.errorCode) {
     const recipientContact = async (): Promise<string | undefined> => {
       if (applied || !recipient) return undefined;
@@ -75,15 +74,6 @@ export async function handleStatusEvent(
       requestId: c.requestId,
       at: c.clock(),
     });
-    // The provider's opt-out just recorded on the one holds for the other name too.
-    if (samePerson !== undefined)
-      await carryOptOuts(tx, {
-        workspaceId,
-        contactIds: samePerson,
-        channel: "whatsapp",
-        at: c.clock(),
-        requestId: c.requestId,
-      });
   }
   return { kind: "status", messageId: applied?.messageId ?? null };
 }

@@ -4,7 +4,11 @@ import { testEngine } from "../../../test/harness.js";
 import { bearer } from "../../../test/server.js";
 import { withWorkspaceTx } from "../../core/db/tx.js";
 import { blindIndex } from "../../core/keyring.js";
-import { buildWhatsAppTextWebhook } from "../channels/testing/index.js";
+import {
+  buildWhatsAppPreferenceWebhook,
+  buildWhatsAppStatusWebhook,
+  buildWhatsAppTextWebhook,
+} from "../channels/testing/index.js";
 import { lockAddresses } from "../contacts/index.js";
 import {
   contactOf,
@@ -31,32 +35,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-function envelope(field: string, value: Record<string, unknown>) {
-  return {
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field,
-            value: {
-              messaging_product: "whatsapp",
-              metadata: {
-                display_phone_number: "15550783881",
-                phone_number_id: creds.whatsapp.phoneNumberId,
-              },
-              ...value,
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
-
-const unix = () => String(Math.floor(Date.now() / 1000));
-
 async function post(w: TInboundWorld, payload: unknown) {
   const m = signedMeta(creds.whatsapp.appSecret, payload);
   const r = await postWebhook(s.app, w.senders.whatsapp.id, m.body, m.headers);
@@ -72,46 +50,40 @@ function message(w: TInboundWorld, o: { from: string; userId?: string; id: strin
 /** A status of one of our messages, with the recipient names as given (`undefined`: the key is absent). */
 function status(
   w: TInboundWorld,
-  o: { id: string; status?: string; recipientId?: string; recipientUserId?: string; errorCode?: number },
+  o: {
+    id: string;
+    status?: "sent" | "delivered" | "read" | "failed";
+    recipientId?: string;
+    recipientUserId?: string;
+    errorCode?: number;
+  },
 ) {
   return post(
     w,
-    envelope("messages", {
-      statuses: [
-        {
-          id: o.id,
-          status: o.status ?? "sent",
-          timestamp: unix(),
-          ...(o.recipientId === undefined ? {} : { recipient_id: o.recipientId }),
-          ...(o.recipientUserId === undefined ? {} : { recipient_user_id: o.recipientUserId }),
-          pricing: { billable: true, pricing_model: "PMP", type: "regular", category: "utility" },
-          ...(o.errorCode === undefined
-            ? {}
-            : { errors: [{ code: o.errorCode, title: "Message failed", message: "Message failed" }] }),
-        },
-      ],
+    buildWhatsAppStatusWebhook({
+      phoneNumberId: creds.whatsapp.phoneNumberId,
+      id: o.id,
+      status: o.status ?? "sent",
+      recipientId: o.recipientId,
+      ...(o.recipientUserId === undefined ? {} : { recipientUserId: o.recipientUserId }),
+      ...(o.errorCode === undefined ? {} : { errorCode: o.errorCode }),
     }),
   );
 }
 
+/** A `user_preferences` change naming the person by number and BSUID (`at`: unix seconds). */
 function preference(
   w: TInboundWorld,
   o: { waId: string; userId: string; value: "stop" | "resume"; at: number },
 ) {
   return post(
     w,
-    envelope("user_preferences", {
-      contacts: [{ profile: { name: "Test User" }, wa_id: o.waId, user_id: o.userId }],
-      user_preferences: [
-        {
-          wa_id: o.waId,
-          user_id: o.userId,
-          detail: `User requested to ${o.value} marketing messages`,
-          category: "marketing_messages",
-          value: o.value,
-          timestamp: String(o.at),
-        },
-      ],
+    buildWhatsAppPreferenceWebhook({
+      phoneNumberId: creds.whatsapp.phoneNumberId,
+      waId: o.waId,
+      userId: o.userId,
+      value: o.value,
+      at: new Date(o.at * 1000),
     }),
   );
 }

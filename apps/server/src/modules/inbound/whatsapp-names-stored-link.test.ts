@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testEngine } from "../../../test/harness.js";
 import { bearer } from "../../../test/server.js";
 import { createAdapter, createFakeRecorder } from "../channels/index.js";
-import { buildWhatsAppTextWebhook } from "../channels/testing/index.js";
+import { buildWhatsAppStatusWebhook, buildWhatsAppTextWebhook } from "../channels/testing/index.js";
 import { consentRoutes } from "../consent/index.js";
 import { startDispatcher } from "../messaging/index.js";
 import {
@@ -29,8 +29,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s?.close());
 
-const unix = () => String(Math.floor(Date.now() / 1000));
-
 async function post(w: TInboundWorld, payload: unknown) {
   const m = signedMeta(creds.whatsapp.appSecret, payload);
   const r = await postWebhook(s.app, w.senders.whatsapp.id, m.body, m.headers);
@@ -45,36 +43,10 @@ function message(w: TInboundWorld, o: { from: string; userId?: string; id: strin
 
 /** A `sent` status of one of our messages naming the recipient by number and BSUID. */
 function status(w: TInboundWorld, o: { id: string; recipientId: string; recipientUserId: string }) {
-  return post(w, {
-    object: "whatsapp_business_account",
-    entry: [
-      {
-        id: "102290129340398",
-        changes: [
-          {
-            field: "messages",
-            value: {
-              messaging_product: "whatsapp",
-              metadata: {
-                display_phone_number: "15550783881",
-                phone_number_id: creds.whatsapp.phoneNumberId,
-              },
-              statuses: [
-                {
-                  id: o.id,
-                  status: "sent",
-                  timestamp: unix(),
-                  recipient_id: o.recipientId,
-                  recipient_user_id: o.recipientUserId,
-                  pricing: { billable: true, pricing_model: "PMP", type: "regular", category: "utility" },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  });
+  return post(
+    w,
+    buildWhatsAppStatusWebhook({ phoneNumberId: creds.whatsapp.phoneNumberId, status: "sent", ...o }),
+  );
 }
 
 /** What the dispatcher does when Meta accepts a send: `sent`, with the wamid statuses find it by. */

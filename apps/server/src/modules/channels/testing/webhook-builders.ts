@@ -72,7 +72,10 @@ export function buildWhatsAppStatusWebhook(input: {
   phoneNumberId: string;
   id: string;
   status: "sent" | "delivered" | "read" | "failed";
-  recipientId: string;
+  /** The recipient's number; `undefined` leaves the key out, `""` is Meta's "hidden". */
+  recipientId: string | undefined;
+  /** The recipient's business-scoped user id (BSUID), when Meta gives it. */
+  recipientUserId?: string;
   errorCode?: number;
   bizOpaqueCallbackData?: string;
   at?: Date;
@@ -87,7 +90,8 @@ export function buildWhatsAppStatusWebhook(input: {
           id: input.id,
           status: input.status,
           timestamp: unixSeconds(input.at ?? new Date()),
-          recipient_id: input.recipientId,
+          ...(input.recipientId === undefined ? {} : { recipient_id: input.recipientId }),
+          ...(input.recipientUserId === undefined ? {} : { recipient_user_id: input.recipientUserId }),
           ...(input.bizOpaqueCallbackData === undefined
             ? {}
             : { biz_opaque_callback_data: input.bizOpaqueCallbackData }),
@@ -105,14 +109,18 @@ export function buildWhatsAppStatusWebhook(input: {
 export function buildWhatsAppPreferenceWebhook(input: {
   phoneNumberId: string;
   waId: string;
+  /** The person's business-scoped user id (BSUID), when Meta gives it. */
+  userId?: string;
   value: "stop" | "resume";
   at?: Date;
 }) {
+  const user = input.userId === undefined ? {} : { user_id: input.userId };
   return whatsappEnvelope(input.phoneNumberId, "user_preferences", {
-    contacts: [{ wa_id: input.waId, profile: { name: "Test User" } }],
+    contacts: [{ wa_id: input.waId, ...user, profile: { name: "Test User" } }],
     user_preferences: [
       {
         wa_id: input.waId,
+        ...user,
         detail: `User requested to ${input.value} marketing messages`,
         category: "marketing_messages",
         value: input.value,
